@@ -1,0 +1,61 @@
+/**
+ * Domain errors. Services throw these; the shared middleware turns them into
+ * `{"error":{"code","message"}}` with the status from ERROR_STATUS — the one
+ * table that maps domain errors to HTTP.
+ */
+export const ERROR_STATUS = {
+  InvalidRequest: 400,
+  InvalidParameter: 400,
+  InvalidTag: 400,
+  InvalidFileId: 400,
+  NotFound: 404,
+  FileNotFound: 404,
+  TagNotFound: 404,
+  FrameNotFound: 404,
+  MethodNotAllowed: 405,
+  NotAcceptable: 406,
+  PayloadTooLarge: 413,
+  UnsupportedMediaType: 415,
+  NotDicom: 422,
+  MalformedDicom: 422,
+  NoPixelData: 422,
+  UnsupportedTransferSyntax: 422,
+  UnsupportedPixelFormat: 422,
+  UnsupportedPhotometricInterpretation: 422,
+  ImageTooLarge: 422,
+  HeaderTooLarge: 422,
+  StorageUnavailable: 503,
+  StorageTimeout: 504,
+  InternalError: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra fields safe to show a client (offsets, tags, UIDs — never patient data). */
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.details = details;
+  }
+}
+
+export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
+
+/** dicom-parser throws strings and plain objects; turn whatever was thrown into a short text. */
+export function describeThrown(thrown: unknown): string {
+  if (thrown instanceof Error) return thrown.message;
+  if (typeof thrown === 'string') return thrown;
+  if (thrown && typeof thrown === 'object') {
+    const o = thrown as { exception?: unknown; message?: unknown };
+    if (typeof o.exception === 'string') return o.exception;
+    if (typeof o.message === 'string') return o.message;
+  }
+  return String(thrown);
+}

@@ -1,0 +1,56 @@
+/**
+ * The one route table. The CDK stack (infra/) and the local server (local/) both read it,
+ * so the deployed API and the laptop API cannot drift apart.
+ */
+export type FunctionName = 'upload' | 'header' | 'export';
+
+export interface Route {
+  method: 'GET' | 'POST';
+  /** API Gateway HTTP API route path, with {param} placeholders. */
+  path: string;
+  function: FunctionName;
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: 'POST', path: '/files', function: 'upload' },
+  { method: 'GET', path: '/files/{id}', function: 'upload' },
+  { method: 'GET', path: '/openapi', function: 'upload' },
+  { method: 'GET', path: '/docs', function: 'upload' },
+  { method: 'GET', path: '/files/{id}/tags', function: 'header' },
+  { method: 'GET', path: '/files/{id}/tags/{tag}', function: 'header' },
+  { method: 'GET', path: '/files/{id}/png', function: 'export' },
+] as const;
+
+/** Entry file (under functions/) of each Lambda. */
+export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
+  upload: 'functions/upload.ts',
+  header: 'functions/header.ts',
+  export: 'functions/export.ts',
+};
+
+/** Which S3 access each function needs (least privilege, used by the CDK grants). */
+export const FUNCTION_S3_ACCESS: Record<FunctionName, { read: string[]; write: string[] }> = {
+  upload: { read: ['uploads/*'], write: ['uploads/*'] },
+  header: { read: ['uploads/*'], write: [] },
+  export: { read: ['uploads/*', 'renders/*'], write: ['renders/*'] },
+};
+
+/** Matches a concrete path against a route path; returns the path parameters or undefined. */
+export function matchRoute(routePath: string, actual: string): Record<string, string> | undefined {
+  const want = routePath.split('/');
+  const got = actual.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i];
+    if (w.startsWith('{') && w.endsWith('}')) {
+      if (!got[i]) return undefined;
+      try {
+        params[w.slice(1, -1)] = decodeURIComponent(got[i]);
+      } catch {
+        return undefined;
+      }
+    } else if (w !== got[i]) return undefined;
+  }
+  return params;
+}
