@@ -1,0 +1,135 @@
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { DomainError } from '../errors.js';
+import type { ObjectInfo, Storage } from './storage.js';
+
+export interface S3StorageOptions {
+  bucket: string;
+  region: string;
+  endpoint?: string;
+  /** Attempts per request (the SDK retries throttling and 5xx with backoff). */
+  maxAttempts?: number;
+}
+
+export function createS3Client(opts: S3StorageOptions): S3Client {
+  return new S3Client({
+    region: opts.region,
+    endpoint: opts.endpoint,
+    // Local S3 servers and LocalStack address buckets by path, not by virtual host.
+    forcePathStyle: Boolean(opts.endpoint),
+    maxAttempts: opts.maxAttempts ?? 4,
+    // Otherwise presigned PUT URLs carry a CRC of an empty body and S3 refuses the real one.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+const isNotFound = (e: unknown): boolean =>
+  e instanceof S3ServiceException
+    ? e.$metadata?.httpStatusCode === 404 || e.name === 'NotFound' || e.name === 'NoSuchKey'
+    : false;
+
+/** Maps what the SDK throws after its retries into the domain's 503/504, never a raw 5xx. */
+function storageFailure(e: unknown): DomainError {
+  const name = (e as { name?: string })?.name ?? '';
+  const code = (e as { code?: string })?.code ?? '';
+  if (/Timeout|TimedOut/i.test(name) || code === 'ETIMEDOUT' || name === 'RequestTimeout') {
+    return new DomainError('StorageTimeout', 'Object storage did not answer in time; please retry.');
+  }
+  return new DomainError('StorageUnavailable', 'Object storage is unavailable right now; please retry.');
+}
+
+async function guard<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (e instanceof DomainError) throw e;
+    throw storageFailure(e);
+  }
+}
+
+export class S3Storage implements Storage {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return {
+        size: out.ContentLength ?? 0,
+        lastModified: out.LastModified,
+        contentType: out.ContentType,
+        metadata: out.Metadata,
+      };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw storageFailure(e);
+    }
+  }
+
+  async getRange(key: string, start: number, endInclusive: number): Promise<Uint8Array> {
+    return guard(async () => {
+      try {
+        const out = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${endInclusive}` }),
+        );
+        return out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
+      } catch (e) {
+        if (isNotFound(e)) throw new DomainError('FileNotFound', 'No file has been uploaded under this id.');
+        // 416: the range starts past the end of the object.
+        if (e instanceof S3ServiceException && e.$metadata?.httpStatusCode === 416) return new Uint8Array(0);
+        throw e;
+      }
+    });
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return guard(async () => {
+      try {
+        const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+        return out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+    });
+  }
+
+  async put(key: string, body: Uint8Array, contentType: string, metadata?: Record<string, string>): Promise<void> {
+    await guard(() =>
+      this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata }),
+      ),
+    );
+  }
+
+  presignPut(key: string, opts: { contentLength: number; contentType: string; expiresIn: number }): Promise<string> {
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ContentLength: opts.contentLength,
+      ContentType: opts.contentType,
+    });
+    // Signing both headers makes S3 itself refuse a body of another length or type.
+    return getSignedUrl(this.client, command, {
+      expiresIn: opts.expiresIn,
+      signableHeaders: new Set(['content-length', 'content-type']),
+    });
+  }
+
+  presignGet(key: string, opts: { expiresIn: number; contentType?: string }): Promise<string> {
+    return getSignedUrl(
+      this.client,
+      new GetObjectCommand({ Bucket: this.bucket, Key: key, ResponseContentType: opts.contentType }),
+      { expiresIn: opts.expiresIn },
+    );
+  }
+}

@@ -1,0 +1,131 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { resetConfig } from '../lib/config.js';
+import { resetDefaultStorage } from '../lib/storage/default-storage.js';
+import type { FunctionName } from '../lib/http/routes.js';
+import type { HttpResult } from '../lib/http/response.js';
+import { findRoute, lambdaContext, toApiGatewayEvent } from './api-gateway-event.js';
+import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from './local-s3.js';
+
+type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
+
+export interface LocalOptions {
+  port?: number;
+  s3Port?: number;
+  dataDir?: string;
+  bucket?: string;
+  host?: string;
+}
+
+export interface LocalService {
+  url: string;
+  s3?: LocalS3;
+  close(): Promise<void>;
+}
+
+const MAX_REQUEST_BODY = 1024 * 1024;
+
+function errorBody(res: ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Serves the Lambda handlers on loopback the way API Gateway would: it matches the request
+ * against the route table, builds a payload 2.0 event and writes the handler's result.
+ * Without AWS_ENDPOINT_URL_S3 + BUCKET_NAME it embeds a local S3 API server.
+ */
+export async function startLocal(opts: LocalOptions = {}): Promise<LocalService> {
+  const host = opts.host ?? '127.0.0.1';
+  let s3: LocalS3 | undefined;
+  const external = process.env.AWS_ENDPOINT_URL_S3 && process.env.BUCKET_NAME;
+  if (!external) {
+    const bucket = opts.bucket ?? process.env.BUCKET_NAME ?? 'dicom-local';
+    s3 = await startLocalS3({
+      port: opts.s3Port ?? Number(process.env.LOCAL_S3_PORT ?? 4569),
+      directory: resolve(opts.dataDir ?? process.env.LOCAL_DATA_DIR ?? '.data'),
+      bucket,
+    });
+    process.env.AWS_ENDPOINT_URL_S3 = s3.endpoint;
+    process.env.BUCKET_NAME = bucket;
+    process.env.AWS_ACCESS_KEY_ID = LOCAL_S3_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = LOCAL_S3_CREDENTIALS.secretAccessKey;
+    delete process.env.AWS_SESSION_TOKEN;
+    process.env.AWS_REGION ??= 'us-east-1';
+  }
+  resetConfig();
+  resetDefaultStorage();
+
+  // The same modules Lambda loads, imported after the environment is set.
+  const handlers: Record<FunctionName, LambdaHandler> = {
+    upload: (await import('../functions/upload.js')).handler as unknown as LambdaHandler,
+    header: (await import('../functions/header.js')).handler as unknown as LambdaHandler,
+    export: (await import('../functions/export.js')).handler as unknown as LambdaHandler,
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const matched = findRoute(req.method ?? 'GET', url.pathname);
+      if (matched === undefined) return errorBody(res, 404, 'NotFound', `No route for ${req.method} ${url.pathname}.`);
+      if (matched === 'method-not-allowed') {
+        return errorBody(res, 405, 'MethodNotAllowed', `${req.method} is not allowed on ${url.pathname}.`);
+      }
+      const body = await readBody(req);
+      if (!body) return errorBody(res, 413, 'PayloadTooLarge', 'Request bodies are limited to 1 MiB; upload files to the presigned URL.');
+      const event = toApiGatewayEvent(req, matched, body);
+      const fn = matched.route.function;
+      const result = await handlers[fn](event, lambdaContext(`dicom-${fn}`));
+      const payload = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+      const headers: Record<string, string | number | boolean> = { ...(result.headers ?? {}), 'content-length': payload.length };
+      res.writeHead(result.statusCode, headers as Record<string, string>);
+      res.end(payload);
+    } catch {
+      // The handlers map every error themselves; reaching here is a bug in this adapter.
+      if (!res.headersSent) errorBody(res, 500, 'InternalError', 'The local server failed to handle the request.');
+      else res.end();
+    }
+  });
+  await new Promise<void>((ok) => server.listen(opts.port ?? Number(process.env.PORT ?? 3000), host, ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    s3,
+    close: async () => {
+      await new Promise<void>((ok) => server.close(() => ok()));
+      server.closeAllConnections?.();
+      if (s3) await s3.close();
+    },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  startLocal()
+    .then((svc) => {
+      process.stdout.write(
+        `DICOM service on ${svc.url} (S3: ${svc.s3 ? `embedded at ${svc.s3.endpoint}, data in ${resolve(process.env.LOCAL_DATA_DIR ?? '.data')}` : process.env.AWS_ENDPOINT_URL_S3}; bucket ${process.env.BUCKET_NAME})\n` +
+          `Contract: ${svc.url}/openapi  Docs: ${svc.url}/docs\n`,
+      );
+      const stop = () => void svc.close().then(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    })
+    .catch((e: unknown) => {
+      process.stderr.write(`Could not start: ${(e as Error)?.message ?? String(e)}\n`);
+      process.exit(1);
+    });
+}
