@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Quiet by default; tests that check what is logged turn logging on themselves.
+    env: { LOG_LEVEL: 'silent' },
   },
 });

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '../../../lib/errors.js';
+import { parseRenderParams, renderVariant } from '../../../lib/export/render-params.js';
+
+const q = (s: string) => {
+  const m = new Map<string, string[]>();
+  for (const [k, v] of new URLSearchParams(s)) m.set(k, [...(m.get(k) ?? []), v]);
+  return m;
+};
+
+function code(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return e instanceof DomainError ? `${e.status} ${e.code}` : 'not a DomainError';
+  }
+  return undefined;
+}
+
+describe('parseRenderParams', () => {
+  it('defaults to frame 1, 8-bit, the file window', () => {
+    expect(parseRenderParams(q(''))).toEqual({ frame: 1, window: undefined, bitDepth: 8 });
+  });
+
+  it('reads frame, bitDepth and a window with its function', () => {
+    expect(parseRenderParams(q('frame=3&bitDepth=16&window=-600,1500,sigmoid'))).toEqual({
+      frame: 3,
+      bitDepth: 16,
+      window: { center: -600, width: 1500, fn: 'sigmoid' },
+    });
+    expect(parseRenderParams(q('window=40.5,400')).window).toEqual({ center: 40.5, width: 400, fn: 'linear' });
+    expect(parseRenderParams(q('window=0,0.5,linear-exact')).window?.width).toBe(0.5);
+  });
+
+  it.each([
+    'frame=0',
+    'frame=-1',
+    'frame=1.5',
+    'frame=abc',
+    'frame=99999999999',
+    'bitDepth=12',
+    'window=40',
+    'window=40,400,cubic',
+    'window=NaN,400',
+    'window=40,Infinity',
+    'window=1e400,1',
+    'window=40,0.5',
+    'window=40,0,sigmoid',
+    'window=,',
+    'frame=1&frame=2',
+    'colour=red',
+    '%3Cscript%3E=1',
+  ])('rejects %s with 400 InvalidParameter', (s) => {
+    expect(code(() => parseRenderParams(q(s)))).toBe('400 InvalidParameter');
+  });
+
+  it('does not echo hostile parameter names', () => {
+    try {
+      parseRenderParams(q('%3Cscript%3Ealert(1)%3C%2Fscript%3E=1'));
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).not.toContain('<script>');
+    }
+  });
+});
+
+describe('renderVariant', () => {
+  it('is the same for equal requests written differently', () => {
+    const a = renderVariant(parseRenderParams(q('window=40.0,400')));
+    const b = renderVariant(parseRenderParams(q('window=40,400.00,LINEAR&frame=1&bitDepth=8')));
+    expect(a).toBe(b);
+  });
+
+  it('differs when any parameter differs', () => {
+    const variants = ['', 'frame=2', 'bitDepth=16', 'window=40,400', 'window=40,401', 'window=40,400,sigmoid'].map((s) =>
+      renderVariant(parseRenderParams(q(s))),
+    );
+    expect(new Set(variants).size).toBe(variants.length);
+  });
+
+  it('only uses characters safe in an S3 key', () => {
+    expect(renderVariant(parseRenderParams(q('window=-1e5,2.5e-1,linear-exact')))).toMatch(/^[A-Za-z0-9._+-]+$/);
+  });
+});

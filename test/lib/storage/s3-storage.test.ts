@@ -1,0 +1,51 @@
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { S3Storage, createS3Client } from '../../../lib/storage/s3-storage.js';
+
+const s3 = mockClient(S3Client);
+afterEach(() => s3.reset());
+beforeAll(() => {
+  process.env.AWS_ACCESS_KEY_ID ??= 'test';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+});
+
+const storage = () => new S3Storage(createS3Client({ bucket: 'b', region: 'us-east-1', maxAttempts: 1 }), 'b');
+const s3Error = (name: string, status: number) =>
+  new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+/** The part of the SDK's streaming body the storage uses. */
+const body = (bytes: Uint8Array) => ({ transformToByteArray: async () => bytes });
+
+describe('S3Storage', () => {
+  it('head gives size and metadata, undefined for a missing key', async () => {
+    s3.on(HeadObjectCommand, { Key: 'a' }).resolves({ ContentLength: 7, Metadata: { width: '2' } });
+    s3.on(HeadObjectCommand, { Key: 'missing' }).rejects(s3Error('NotFound', 404));
+    expect(await storage().head('a')).toMatchObject({ size: 7, metadata: { width: '2' } });
+    expect(await storage().head('missing')).toBeUndefined();
+  });
+
+  it('asks S3 for exactly the byte range', async () => {
+    s3.on(GetObjectCommand).resolves({ Body: body(new Uint8Array([1, 2, 3])) as never });
+    expect(Array.from(await storage().getRange('k', 0, 65535))).toEqual([1, 2, 3]);
+    expect(s3.commandCalls(GetObjectCommand)[0].args[0].input).toMatchObject({ Bucket: 'b', Key: 'k', Range: 'bytes=0-65535' });
+  });
+
+  it('maps throttling and 5xx after retries to 503 StorageUnavailable', async () => {
+    s3.on(GetObjectCommand).rejects(s3Error('SlowDown', 503));
+    await expect(storage().get('k')).rejects.toMatchObject({ status: 503, code: 'StorageUnavailable' });
+    s3.on(PutObjectCommand).rejects(s3Error('InternalError', 500));
+    await expect(storage().put('k', new Uint8Array(1), 'image/png')).rejects.toMatchObject({ status: 503 });
+  });
+
+  it('maps timeouts to 504 StorageTimeout', async () => {
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }));
+    await expect(storage().head('k')).rejects.toMatchObject({ status: 504, code: 'StorageTimeout' });
+  });
+
+  it('presigns a PUT whose signature covers content-length and content-type, with no checksum of an empty body', async () => {
+    const url = new URL(await storage().presignPut('uploads/x.dcm', { contentLength: 42, contentType: 'application/dicom', expiresIn: 900 }));
+    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(expect.arrayContaining(['content-length', 'content-type', 'host']));
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
+    expect([...url.searchParams.keys()].some((k) => /checksum/i.test(k))).toBe(false);
+  });
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '../../../lib/errors.js';
+import type { ObjectInfo, Storage } from '../../../lib/storage/storage.js';
+import { createUpload, getFileInfo, parseUploadRequest } from '../../../lib/upload/upload-service.js';
+import { MemoryStorage } from '../../support/memory-storage.js';
+
+const MAX = 10 * 1024 * 1024;
+
+function reject(body: unknown): string {
+  try {
+    parseUploadRequest(body, MAX);
+  } catch (e) {
+    if (e instanceof DomainError) return `${e.status} ${e.code}`;
+    throw e;
+  }
+  return 'accepted';
+}
+
+describe('parseUploadRequest', () => {
+  it('accepts a positive integer size up to 10 MiB', () => {
+    expect(parseUploadRequest({ size: 1 }, MAX)).toEqual({ size: 1, filename: undefined });
+    expect(parseUploadRequest({ size: MAX, filename: 'ct.dcm' }, MAX)).toEqual({ size: MAX, filename: 'ct.dcm' });
+  });
+
+  it.each([
+    [null],
+    [[]],
+    ['size'],
+    [{}],
+    [{ size: 0 }],
+    [{ size: -5 }],
+    [{ size: 1.5 }],
+    [{ size: '100' }],
+    [{ size: 1e300 }],
+    [{ size: 10, filename: 42 }],
+    [{ size: 10, filename: 'x'.repeat(256) }],
+  ])('rejects %j with 400 InvalidRequest', (body) => {
+    expect(reject(body)).toBe('400 InvalidRequest');
+  });
+
+  it('rejects 10 MiB + 1 byte with 413 PayloadTooLarge', () => {
+    expect(reject({ size: MAX + 1 })).toBe('413 PayloadTooLarge');
+  });
+});
+
+describe('createUpload', () => {
+  it('presigns a PUT for a fresh UUID key with the size and type signed', async () => {
+    const storage = new MemoryStorage();
+    const now = new Date('2026-01-01T00:00:00Z');
+    const out = await createUpload(storage, { maxUploadBytes: MAX, uploadUrlTtlSeconds: 900 }, { size: 1234, filename: '../../etc/passwd' }, now);
+    expect(out.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(out.method).toBe('PUT');
+    expect(out.headers).toEqual({ 'content-type': 'application/dicom', 'content-length': '1234' });
+    expect(out.expiresAt).toBe('2026-01-01T00:15:00.000Z');
+    expect(storage.presigned).toEqual([{ key: `uploads/${out.id}.dcm`, contentLength: 1234, contentType: 'application/dicom', expiresIn: 900 }]);
+    // The filename never reaches a key.
+    expect([...storage.objects.keys()].every((k) => !k.includes('passwd'))).toBe(true);
+    const second = await createUpload(storage, { maxUploadBytes: MAX, uploadUrlTtlSeconds: 900 }, { size: 1 });
+    expect(second.id).not.toBe(out.id);
+  });
+});
+
+describe('getFileInfo', () => {
+  it('reports size, upload time and filename of an uploaded file', async () => {
+    const storage = new MemoryStorage();
+    const created = await createUpload(storage, { maxUploadBytes: MAX, uploadUrlTtlSeconds: 900 }, { size: 3, filename: 'a.dcm' });
+    await expect(getFileInfo(storage, created.id)).rejects.toMatchObject({ code: 'FileNotFound' });
+    await storage.put(`uploads/${created.id}.dcm`, new Uint8Array([1, 2, 3]), 'application/dicom');
+    const info = await getFileInfo(storage, created.id);
+    expect(info).toMatchObject({ id: created.id, size: 3, filename: 'a.dcm', status: 'uploaded' });
+    expect(Date.parse(info.uploadedAt ?? '')).not.toBeNaN();
+  });
+
+  it('is 404 FileNotFound for an id never issued', async () => {
+    const storage: Pick<Storage, 'head' | 'get'> = {
+      head: async (): Promise<ObjectInfo | undefined> => undefined,
+      get: async () => undefined,
+    };
+    await expect(getFileInfo(storage as Storage, '00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+      status: 404,
+      code: 'FileNotFound',
+    });
+  });
+});
