@@ -74,6 +74,11 @@ function detectLayout(bytes: Uint8Array): Layout {
     return { kind: 'part10', bytes: withPreamble, hasPreamble: false };
   }
   // A bare data set starts with a low, even group (0008 Identifying is the usual first).
+  const groupBigEndian = (bytes[0] << 8) | bytes[1];
+  if (groupBigEndian >= 0x0008 && groupBigEndian <= 0x0028 && groupBigEndian % 2 === 0 && looksLikeVr(bytes, 4)) {
+    // Explicit VR Big Endian (retired, PS3.5 A.3) written without File Meta.
+    return { kind: 'bare', bytes, transferSyntaxUid: TS.ExplicitVRBigEndian };
+  }
   if (group >= 0x0008 && group <= 0x0028 && group % 2 === 0) {
     const explicit = looksLikeVr(bytes, 4);
     if (!explicit) {
@@ -121,6 +126,24 @@ function boundedInflater(maxBytes: number, complete: boolean) {
   };
 }
 
+/**
+ * dicom-parser 1.8.21 parses a deflated data set from byte 0 of the array the inflater
+ * returns (preamble, "DICM" and File Meta included), so the preamble became bogus elements
+ * ((0000,0000), (4944,4D43)...). Cover preamble + "DICM" with one Data Set Trailing Padding
+ * element (FFFC,FFFC) OB that skips exactly those 132 bytes; it is removed after parsing.
+ */
+const MASK_TAG = 'xfffcfffc';
+function maskPreamble(full: Uint8Array): void {
+  if (full.length < 132) return;
+  full.fill(0, 0, 132);
+  full.set([0xfc, 0xff, 0xfc, 0xff, 0x4f, 0x42, 0, 0], 0);
+  new DataView(full.buffer, full.byteOffset).setUint32(8, 132 - 12, true);
+}
+function unmaskPreamble(dataSet: DataSet): void {
+  const mask = dataSet.elements[MASK_TAG];
+  if (mask && mask.dataOffset === 12 && mask.length === 120) delete dataSet.elements[MASK_TAG];
+}
+
 const RAN_OFF_END = /past end of buffer|beyond the end|buffer overread|attempt to read past|end of buffer|offset is outside|out of range/i;
 
 /**
@@ -136,6 +159,7 @@ export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): Parse
     vrCallback: options.vrLookup,
     inflater: (arr: Uint8Array, position: number) => {
       parsedBytes = inflater(arr, position);
+      maskPreamble(parsedBytes);
       return parsedBytes;
     },
   };
@@ -156,6 +180,7 @@ export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): Parse
     throw new DomainError('MalformedDicom', `The DICOM data could not be parsed${where}: ${reason}.`, { parserMessage: reason });
   }
 
+  unmaskPreamble(dataSet);
   const tsElement = dataSet.elements.x00020010;
   const transferSyntaxUid =
     layout.kind === 'bare'

@@ -1,0 +1,379 @@
+/**
+ * The DICOM JSON Model (PS3.18 F.2) of a parsed header.
+ *
+ * - Keys are 'GGGGEEEE' (uppercase), every element has "vr" (F.2.2), values are in "Value"
+ *   arrays, binary values in "InlineBinary" (base64, little endian: F.2.7) or "BulkDataURI".
+ * - The top-level Pixel Data / Float Pixel Data / Double Float Pixel Data element is listed
+ *   WITHOUT its value: `{"vr":"OW"}`, or `{"vr":"OW","BulkDataURI":...}` when a bulkDataUri
+ *   function is given. A header read never fetches those bytes.
+ * - File Meta Information (0002,xxxx) is included unless `includeFileMeta: false`.
+ * - Empty elements have no "Value" (F.2.5); empty values inside a multi-valued element are null.
+ * - Implicit VR: the VR comes from the data dictionary; ambiguous VRs are resolved per PS3.5
+ *   Annex A (ambiguous-vr.ts); private elements are UN except Private Creators (LO); an
+ *   undefined-length element whose value starts with an Item is a sequence (PS3.5 6.2.2).
+ * - An explicit 'UN' of a standard tag is decoded with its dictionary VR (PS3.5 6.2.2: its
+ *   value is Implicit VR Little Endian), as pydicom does.
+ */
+import dicomParser, { type DataSet, type Element } from 'dicom-parser';
+import { LUT_DESCRIPTOR_TAGS, resolveAmbiguousVr } from './ambiguous-vr.js';
+import { CHARSET_VRS, decodeAscii, decodeText, parseCharsets } from './charset.js';
+import { lookupTag, vrLookup } from './dictionary.js';
+import type { ParsedDicom } from './parse.js';
+import type { TagPathStep } from './tag.js';
+import { isBigEndian, isImplicitVr } from './transfer-syntax.js';
+
+export interface PersonNameJson {
+  Alphabetic?: string;
+  Ideographic?: string;
+  Phonetic?: string;
+}
+
+export interface DicomJsonElement {
+  vr: string;
+  Value?: Array<string | number | PersonNameJson | DicomJsonDataSet | null>;
+  InlineBinary?: string;
+  BulkDataURI?: string;
+}
+
+export type DicomJsonDataSet = Record<string, DicomJsonElement>;
+
+export interface JsonModelOptions {
+  /** URI for a binary value that is not inlined, from its tag path ('00400275.0.00321060'). */
+  bulkDataUri?: (tagPath: string) => string;
+  /** Binary values longer than this many bytes are a BulkDataURI (or omitted without bulkDataUri). */
+  inlineBinaryLimit?: number;
+  /** Include the File Meta Information group (0002,xxxx). Default true. */
+  includeFileMeta?: boolean;
+}
+
+export const DEFAULT_INLINE_BINARY_LIMIT = 65536;
+
+const VALID_VRS = new Set(
+  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
+);
+const BULK_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
+/** Byte size of one value of a binary VR: words are swapped to little endian by this size (F.2.7). */
+const WORD_SIZE: Record<string, number> = { OW: 2, OF: 4, OL: 4, OD: 8, OV: 8 };
+const NUMBER_SIZE: Record<string, number> = { US: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8, SV: 8, UV: 8, AT: 4 };
+/** String VRs that never hold more than one value, so '\' is text (PS3.5 6.2). */
+const SINGLE_VALUED = new Set(['LT', 'ST', 'UT', 'UR']);
+/** VRs whose leading spaces are insignificant too (PS3.5 Table 6.2-1). */
+const TRIM_BOTH = new Set(['AE', 'CS', 'DS', 'IS']);
+const TOP_LEVEL_PIXEL_TAGS = new Set(['7FE00010', '7FE00008', '7FE00009']);
+const ITEM = 0xfffee000;
+const SEQUENCE_DELIMITER = 0xfffee0dd;
+
+interface Root {
+  byteArray: Uint8Array;
+  options: JsonModelOptions;
+  inlineBinaryLimit: number;
+}
+
+/** One data set being converted: the top level, or an item of a sequence. */
+interface Scope {
+  root: Root;
+  dataSet: DataSet;
+  parent?: Scope;
+  /** Specific Character Set in force (an item may set its own: PS3.3 C.12.1.1.2). */
+  charsets: string[];
+  /** Values without a VR in the stream (Implicit VR, or the content of a UN sequence). */
+  implicit: boolean;
+  littleEndian: boolean;
+  /** Tag path of this data set, '' at the top, '00400275.0' for an item. */
+  path: string;
+}
+
+const hexTag = (dicomParserTag: string): string => dicomParserTag.slice(1).toUpperCase();
+const parserTag = (tag: string): string => `x${tag.toLowerCase()}`;
+
+function valueBytes(scope: Scope, element: Element): Uint8Array {
+  const { byteArray } = scope.root;
+  const start = Math.min(element.dataOffset, byteArray.length);
+  return byteArray.subarray(start, Math.min(start + element.length, byteArray.length));
+}
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function scopeFor(root: Root, dataSet: DataSet, parent: Scope | undefined, implicit: boolean, littleEndian: boolean, path: string): Scope {
+  const scope: Scope = { root, dataSet, parent, charsets: parent?.charsets ?? [], implicit, littleEndian, path };
+  const charsetElement = dataSet.elements.x00080005;
+  if (charsetElement && charsetElement.length > 0) {
+    scope.charsets = parseCharsets(decodeAscii(valueBytes(scope, charsetElement)).replace(/[\0 ]+$/, ''));
+  }
+  return scope;
+}
+
+function rootScope(parsed: ParsedDicom, options: JsonModelOptions): Scope {
+  const root: Root = {
+    byteArray: parsed.byteArray,
+    options,
+    inlineBinaryLimit: options.inlineBinaryLimit ?? DEFAULT_INLINE_BINARY_LIMIT,
+  };
+  return scopeFor(root, parsed.dataSet, undefined, isImplicitVr(parsed.transferSyntaxUid), !isBigEndian(parsed.transferSyntaxUid), '');
+}
+
+/** An unsigned 16-bit value of an element of a scope's data set. */
+function readUint16(scope: Scope, tag: string): number | undefined {
+  const element = scope.dataSet.elements[tag];
+  if (!element || element.length < 2) return undefined;
+  return view(valueBytes(scope, element)).getUint16(0, scope.littleEndian);
+}
+
+function pixelRepresentation(scope: Scope): number | undefined {
+  for (let s: Scope | undefined = scope; s; s = s.parent) {
+    const value = readUint16(s, 'x00280103');
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+const startsWithItem = (scope: Scope, element: Element): boolean => {
+  const bytes = valueBytes(scope, element);
+  if (bytes.length < 4) return false;
+  const tag = ((bytes[0] | (bytes[1] << 8)) << 16) | (bytes[2] | (bytes[3] << 8));
+  return tag >>> 0 === ITEM || tag >>> 0 === SEQUENCE_DELIMITER;
+};
+
+interface Resolved {
+  vr: string;
+  /** The value is encoded Implicit VR Little Endian whatever the transfer syntax (UN, PS3.5 6.2.2). */
+  asImplicitLittleEndian: boolean;
+}
+
+function dictionaryVr(scope: Scope, element: Element, tag: string): string | undefined {
+  const entry = lookupTag(tag);
+  if (!entry || entry.vr === 'NONE') return undefined;
+  if (!entry.vr.includes(' or ')) return entry.vr;
+  return resolveAmbiguousVr(tag, entry.vr, {
+    pixelRepresentation: pixelRepresentation(scope),
+    lutDescriptorEntries: readUint16(scope, 'x00283002'),
+    undefinedLength: element.hadUndefinedLength === true,
+  });
+}
+
+/** The VR an element is converted with (see the module comment for the rules). */
+function resolveVr(scope: Scope, element: Element, tag: string): Resolved {
+  const group = parseInt(tag.slice(0, 4), 16);
+  const explicit = !scope.implicit || group === 0x0002;
+  if (explicit && element.vr && element.vr !== 'UN' && VALID_VRS.has(element.vr)) {
+    return { vr: element.vr, asImplicitLittleEndian: false };
+  }
+  // lookupTag knows no private elements except Private Creators (LO).
+  const known = dictionaryVr(scope, element, tag);
+  if (known) return { vr: known, asImplicitLittleEndian: explicit };
+  // Unknown or private: undefined length that starts with an Item is a sequence (PS3.5 6.2.2).
+  if (element.hadUndefinedLength && startsWithItem(scope, element)) {
+    return { vr: 'SQ', asImplicitLittleEndian: explicit };
+  }
+  return { vr: 'UN', asImplicitLittleEndian: false };
+}
+
+/** Items of a sequence whose content is Implicit VR LE but that dicom-parser did not (fully) parse. */
+function reparseImplicitItems(scope: Scope, element: Element): Element[] {
+  const copy: Element = {
+    tag: element.tag,
+    length: element.hadUndefinedLength ? 0xffffffff : element.length,
+    dataOffset: element.dataOffset,
+    hadUndefinedLength: element.hadUndefinedLength,
+  };
+  const stream = new dicomParser.ByteStream(dicomParser.littleEndianByteArrayParser, scope.root.byteArray, element.dataOffset);
+  dicomParser.readSequenceItemsImplicit(stream, copy, vrLookup as (tag: string) => string);
+  return copy.items ?? [];
+}
+
+/**
+ * Scopes of the items of a sequence; undefined when the value is not a readable sequence.
+ * A sequence read from UN (PS3.5 6.2.2) or a private one dicom-parser dropped is re-read here.
+ */
+function itemScopes(scope: Scope, element: Element, tag: string, resolved: Resolved): Scope[] | undefined {
+  let items = element.items;
+  if (resolved.asImplicitLittleEndian || !items) {
+    try {
+      items = reparseImplicitItems(scope, element);
+    } catch {
+      return undefined;
+    }
+  }
+  const implicit = resolved.asImplicitLittleEndian || scope.implicit;
+  const littleEndian = resolved.asImplicitLittleEndian || scope.littleEndian;
+  const prefix = scope.path ? `${scope.path}.` : '';
+  const emptyItem = { elements: {} } as unknown as DataSet;
+  return items.map((item, index) =>
+    scopeFor(scope.root, item.dataSet ?? emptyItem, scope, implicit, littleEndian, `${prefix}${tag}.${index}`),
+  );
+}
+
+function sequenceToJson(scope: Scope, element: Element, tag: string, resolved: Resolved): DicomJsonElement {
+  const scopes = itemScopes(scope, element, tag, resolved);
+  // Not a sequence after all: keep the bytes (UN is what cannot be interpreted, PS3.5 6.2.2).
+  if (!scopes) return binaryToJson(scope, element, tag, { vr: 'UN', asImplicitLittleEndian: false });
+  return { vr: 'SQ', Value: scopes.map(dataSetJson) };
+}
+
+/** PS3.18 F.2.7: binary values are base64 of the little-endian bytes. */
+function littleEndianBytes(bytes: Uint8Array, vr: string, littleEndian: boolean): Uint8Array {
+  const size = WORD_SIZE[vr];
+  if (littleEndian || !size) return bytes;
+  const swapped = new Uint8Array(bytes.length);
+  const whole = bytes.length - (bytes.length % size);
+  for (let i = 0; i < whole; i += size) {
+    for (let k = 0; k < size; k++) swapped[i + k] = bytes[i + size - 1 - k];
+  }
+  swapped.set(bytes.subarray(whole), whole);
+  return swapped;
+}
+
+function bulkUri(scope: Scope, tag: string): string | undefined {
+  const make = scope.root.options.bulkDataUri;
+  return make ? make(scope.path ? `${scope.path}.${tag}` : tag) : undefined;
+}
+
+function binaryToJson(scope: Scope, element: Element, tag: string, resolved: Resolved): DicomJsonElement {
+  const out: DicomJsonElement = { vr: resolved.vr };
+  if (element.length === 0) return out;
+  if (element.length > scope.root.inlineBinaryLimit) {
+    const uri = bulkUri(scope, tag);
+    if (uri) out.BulkDataURI = uri;
+    return out;
+  }
+  const littleEndian = resolved.asImplicitLittleEndian || scope.littleEndian;
+  const bytes = littleEndianBytes(valueBytes(scope, element), resolved.vr, littleEndian);
+  out.InlineBinary = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return out;
+}
+
+const safeInteger = (value: bigint): number | string =>
+  value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+
+function numbersToJson(bytes: Uint8Array, vr: string, tag: string, littleEndian: boolean): Array<number | string> {
+  const size = NUMBER_SIZE[vr];
+  const dv = view(bytes);
+  const values: Array<number | string> = [];
+  for (let at = 0; at + size <= bytes.length; at += size) {
+    switch (vr) {
+      case 'US': values.push(dv.getUint16(at, littleEndian)); break;
+      case 'SS': values.push(dv.getInt16(at, littleEndian)); break;
+      case 'UL': values.push(dv.getUint32(at, littleEndian)); break;
+      case 'SL': values.push(dv.getInt32(at, littleEndian)); break;
+      case 'FL': values.push(dv.getFloat32(at, littleEndian)); break;
+      case 'FD': values.push(dv.getFloat64(at, littleEndian)); break;
+      case 'SV': values.push(safeInteger(dv.getBigInt64(at, littleEndian))); break;
+      case 'UV': values.push(safeInteger(dv.getBigUint64(at, littleEndian))); break;
+      case 'AT': {
+        const group = dv.getUint16(at, littleEndian);
+        const elementNumber = dv.getUint16(at + 2, littleEndian);
+        values.push(((group << 16) | elementNumber).toString(16).padStart(8, '0').toUpperCase().slice(-8));
+        break;
+      }
+    }
+  }
+  // The number of entries of a LUT is unsigned even in an SS descriptor (PS3.3 C.11.1.1.1).
+  if (vr === 'SS' && LUT_DESCRIPTOR_TAGS.has(tag) && values.length > 0) values[0] = dv.getUint16(0, littleEndian);
+  return values;
+}
+
+const trimEnd = (s: string): string => s.replace(/[\0 ]+$/, '');
+const trimBoth = (s: string): string => s.replace(/^[\0 ]+|[\0 ]+$/g, '');
+
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+function personName(value: string): PersonNameJson {
+  // Component groups (PS3.5 6.2.1): alphabetic=ideographic=phonetic; empty groups are left out.
+  const [alphabetic, ideographic, phonetic] = value.split('=').map(trimEnd);
+  const pn: PersonNameJson = {};
+  if (alphabetic) pn.Alphabetic = alphabetic;
+  if (ideographic) pn.Ideographic = ideographic;
+  if (phonetic) pn.Phonetic = phonetic;
+  return pn;
+}
+
+function stringsToJson(scope: Scope, bytes: Uint8Array, vr: string): DicomJsonElement['Value'] {
+  const text = CHARSET_VRS.has(vr) ? decodeText(bytes, scope.charsets, vr === 'PN') : decodeAscii(bytes);
+  if (SINGLE_VALUED.has(vr)) {
+    // Leading spaces are significant in LT/ST/UT (PS3.5 Table 6.2-1); trailing ones are padding.
+    const value = vr === 'UR' ? text.replace(/[\0 \t\r\n]+$/, '') : trimEnd(text);
+    return value === '' ? undefined : [value];
+  }
+  const trim = TRIM_BOTH.has(vr) ? trimBoth : trimEnd;
+  const parts = trimEnd(text).split('\\').map(trim);
+  if (parts.length === 1 && parts[0] === '') return undefined;
+  return parts.map((part) => {
+    if (part === '') return null;
+    switch (vr) {
+      case 'PN':
+        return personName(part);
+      case 'DS':
+        return DECIMAL.test(part) ? Number(part) : part;
+      case 'IS':
+        return DECIMAL.test(part) && Number.isInteger(Number(part)) ? Number(part) : part;
+      default:
+        return part;
+    }
+  });
+}
+
+function convertElement(scope: Scope, element: Element): DicomJsonElement {
+  const tag = hexTag(element.tag);
+  const resolved = resolveVr(scope, element, tag);
+  const { vr } = resolved;
+  if (!scope.parent && TOP_LEVEL_PIXEL_TAGS.has(tag)) {
+    // The pixel data value is not part of a header (see the module comment).
+    const uri = bulkUri(scope, tag);
+    return uri ? { vr, BulkDataURI: uri } : { vr };
+  }
+  if (vr === 'SQ') return sequenceToJson(scope, element, tag, resolved);
+  if (BULK_VRS.has(vr)) return binaryToJson(scope, element, tag, resolved);
+  const out: DicomJsonElement = { vr };
+  if (element.length === 0) return out;
+  const bytes = valueBytes(scope, element);
+  const littleEndian = resolved.asImplicitLittleEndian || scope.littleEndian;
+  const Value = NUMBER_SIZE[vr] ? numbersToJson(bytes, vr, tag, littleEndian) : stringsToJson(scope, bytes, vr);
+  if (Value && Value.length > 0) out.Value = Value;
+  return out;
+}
+
+/** Delimiters that dicom-parser keeps as elements of undefined-length items. */
+const isDelimiterTag = (parserTagName: string): boolean => parserTagName.startsWith('xfffe');
+
+function dataSetJson(scope: Scope): DicomJsonDataSet {
+  const out: DicomJsonDataSet = {};
+  const includeMeta = scope.root.options.includeFileMeta ?? true;
+  for (const name of Object.keys(scope.dataSet.elements).sort()) {
+    if (isDelimiterTag(name)) continue;
+    if (!includeMeta && !scope.parent && name.startsWith('x0002')) continue;
+    out[hexTag(name)] = convertElement(scope, scope.dataSet.elements[name]);
+  }
+  return out;
+}
+
+/** The whole header as DICOM JSON (PS3.18 F.2), without the pixel data value. */
+export function dataSetToJson(parsed: ParsedDicom, options: JsonModelOptions = {}): DicomJsonDataSet {
+  return dataSetJson(rootScope(parsed, options));
+}
+
+/**
+ * One element as DICOM JSON, found by a tag path (parseTagPath's steps, or 'GGGGEEEE' for a
+ * top-level element); undefined when the element or an item on the way is absent.
+ */
+export function elementToJson(
+  parsed: ParsedDicom,
+  path: readonly TagPathStep[] | string,
+  options: JsonModelOptions = {},
+): DicomJsonElement | undefined {
+  const steps: readonly TagPathStep[] = typeof path === 'string' ? [{ tag: path.toUpperCase() }] : path;
+  let scope = rootScope(parsed, options);
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i];
+    const element = scope.dataSet.elements[parserTag(step.tag)];
+    if (!element) return undefined;
+    if (step.item === undefined || i === steps.length - 1) return convertElement(scope, element);
+    const resolved = resolveVr(scope, element, step.tag);
+    if (resolved.vr !== 'SQ') return undefined;
+    const next = itemScopes(scope, element, step.tag, resolved)?.[step.item];
+    if (!next) return undefined;
+    scope = next;
+  }
+  return undefined;
+}

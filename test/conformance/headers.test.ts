@@ -1,0 +1,197 @@
+/**
+ * Header conformance: dataSetToJson of every corpus file against pydicom 2.3.1's
+ * Dataset.to_json_dict (reference/headers/<path>.json), element by element, nested
+ * sequences included.
+ *
+ * The reference was made with `bulk_data_threshold=256` (base64 characters) and without File
+ * Meta (pydicom keeps group 0002 in `ds.file_meta`), so group 0002 is not compared and a
+ * reference BulkDataURI only requires our element to carry a binary value of the same VR.
+ *
+ * Justified differences (counted and reported, not failures), where pydicom is wrong or where
+ * we follow the standard more strictly:
+ *  - private-vr: pydicom applies its private dictionaries (GEMS, Philips, Siemens...) to
+ *    private elements written as UN or Implicit VR; we ship no private dictionary, so these are
+ *    UN with InlineBinary, as PS3.5 6.2.2 and 7.8 allow (the brief: private elements are UN).
+ *  - empty-value-null: pydicom writes an empty value of a multi-valued element as "";
+ *    PS3.18 F.2.5 says such values are null.
+ *  - insignificant-space: pydicom keeps spaces before a '\' in multi-valued CS/SH/LO/...;
+ *    PS3.5 Table 6.2-1 makes trailing (and for AE/CS/DS/IS leading) spaces insignificant.
+ *  - pixel-data-value: pydicom inlines small top-level Pixel Data; a header never carries the
+ *    pixel data value (our design: `{"vr":"OW"}` or a BulkDataURI).
+ *  - ambiguous-vr: pydicom leaves 'US or SS' / 'OB or OW' unresolved for tags outside its
+ *    short list; we resolve every ambiguous VR per PS3.5 Annex A (ambiguous-vr.ts).
+ *  - truncated-pixel-data: the file ends inside Pixel Data; pydicom drops the element, we list
+ *    it (without value) because its header is intact.
+ *  - private-group-length: pydicom reads a private group's Group Length (gggg,0000) in Implicit
+ *    VR as UN; Group Length is UL in every group (PS3.5 7.2).
+ *  - empty-pn-group: pydicom writes {"Alphabetic":""} for a PN value with an empty alphabetic
+ *    group; we leave empty component groups out (PS3.18 F.2.2 lists only present groups).
+ * Files that we refuse with a 4xx DomainError and pydicom reads with force=True are listed in
+ * EXPECTED_REFUSALS with the reason.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { isDomainError } from '../../lib/errors.js';
+import { vrLookup } from '../../lib/dicom/dictionary.js';
+import { dataSetToJson, type DicomJsonDataSet, type DicomJsonElement } from '../../lib/dicom/json-model.js';
+import { parseDicom, type ParsedDicom } from '../../lib/dicom/parse.js';
+import { corpusAvailable, corpusDir, corpusPath, loadManifest, type CorpusEntry } from '../support/corpus.js';
+
+const TITLE = corpusAvailable ? 'header conformance with pydicom (corpus)' : 'header conformance with pydicom (NOT RUN: ../shared/corpus not found)';
+if (!corpusAvailable) console.warn(`header conformance NOT RUN: no corpus at ${corpusDir} (set DICOM_CORPUS)`);
+
+/** Files we refuse (4xx) although pydicom reads them with force=True. */
+const EXPECTED_REFUSALS: Record<string, string> = {
+  'pydicom/no_meta.dcm': 'the data set starts one byte in: not DICOM (pydicom reads almost nothing, dcmtk refuses it)',
+  'pydicom/meta_missing_tsyntax.dcm': 'File Meta without Transfer Syntax UID (0002,0010), a Type 1 element (PS3.10 7.1)',
+  'pydicom/SC_rgb_jpeg.dcm':
+    'declares Explicit VR Little Endian but is encoded Implicit VR (pydicom guesses, dcmtk refuses it too)',
+  'pydicom/nested_priv_SQ.dcm': 'uses group 0001, which PS3.5 7.8.1 forbids; dicom-parser reads it as File Meta',
+};
+
+const REQUIRED_TS = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1']);
+const REQUIRED_CHARSETS = new Set([undefined, null, 'ISO_IR 100', 'ISO_IR 192']);
+const isRequired = (f: CorpusEntry): boolean =>
+  REQUIRED_TS.has(f.transfer_syntax_uid ?? '') && REQUIRED_CHARSETS.has(f.specific_character_set as string | null | undefined);
+
+type Kind =
+  | 'private-vr'
+  | 'empty-value-null'
+  | 'insignificant-space'
+  | 'pixel-data-value'
+  | 'ambiguous-vr'
+  | 'truncated-pixel-data'
+  | 'empty-pn-group'
+  | 'private-group-length';
+
+interface Comparison {
+  equal: number;
+  justified: Array<{ path: string; kind: Kind }>;
+  mismatches: string[];
+}
+
+const isPrivate = (tag: string): boolean => parseInt(tag.slice(0, 4), 16) % 2 === 1;
+
+function valueDifference(ours: unknown[], ref: unknown[]): Kind | 'equal' | undefined {
+  if (ours.length !== ref.length) return undefined;
+  let kind: Kind | 'equal' = 'equal';
+  for (let i = 0; i < ours.length; i++) {
+    const a = ours[i];
+    const b = ref[i];
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    if (a === null && (b === '' || b === null)) kind = 'empty-value-null';
+    else if (a === null && b && typeof b === 'object' && JSON.stringify(b) === '{"Alphabetic":""}') kind = 'empty-value-null';
+    else if (typeof a === 'string' && typeof b === 'string' && a === b.trim()) kind = 'insignificant-space';
+    else if (a && b && typeof a === 'object' && typeof b === 'object' && isEmptyGroupOnly(a, b)) kind = 'empty-pn-group';
+    else return undefined;
+  }
+  return kind;
+}
+
+/** {"Ideographic":"x"} vs {"Alphabetic":"","Ideographic":"x"}: only empty groups differ. */
+function isEmptyGroupOnly(a: object, b: object): boolean {
+  const withoutEmpty = (o: object) => JSON.stringify(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== '').sort()));
+  return withoutEmpty(a) === withoutEmpty(b);
+}
+
+function compareDataSets(ours: DicomJsonDataSet, ref: DicomJsonDataSet, prefix: string, out: Comparison): void {
+  const tags = new Set([...Object.keys(ours), ...Object.keys(ref)]);
+  for (const tag of [...tags].sort()) {
+    if (!prefix && tag.startsWith('0002')) continue;
+    const path = prefix + tag;
+    const a: DicomJsonElement | undefined = ours[tag];
+    const b: DicomJsonElement | undefined = ref[tag];
+    if (!a || !b) {
+      if (!prefix && tag === '7FE00010' && a && !b) out.justified.push({ path, kind: 'truncated-pixel-data' });
+      else out.mismatches.push(`${path}: ${a ? 'only in ours' : 'missing in ours'} (vr ${(a ?? b)?.vr})`);
+      continue;
+    }
+    if (a.vr !== b.vr) {
+      if (isPrivate(tag) && tag.endsWith('0000') && a.vr === 'UL' && b.vr === 'UN') out.justified.push({ path, kind: 'private-group-length' });
+      else if (isPrivate(tag) && a.vr === 'UN') out.justified.push({ path, kind: 'private-vr' });
+      else if (b.vr.includes(' or ')) out.justified.push({ path, kind: 'ambiguous-vr' });
+      else out.mismatches.push(`${path}: vr ${a.vr}, pydicom ${b.vr}`);
+      continue;
+    }
+    if (a.vr === 'SQ') {
+      const ai = (a.Value ?? []) as DicomJsonDataSet[];
+      const bi = (b.Value ?? []) as DicomJsonDataSet[];
+      if (ai.length !== bi.length) {
+        out.mismatches.push(`${path}: ${ai.length} items, pydicom ${bi.length}`);
+        continue;
+      }
+      ai.forEach((item, i) => compareDataSets(item, bi[i], `${path}.${i}.`, out));
+      out.equal++;
+      continue;
+    }
+    if (!prefix && tag.startsWith('7FE0') && !a.InlineBinary && !a.Value) {
+      if (b.InlineBinary) out.justified.push({ path, kind: 'pixel-data-value' });
+      else out.equal++;
+      continue;
+    }
+    if (b.BulkDataURI) {
+      if (a.InlineBinary || a.BulkDataURI) out.equal++;
+      else out.mismatches.push(`${path}: pydicom has a bulk value, ours none`);
+      continue;
+    }
+    if (a.InlineBinary !== b.InlineBinary) {
+      out.mismatches.push(`${path}: InlineBinary differs (${a.InlineBinary?.length} vs ${b.InlineBinary?.length} chars)`);
+      continue;
+    }
+    // Values are compared but never printed: they may be patient data.
+    const kind = valueDifference(a.Value ?? [], b.Value ?? []);
+    if (kind === 'equal') out.equal++;
+    else if (kind) out.justified.push({ path, kind });
+    else out.mismatches.push(`${path} (${a.vr}): value differs (${a.Value?.length ?? 0} vs ${b.Value?.length ?? 0} values)`);
+  }
+}
+
+/** The whole file as the conformance subject; a file cut inside Pixel Data falls back to its header. */
+function parseWhole(bytes: Uint8Array): ParsedDicom {
+  try {
+    return parseDicom(bytes, { vrLookup });
+  } catch (e) {
+    if (!isDomainError(e) || e.code !== 'MalformedDicom') throw e;
+    return parseDicom(bytes, { vrLookup, untilPixelData: true });
+  }
+}
+
+const totals = { files: 0, equal: 0, justified: new Map<string, number>(), mismatches: 0 };
+
+describe.skipIf(!corpusAvailable)(TITLE, () => {
+  const files = corpusAvailable ? loadManifest().files.filter((f) => f.header_json) : [];
+  const required = files.filter(isRequired);
+
+  it('covers the required subset (Implicit/Explicit VR LE; no charset, ISO_IR 100 or ISO_IR 192)', () => {
+    expect(required.length).toBeGreaterThanOrEqual(40);
+  });
+
+  for (const f of files) {
+    const label = `${isRequired(f) ? '[required] ' : ''}${f.path}`;
+    it(label, () => {
+      const bytes = new Uint8Array(readFileSync(corpusPath(f.path)));
+      const ref = JSON.parse(readFileSync(corpusPath(f.header_json!), 'utf8')) as DicomJsonDataSet;
+      if (EXPECTED_REFUSALS[f.path]) {
+        expect(() => dataSetToJson(parseWhole(bytes))).toThrow(expect.objectContaining({ status: 422 }));
+        return;
+      }
+      const ours = dataSetToJson(parseWhole(bytes), { bulkDataUri: (p) => `bulk:${p}` });
+      const result: Comparison = { equal: 0, justified: [], mismatches: [] };
+      compareDataSets(ours, ref, '', result);
+      totals.files++;
+      totals.equal += result.equal;
+      totals.mismatches += result.mismatches.length;
+      for (const j of result.justified) totals.justified.set(j.kind, (totals.justified.get(j.kind) ?? 0) + 1);
+      expect(result.mismatches, `${f.path}: ${result.mismatches.length} unjustified differences from pydicom`).toEqual([]);
+      expect(result.equal).toBeGreaterThan(0);
+    });
+  }
+
+  it('summary', () => {
+    // One line for the report: files compared, equal elements, justified differences by kind.
+    console.info(
+      `header conformance: ${totals.files} files, ${totals.equal} elements equal, ${totals.mismatches} unjustified, justified: ${JSON.stringify(Object.fromEntries(totals.justified))}`,
+    );
+    expect(totals.files).toBeGreaterThan(0);
+  });
+});
