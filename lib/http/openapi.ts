@@ -13,7 +13,9 @@ export function openApiDocument(): string {
   const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
   const candidates = [join(here, 'openapi.yaml'), join(process.cwd(), 'openapi.yaml'), join(here, '..', '..', 'openapi.yaml')];
   const found = candidates.find((p) => existsSync(p));
-  document = found ? readFileSync(found, 'utf8') : 'openapi: 3.0.3\ninfo: {title: DICOM service, version: unknown}\npaths: {}\n';
+  // A bundle without its contract is a deployment bug: fail loudly rather than serve a blank one.
+  if (!found) throw new Error('openapi.yaml is missing from the deployment bundle');
+  document = readFileSync(found, 'utf8');
   return document;
 }
 

@@ -1,0 +1,71 @@
+import { HeadObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { handler } from '../../functions/upload.js';
+import { apiEvent, context } from '../support/api-event.js';
+
+const s3 = mockClient(S3Client);
+beforeAll(() => {
+  process.env.AWS_ACCESS_KEY_ID = 'test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  process.env.BUCKET_NAME = 'unit-bucket';
+});
+afterEach(() => s3.reset());
+
+const notFound = () => new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+const call = (e: ReturnType<typeof apiEvent>) => handler(e, context);
+
+describe('upload function', () => {
+  it('POST /files: 201 with a presigned PUT to a key made from a fresh UUID only', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const r = await call(apiEvent('POST /files', { body: JSON.stringify({ size: 2048, filename: 'PATIENT_NAME.dcm' }) }));
+    expect(r.statusCode).toBe(201);
+    const body = JSON.parse(r.body as string);
+    const url = new URL(body.uploadUrl);
+    expect(url.pathname).toMatch(new RegExp(`/uploads/${body.id}\\.dcm$`));
+    expect(url.pathname).not.toMatch(/PATIENT/);
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
+    expect(body.headers).toEqual({ 'content-type': 'application/dicom', 'content-length': '2048' });
+    // Only the request record was written, under the same id.
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatchObject({ Bucket: 'unit-bucket', Key: `uploads/${body.id}.json` });
+  });
+
+  it('POST /files: 400 for bad JSON and 413 beyond 10 MiB, without touching S3', async () => {
+    const bad = await call(apiEvent('POST /files', { body: '{"size":' }));
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body as string).error.code).toBe('InvalidRequest');
+    const big = await call(apiEvent('POST /files', { body: '{"size": 10485761}' }));
+    expect(big.statusCode).toBe(413);
+    expect(JSON.parse(big.body as string).error.code).toBe('PayloadTooLarge');
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('GET /files/{id}: size and upload time from S3; 404 when absent; 400 before S3 for a bad id', async () => {
+    const id = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 531324, LastModified: new Date('2026-01-02T03:04:05Z') });
+    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
+    const ok = await call(apiEvent('GET /files/{id}', { pathParameters: { id } }));
+    expect(ok.statusCode).toBe(200);
+    expect(JSON.parse(ok.body as string)).toMatchObject({ id, size: 531324, uploadedAt: '2026-01-02T03:04:05.000Z' });
+
+    s3.reset();
+    s3.on(HeadObjectCommand).rejects(notFound());
+    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
+    const missing = await call(apiEvent('GET /files/{id}', { pathParameters: { id } }));
+    expect(missing.statusCode).toBe(404);
+
+    s3.reset();
+    const bad = await call(apiEvent('GET /files/{id}', { pathParameters: { id: '../uploads/x' } }));
+    expect(bad.statusCode).toBe(400);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('GET /openapi serves the contract', async () => {
+    const r = await call(apiEvent('GET /openapi'));
+    expect(r.statusCode).toBe(200);
+    expect(r.headers?.['content-type']).toMatch(/yaml/);
+    expect(r.body).toMatch(/\/files\/\{id\}\/png/);
+  });
+});
