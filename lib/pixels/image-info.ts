@@ -1,0 +1,237 @@
+/**
+ * The Image Pixel module (PS3.3 C.7.6.3) and the presentation attributes the renderer needs
+ * (Modality LUT module C.11.1, VOI LUT module C.11.2), read once and validated before any
+ * pixel buffer is allocated.
+ */
+import type { DataSet } from 'dicom-parser';
+import { DomainError } from '../errors.js';
+import type { ParsedDicom } from '../dicom/parse.js';
+import { DOUBLE_FLOAT_PIXEL_DATA_TAG, FLOAT_PIXEL_DATA_TAG } from '../dicom/parse.js';
+
+/** Default bound on one decoded frame's working buffer; override with env MAX_DECODED_BYTES. */
+export const DEFAULT_MAX_DECODED_BYTES = 256 * 1024 * 1024;
+
+/** VOI LUT Function (0028,1056), PS3.3 C.11.2.1.3; LINEAR when absent. */
+export type VoiLutFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
+
+export interface VoiWindow {
+  center: number;
+  width: number;
+  /** Window Center & Width Explanation (0028,1055), when given for this pair. */
+  explanation?: string;
+}
+
+/** A Modality LUT Sequence (0028,3000) item: LUT Descriptor (0028,3002) and LUT Data (0028,3006). */
+export interface ModalityLutTable {
+  firstMapped: number;
+  data: Uint16Array;
+}
+
+export interface ImageInfo {
+  rows: number;
+  columns: number;
+  samplesPerPixel: number;
+  photometric: string;
+  /** Planar Configuration (0028,0006): 0 = colour-by-pixel, 1 = colour-by-plane. */
+  planarConfiguration: 0 | 1;
+  bitsAllocated: number;
+  bitsStored: number;
+  highBit: number;
+  pixelRepresentation: 0 | 1;
+  numberOfFrames: number;
+  rescaleSlope: number;
+  rescaleIntercept: number;
+  modalityLut?: ModalityLutTable;
+  /** Every Window Center/Width pair (0028,1050)/(0028,1051), in file order. */
+  windows: VoiWindow[];
+  voiLutFunction: VoiLutFunction;
+  transferSyntaxUid: string;
+}
+
+const tagName = (tag: string): string => `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5).toUpperCase()})`;
+
+function us(ds: DataSet, tag: string): number | undefined {
+  const el = ds.elements[tag];
+  if (!el || el.length < 2) return undefined;
+  return ds.uint16(tag);
+}
+
+/** Reads a DS/IS value; a present but unparsable value is malformed, not silently ignored. */
+function decimal(ds: DataSet, tag: string, index = 0): number | undefined {
+  const raw = ds.string(tag, index);
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw.trim());
+  if (!Number.isFinite(value)) {
+    throw new DomainError('MalformedDicom', `${tagName(tag)} holds a value that is not a decimal number (PS3.5 6.2 DS/IS).`, {
+      tag: tagName(tag),
+    });
+  }
+  return value;
+}
+
+function required(ds: DataSet, tag: string, name: string): number {
+  const v = us(ds, tag);
+  if (v === undefined) {
+    throw new DomainError('MalformedDicom', `${name} ${tagName(tag)} is missing; it is Type 1 in the Image Pixel module (PS3.3 C.7.6.3).`, {
+      tag: tagName(tag),
+    });
+  }
+  return v;
+}
+
+function maxDecodedBytes(): number {
+  const env = Number(process.env.MAX_DECODED_BYTES);
+  return Number.isFinite(env) && env > 0 ? env : DEFAULT_MAX_DECODED_BYTES;
+}
+
+function readVoiLutFunction(ds: DataSet): VoiLutFunction {
+  const raw = (ds.string('x00281056') ?? '').trim().toUpperCase();
+  if (raw === '' || raw === 'LINEAR') return 'LINEAR';
+  if (raw === 'LINEAR_EXACT' || raw === 'SIGMOID') return raw;
+  throw new DomainError('MalformedDicom', `VOI LUT Function (0028,1056) "${raw}" is not one of the defined terms LINEAR, LINEAR_EXACT, SIGMOID (PS3.3 C.11.2.1.3).`);
+}
+
+function readWindows(ds: DataSet): VoiWindow[] {
+  const centers = ds.elements.x00281050 ? (ds.numStringValues('x00281050') ?? 0) : 0;
+  const widths = ds.elements.x00281051 ? (ds.numStringValues('x00281051') ?? 0) : 0;
+  const windows: VoiWindow[] = [];
+  // PS3.3 C.11.2.1.2: Window Center and Width are pairs with the same multiplicity.
+  for (let i = 0; i < Math.min(centers, widths); i++) {
+    const center = decimal(ds, 'x00281050', i);
+    const width = decimal(ds, 'x00281051', i);
+    if (center === undefined || width === undefined) continue;
+    const explanation = ds.string('x00281055', i);
+    windows.push(explanation ? { center, width, explanation } : { center, width });
+  }
+  return windows;
+}
+
+/**
+ * Modality LUT Sequence (0028,3000), PS3.3 C.11.1.1: LUT Descriptor = [entries (0 means
+ * 65536), first stored value mapped (US or SS), bits per entry]; LUT Data (0028,3006) US/OW.
+ */
+function readModalityLut(ds: DataSet, pixelRepresentation: 0 | 1, littleEndian: boolean): ModalityLutTable | undefined {
+  const seq = ds.elements.x00283000;
+  const item = seq?.items?.[0]?.dataSet;
+  if (!item) return undefined;
+  const desc = item.elements.x00283002;
+  const data = item.elements.x00283006;
+  if (!desc || desc.length < 6 || !data) {
+    throw new DomainError('MalformedDicom', 'The Modality LUT Sequence (0028,3000) item lacks a LUT Descriptor (0028,3002) or LUT Data (0028,3006) (PS3.3 C.11.1.1).');
+  }
+  const count = item.uint16('x00283002', 0) || 65536;
+  const rawFirst = item.uint16('x00283002', 1)!;
+  // The first mapped value takes the sign of the stored pixel values (PS3.3 C.11.1.1.1).
+  const firstMapped = pixelRepresentation === 1 && rawFirst > 0x7fff ? rawFirst - 0x10000 : rawFirst;
+  const bits = item.uint16('x00283002', 2)!;
+  if (bits < 8 || bits > 16) {
+    throw new DomainError('UnsupportedPixelFormat', `Modality LUT entries of ${bits} bits are not supported (PS3.3 C.11.1.1 allows 8 to 16).`);
+  }
+  if (data.length < count * 2) {
+    throw new DomainError('MalformedDicom', `LUT Data (0028,3006) holds ${data.length} bytes, fewer than the ${count} 16-bit entries its LUT Descriptor declares (PS3.3 C.11.1.1).`);
+  }
+  const view = new DataView(item.byteArray.buffer, item.byteArray.byteOffset + data.dataOffset, count * 2);
+  const table = new Uint16Array(count);
+  for (let i = 0; i < count; i++) table[i] = view.getUint16(i * 2, littleEndian);
+  return { firstMapped, data: table };
+}
+
+/**
+ * Reads and validates the image attributes. Throws NoPixelData when there is no usable pixel
+ * element, MalformedDicom when a Type 1 attribute is missing or inconsistent, ImageTooLarge when
+ * one decoded frame would exceed MAX_DECODED_BYTES.
+ */
+export function readImageInfo(parsed: ParsedDicom): ImageInfo {
+  const ds = parsed.dataSet;
+  const pixel = parsed.pixelElement;
+  if (!pixel) {
+    throw new DomainError('NoPixelData', 'The object has no Pixel Data (7FE0,0010); it is not an image.');
+  }
+  if (pixel.tag === FLOAT_PIXEL_DATA_TAG || pixel.tag === DOUBLE_FLOAT_PIXEL_DATA_TAG) {
+    throw new DomainError('UnsupportedPixelFormat', `Float Pixel Data ${tagName(pixel.tag)} (PS3.3 C.7.6.24) cannot be rendered yet.`);
+  }
+  if (pixel.length === 0 && !pixel.encapsulatedPixelData) {
+    throw new DomainError('NoPixelData', 'Pixel Data (7FE0,0010) is empty.');
+  }
+
+  const rows = required(ds, 'x00280010', 'Rows');
+  const columns = required(ds, 'x00280011', 'Columns');
+  if (rows === 0 || columns === 0) {
+    throw new DomainError('MalformedDicom', `The image is ${rows} x ${columns}: Rows (0028,0010) and Columns (0028,0011) must be non-zero (PS3.3 C.7.6.3).`);
+  }
+  const bitsAllocated = required(ds, 'x00280100', 'Bits Allocated');
+  const photometricRaw = (ds.string('x00280004') ?? '').trim().toUpperCase();
+  let samplesPerPixel = us(ds, 'x00280002');
+  if (samplesPerPixel === undefined) {
+    // Type 1, but some writers omit it for greyscale; only then is it implied.
+    if (photometricRaw.startsWith('MONOCHROME')) samplesPerPixel = 1;
+    else throw new DomainError('MalformedDicom', 'Samples per Pixel (0028,0002) is missing (PS3.3 C.7.6.3, Type 1).');
+  }
+  if (!photometricRaw) {
+    throw new DomainError('MalformedDicom', 'Photometric Interpretation (0028,0004) is missing (PS3.3 C.7.6.3, Type 1).');
+  }
+  if (samplesPerPixel !== 1 && samplesPerPixel !== 3) {
+    throw new DomainError('UnsupportedPixelFormat', `Samples per Pixel (0028,0002) is ${samplesPerPixel}; PS3.3 C.7.6.3.1.1 allows 1 or 3.`);
+  }
+  if (![1, 8, 16, 32].includes(bitsAllocated)) {
+    throw new DomainError('UnsupportedPixelFormat', `Bits Allocated (0028,0100) of ${bitsAllocated} is not supported (1, 8, 16 or 32; PS3.5 8.1.1).`);
+  }
+  const bitsStored = us(ds, 'x00280101') ?? bitsAllocated;
+  const highBit = us(ds, 'x00280102') ?? bitsStored - 1;
+  if (bitsStored < 1 || bitsStored > bitsAllocated) {
+    throw new DomainError('MalformedDicom', `Bits Stored (0028,0101) ${bitsStored} must be between 1 and Bits Allocated ${bitsAllocated} (PS3.5 8.1.1).`);
+  }
+  if (highBit < bitsStored - 1 || highBit > bitsAllocated - 1) {
+    throw new DomainError('MalformedDicom', `High Bit (0028,0102) ${highBit} does not fit Bits Stored ${bitsStored} in Bits Allocated ${bitsAllocated} (PS3.5 8.1.1).`);
+  }
+  const pr = us(ds, 'x00280103') ?? 0;
+  if (pr !== 0 && pr !== 1) {
+    throw new DomainError('MalformedDicom', `Pixel Representation (0028,0103) is ${pr}; it must be 0 (unsigned) or 1 (two's complement) (PS3.3 C.7.6.3.1).`);
+  }
+  const pixelRepresentation = pr as 0 | 1;
+  const planar = samplesPerPixel > 1 ? (us(ds, 'x00280006') ?? 0) : 0;
+  if (planar !== 0 && planar !== 1) {
+    throw new DomainError('MalformedDicom', `Planar Configuration (0028,0006) is ${planar}; it must be 0 or 1 (PS3.3 C.7.6.3.1.3).`);
+  }
+
+  const framesRaw = decimal(ds, 'x00280008');
+  const numberOfFrames = framesRaw === undefined ? 1 : framesRaw;
+  if (!Number.isInteger(numberOfFrames) || numberOfFrames < 1) {
+    throw new DomainError('MalformedDicom', `Number of Frames (0028,0008) is ${numberOfFrames}; it must be a positive integer (PS3.3 C.7.6.6).`);
+  }
+
+  // The renderer keeps one frame as 32-bit working values (and an output buffer of at most
+  // the same size), so this is the allocation to bound before decoding anything.
+  const decodedBytes = rows * columns * samplesPerPixel * 4;
+  const limit = maxDecodedBytes();
+  if (decodedBytes > limit) {
+    throw new DomainError('ImageTooLarge', `One decoded ${rows} x ${columns} frame with ${samplesPerPixel} sample(s) needs ${decodedBytes} bytes, over the ${limit}-byte limit.`, {
+      decodedBytes,
+      limit,
+    });
+  }
+
+  const slope = decimal(ds, 'x00281053');
+  const intercept = decimal(ds, 'x00281052');
+  const littleEndian = parsed.transferSyntaxUid !== '1.2.840.10008.1.2.2';
+
+  return {
+    rows,
+    columns,
+    samplesPerPixel,
+    photometric: photometricRaw,
+    planarConfiguration: planar as 0 | 1,
+    bitsAllocated,
+    bitsStored,
+    highBit,
+    pixelRepresentation,
+    numberOfFrames,
+    // PS3.3 C.11.1.1.2: absent Rescale Slope/Intercept mean the identity; a zero slope is not usable.
+    rescaleSlope: slope === undefined || slope === 0 ? 1 : slope,
+    rescaleIntercept: intercept ?? 0,
+    modalityLut: readModalityLut(ds, pixelRepresentation, littleEndian),
+    windows: readWindows(ds),
+    voiLutFunction: readVoiLutFunction(ds),
+    transferSyntaxUid: parsed.transferSyntaxUid,
+  };
+}

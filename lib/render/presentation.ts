@@ -1,0 +1,33 @@
+/**
+ * Presentation stage (PS3.4 N.2.1; PS3.3 C.7.6.3.1.2): MONOCHROME1 means the minimum value is
+ * displayed white, so its VOI output is inverted (Presentation LUT Shape INVERSE,
+ * PS3.3 C.11.6.1.2); MONOCHROME2 is shown as is (IDENTITY).
+ */
+import { DomainError } from '../errors.js';
+
+export interface OutputRange {
+  /** Output value for the bottom of the VOI ramp. */
+  yMin: number;
+  /** Output value for the top of the VOI ramp. */
+  yMax: number;
+}
+
+export const isGreyscale = (photometric: string): boolean => photometric === 'MONOCHROME1' || photometric === 'MONOCHROME2';
+
+/** y' = max - y: the INVERSE presentation of one VOI output value in [0, max]. */
+export const invert = (y: number, max: number): number => max - y;
+
+/**
+ * The [yMin, yMax] the VOI stage should target so that its output is already presented.
+ * All VOI functions are of the form y = yMin + (yMax - yMin) * f(x), so feeding them
+ * (max, 0) for MONOCHROME1 equals inverting after VOI — and it is how dcmtk inverts, which
+ * keeps the truncation of each value identical to dcmtk's.
+ */
+export function presentationRange(photometric: string, max: number): OutputRange {
+  if (photometric === 'MONOCHROME1') return { yMin: max, yMax: 0 };
+  if (photometric === 'MONOCHROME2') return { yMin: 0, yMax: max };
+  throw new DomainError(
+    'UnsupportedPhotometricInterpretation',
+    `Photometric Interpretation (0028,0004) "${photometric}" is not greyscale; the VOI/presentation pipeline applies to MONOCHROME1 and MONOCHROME2 (PS3.3 C.7.6.3.1.2).`,
+  );
+}
