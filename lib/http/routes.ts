@@ -2,6 +2,8 @@
  * The one route table. The CDK stack (infra/) and the local server (local/) both read it,
  * so the deployed API and the laptop API cannot drift apart.
  */
+import type { ErrorCode } from '../errors.js';
+
 export type FunctionName = 'upload' | 'header' | 'export';
 
 export interface Route {
@@ -9,16 +11,55 @@ export interface Route {
   /** API Gateway HTTP API route path, with {param} placeholders. */
   path: string;
   function: FunctionName;
+  /**
+   * Domain error codes this route can answer with, besides COMMON_ERRORS. openapi.yaml must
+   * document each of them under its status (test/openapi.test.ts checks it).
+   */
+  errors: readonly ErrorCode[];
 }
 
+/** Errors any route can answer with: S3 failing after retries, and unexpected faults. */
+export const COMMON_ERRORS: readonly ErrorCode[] = ['StorageUnavailable', 'StorageTimeout', 'InternalError'];
+
+/** Errors of every route that reads and parses a stored file. */
+const PARSE_ERRORS: readonly ErrorCode[] = [
+  'InvalidFileId',
+  'FileNotFound',
+  'NotDicom',
+  'MalformedDicom',
+  // A Deflated Explicit VR Little Endian data set inflating past MAX_DECODED_BYTES (lib/dicom/parse.ts).
+  'ImageTooLarge',
+];
+
+/** The header routes read the file by ranges, up to a limit (lib/header/). */
+const HEADER_ERRORS: readonly ErrorCode[] = [...PARSE_ERRORS, 'HeaderTooLarge'];
+
 export const ROUTES: readonly Route[] = [
-  { method: 'POST', path: '/files', function: 'upload' },
-  { method: 'GET', path: '/files/{id}', function: 'upload' },
-  { method: 'GET', path: '/openapi', function: 'upload' },
-  { method: 'GET', path: '/docs', function: 'upload' },
-  { method: 'GET', path: '/files/{id}/tags', function: 'header' },
-  { method: 'GET', path: '/files/{id}/tags/{tag}', function: 'header' },
-  { method: 'GET', path: '/files/{id}/png', function: 'export' },
+  { method: 'POST', path: '/files', function: 'upload', errors: ['InvalidRequest', 'PayloadTooLarge'] },
+  { method: 'GET', path: '/files/{id}', function: 'upload', errors: ['InvalidFileId', 'FileNotFound'] },
+  { method: 'GET', path: '/openapi', function: 'upload', errors: [] },
+  { method: 'GET', path: '/docs', function: 'upload', errors: [] },
+  { method: 'GET', path: '/files/{id}/tags', function: 'header', errors: HEADER_ERRORS },
+  {
+    method: 'GET',
+    path: '/files/{id}/tags/{tag}',
+    function: 'header',
+    errors: ['InvalidTag', 'TagNotFound', ...HEADER_ERRORS],
+  },
+  {
+    method: 'GET',
+    path: '/files/{id}/png',
+    function: 'export',
+    errors: [
+      'InvalidParameter',
+      'FrameNotFound',
+      ...PARSE_ERRORS,
+      'NoPixelData',
+      'UnsupportedTransferSyntax',
+      'UnsupportedPixelFormat',
+      'UnsupportedPhotometricInterpretation',
+    ],
+  },
 ] as const;
 
 /** Entry file (under functions/) of each Lambda. */

@@ -1,0 +1,290 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CorsHttpMethod, HttpApi, HttpMethod, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, ROUTES, type FunctionName } from '../lib/http/routes.js';
+
+/** Repository root: entries, package-lock.json and openapi.yaml are resolved from here, not from the cwd. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The service limits the functions read from their environment. */
+export interface ServiceLimits {
+  maxUploadBytes: number;
+  uploadUrlTtlSeconds: number;
+  renderUrlTtlSeconds: number;
+  maxDecodedBytes: number;
+}
+
+export const DEFAULT_LIMITS: ServiceLimits = {
+  maxUploadBytes: 10 * 1024 * 1024,
+  uploadUrlTtlSeconds: 900,
+  renderUrlTtlSeconds: 300,
+  maxDecodedBytes: 256 * 1024 * 1024,
+};
+
+/** Memory and timeout of each function. */
+export const FUNCTION_SIZING: Record<FunctionName, { memoryMb: number; timeoutSeconds: number }> = {
+  upload: { memoryMb: 256, timeoutSeconds: 10 },
+  header: { memoryMb: 512, timeoutSeconds: 15 },
+  export: { memoryMb: 2048, timeoutSeconds: 30 },
+};
+
+export interface DicomServiceStackProps extends StackProps {
+  /** Origins allowed by the bucket CORS (browser PUT/GET) and the API CORS. Context `corsOrigins` (comma-separated or a list); default `*`. */
+  corsOrigins?: string[];
+  /** Days after which cached renders (`renders/`) expire. Context `renderExpirationDays`; default 30. */
+  renderExpirationDays?: number;
+  /** Days after which uploads (`uploads/`) expire. Context `uploadExpirationDays`; default: never. */
+  uploadExpirationDays?: number;
+  /** What happens to the bucket when the stack is deleted. Context `removalPolicy` (`retain` | `destroy`); default RETAIN. */
+  removalPolicy?: RemovalPolicy;
+  /** Retention of the functions' log groups. Context `logRetentionDays` (a CloudWatch value, e.g. 7, 30, 90); default 30. */
+  logRetention?: logs.RetentionDays;
+  /** LOG_LEVEL of the functions. Context `logLevel`; default `info`. */
+  logLevel?: string;
+  limits?: Partial<ServiceLimits>;
+}
+
+/**
+ * A private bucket, three Lambdas (upload, header, export) and an HTTP API whose routes
+ * come from the shared route table in lib/http/routes.ts.
+ */
+export class DicomServiceStack extends Stack {
+  readonly bucket: s3.Bucket;
+  readonly api: HttpApi;
+  readonly functions: Record<FunctionName, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: DicomServiceStackProps = {}) {
+    super(scope, id, props);
+    const config = resolveConfig(this, props);
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: false,
+      cors: [
+        {
+          // The browser PUTs the file to the presigned URL and may GET the rendered PNG.
+          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          allowedOrigins: config.corsOrigins,
+          allowedHeaders: ['content-type', 'content-length'],
+          exposedHeaders: ['etag'],
+          maxAge: 3600,
+        },
+      ],
+      lifecycleRules: [
+        { id: 'ExpireRenders', prefix: 'renders/', expiration: Duration.days(config.renderExpirationDays) },
+        ...(config.uploadExpirationDays
+          ? [{ id: 'ExpireUploads', prefix: 'uploads/', expiration: Duration.days(config.uploadExpirationDays) }]
+          : []),
+        { id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy: config.removalPolicy,
+      autoDeleteObjects: config.removalPolicy === RemovalPolicy.DESTROY,
+    });
+
+    const environment: Record<string, string> = {
+      BUCKET_NAME: this.bucket.bucketName,
+      MAX_UPLOAD_BYTES: String(config.limits.maxUploadBytes),
+      UPLOAD_URL_TTL_SECONDS: String(config.limits.uploadUrlTtlSeconds),
+      RENDER_URL_TTL_SECONDS: String(config.limits.renderUrlTtlSeconds),
+      MAX_DECODED_BYTES: String(config.limits.maxDecodedBytes),
+      LOG_LEVEL: config.logLevel,
+      // Stack traces point into the TypeScript sources (the bundles ship .map files).
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+
+    const names = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
+    this.functions = Object.fromEntries(
+      names.map((name) => [name, this.createFunction(name, environment, config.logRetention)]),
+    ) as Record<FunctionName, NodejsFunction>;
+
+    for (const name of names) grantS3Access(this.bucket, this.functions[name], FUNCTION_S3_ACCESS[name]);
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'DICOM service: presigned upload, header as DICOM JSON, PNG export',
+      corsPreflight: {
+        allowOrigins: config.corsOrigins,
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+        allowHeaders: ['content-type', 'accept'],
+        exposeHeaders: ['location'],
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    const integrations = Object.fromEntries(
+      names.map((name) => [
+        name,
+        new HttpLambdaIntegration(`${pascal(name)}Integration`, this.functions[name], {
+          payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+        }),
+      ]),
+    ) as Record<FunctionName, HttpLambdaIntegration>;
+
+    for (const route of ROUTES) {
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: integrations[route.function],
+      });
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'Bucket holding uploads/ and renders/' });
+  }
+
+  private createFunction(name: FunctionName, environment: Record<string, string>, retention: logs.RetentionDays) {
+    const id = `${pascal(name)}Function`;
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    return new NodejsFunction(this, id, {
+      entry: path.join(PROJECT_ROOT, FUNCTION_ENTRIES[name]),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: FUNCTION_SIZING[name].memoryMb,
+      timeout: Duration.seconds(FUNCTION_SIZING[name].timeoutSeconds),
+      environment,
+      logGroup,
+      bundling: bundlingOptions(name),
+    });
+  }
+}
+
+/**
+ * esbuild, run locally (no Docker), ESM output. The AWS SDK is bundled rather than taken from
+ * the runtime so the deployed code runs the versions package-lock.json pins and the tests ran.
+ * The banner gives the ESM bundle a real `require`: dicom-parser is a UMD module that calls
+ * `require("zlib")`, which esbuild's ESM output otherwise rejects with
+ * "Dynamic require of "zlib" is not supported".
+ */
+export function bundlingOptions(name: FunctionName): BundlingOptions {
+  return {
+    forceDockerBundling: false,
+    format: OutputFormat.ESM,
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourceMap: true,
+    sourcesContent: false,
+    externalModules: [],
+    logLevel: LogLevel.WARNING,
+    banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    commandHooks:
+      name === 'upload'
+        ? {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            // GET /openapi and GET /docs read openapi.yaml beside the handler (/var/task).
+            afterBundling: (inputDir: string, outputDir: string) => [
+              `cp ${shellQuote(path.join(inputDir, 'openapi.yaml'))} ${shellQuote(path.join(outputDir, 'openapi.yaml'))}`,
+            ],
+          }
+        : undefined,
+  };
+}
+
+/** Least privilege from FUNCTION_S3_ACCESS: object actions on the listed prefixes only. */
+function grantS3Access(bucket: s3.IBucket, fn: lambda.IFunction, access: { read: string[]; write: string[] }) {
+  if (access.read.length > 0) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: access.read.map((prefix) => bucket.arnForObjects(prefix)),
+      }),
+    );
+    // Without s3:ListBucket, HEAD/GET of a missing key answers 403 instead of 404, and
+    // "file not found" would look like a storage failure.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  }
+  if (access.write.length > 0) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: access.write.map((prefix) => bucket.arnForObjects(prefix)),
+      }),
+    );
+  }
+}
+
+interface ResolvedConfig {
+  corsOrigins: string[];
+  renderExpirationDays: number;
+  uploadExpirationDays?: number;
+  removalPolicy: RemovalPolicy;
+  logRetention: logs.RetentionDays;
+  logLevel: string;
+  limits: ServiceLimits;
+}
+
+/** Props win over context (`cdk synth -c key=value` or cdk.json), context over defaults. */
+function resolveConfig(scope: Construct, props: DicomServiceStackProps): ResolvedConfig {
+  const ctx = (key: string): unknown => scope.node.tryGetContext(key);
+
+  const corsOrigins = props.corsOrigins ?? parseList(ctx('corsOrigins')) ?? ['*'];
+  if (corsOrigins.length === 0) throw new Error('corsOrigins must name at least one origin (or "*").');
+
+  const renderExpirationDays = props.renderExpirationDays ?? parseDays(ctx('renderExpirationDays'), 'renderExpirationDays') ?? 30;
+  const uploadExpirationDays = props.uploadExpirationDays ?? parseDays(ctx('uploadExpirationDays'), 'uploadExpirationDays');
+  for (const [key, days] of Object.entries({ renderExpirationDays, uploadExpirationDays })) {
+    if (days !== undefined && !(Number.isInteger(days) && days > 0)) throw new Error(`${key} must be a positive integer of days.`);
+  }
+
+  let removalPolicy = props.removalPolicy;
+  if (removalPolicy === undefined) {
+    const value = String(ctx('removalPolicy') ?? 'retain').toLowerCase();
+    if (value !== 'retain' && value !== 'destroy') throw new Error(`removalPolicy must be "retain" or "destroy", not "${value}".`);
+    removalPolicy = value === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+  }
+
+  let logRetention = props.logRetention;
+  if (logRetention === undefined) {
+    const days = parseDays(ctx('logRetentionDays'), 'logRetentionDays') ?? logs.RetentionDays.ONE_MONTH;
+    if (!(Object.values(logs.RetentionDays) as unknown[]).includes(days)) {
+      throw new Error(`logRetentionDays must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...), not ${days}.`);
+    }
+    logRetention = days as logs.RetentionDays;
+  }
+
+  const logLevel = props.logLevel ?? String(ctx('logLevel') ?? 'info');
+  return {
+    corsOrigins,
+    renderExpirationDays,
+    uploadExpirationDays,
+    removalPolicy,
+    logRetention,
+    logLevel,
+    limits: { ...DEFAULT_LIMITS, ...props.limits },
+  };
+}
+
+function parseList(value: unknown): string[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  return items.map((s) => s.trim()).filter(Boolean);
+}
+
+function parseDays(value: unknown, key: string): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${key} must be a positive integer, not "${String(value)}".`);
+  return n;
+}
+
+const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -1,0 +1,403 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DicomServiceStack, FUNCTION_SIZING, PROJECT_ROOT, type DicomServiceStackProps } from '../../infra/dicom-service-stack.js';
+import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, ROUTES, type FunctionName } from '../../lib/http/routes.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const NAMES = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
+
+/** cdk.json's context (feature flags, defaults), so tests synthesise what `cdk synth` does. */
+const CDK_CONTEXT: Json = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;
+
+/** Synthesises without bundling (fast): assets are not built, the template is complete. */
+function synth(context: Json = {}, props: DicomServiceStackProps = {}) {
+  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } });
+  const stack = new DicomServiceStack(app, 'Test', props);
+  return { stack, template: Template.fromStack(stack) };
+}
+
+const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+
+/** Intrinsics as readable strings: {"Fn::GetAtt":["Bucket","Arn"]} -> "Bucket.Arn", Fn::Join concatenated. */
+function show(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Json;
+  if (v?.Ref) return `${v.Ref}`;
+  if (v?.['Fn::GetAtt']) return v['Fn::GetAtt'].join('.');
+  if (v?.['Fn::Join']) return v['Fn::Join'][1].map(show).join(v['Fn::Join'][0]);
+  return JSON.stringify(value);
+}
+
+const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+/** The statements of every inline policy attached to a function's role. */
+function roleStatements(stack: DicomServiceStack, template: Template, name: FunctionName): Json[] {
+  const role = stack.getLogicalId(stack.functions[name].role!.node.defaultChild as CfnElement);
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => asArray<Json>(p.Properties.Roles).some((r) => r.Ref === role))
+    .flatMap((p) => asArray<Json>(p.Properties.PolicyDocument.Statement));
+}
+
+/** S3 actions and resources (as strings) a role is allowed. */
+function s3Grants(statements: Json[]): { action: string; resource: string }[] {
+  return statements
+    .filter((s) => s.Effect === 'Allow')
+    .flatMap((s) =>
+      asArray<string>(s.Action)
+        .filter((a) => a.startsWith('s3:'))
+        .flatMap((action) => asArray(s.Resource).map((r) => ({ action, resource: show(r) }))),
+    );
+}
+
+describe('DicomServiceStack', () => {
+  const { stack, template } = synth();
+  const bucketId = stack.getLogicalId(stack.bucket.node.defaultChild as CfnElement);
+  const objects = (prefix: string) => `${bucketId}.Arn/${prefix}`;
+
+  describe('functions', () => {
+    it('are exactly three, on nodejs22.x, arm64, with their memory and timeout', () => {
+      template.resourceCountIs('AWS::Lambda::Function', 3);
+      for (const name of NAMES) {
+        const fn = template.toJSON().Resources[logicalId(stack, stack.functions[name])];
+        expect(fn.Properties, name).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          MemorySize: FUNCTION_SIZING[name].memoryMb,
+          Timeout: FUNCTION_SIZING[name].timeoutSeconds,
+        });
+      }
+      expect(FUNCTION_SIZING).toEqual({
+        upload: { memoryMb: 256, timeoutSeconds: 10 },
+        header: { memoryMb: 512, timeoutSeconds: 15 },
+        export: { memoryMb: 2048, timeoutSeconds: 30 },
+      });
+    });
+
+    it('get the bucket and the service limits in their environment', () => {
+      template.allResourcesProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: {
+            BUCKET_NAME: { Ref: bucketId },
+            MAX_UPLOAD_BYTES: '10485760',
+            UPLOAD_URL_TTL_SECONDS: '900',
+            RENDER_URL_TTL_SECONDS: '300',
+            MAX_DECODED_BYTES: '268435456',
+            LOG_LEVEL: 'info',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+      });
+    });
+
+    it('log to groups with a retention', () => {
+      template.resourceCountIs('AWS::Logs::LogGroup', 3);
+      template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+      template.allResourcesProperties('AWS::Lambda::Function', {
+        LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('FunctionLogs') } },
+      });
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('has one route per entry of ROUTES, RouteKey "METHOD /path", and no other', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', ROUTES.length);
+      for (const route of ROUTES) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${route.method} ${route.path}` });
+      }
+    });
+
+    it('sends each route to the function the table names, with payload format 2.0', () => {
+      const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+      const fnOfIntegration = Object.fromEntries(
+        Object.entries(integrations).map(([id, r]) => [id, r.Properties.IntegrationUri['Fn::GetAtt'][0] as string]),
+      );
+      for (const r of Object.values(integrations)) {
+        expect(r.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+      }
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+      for (const route of ROUTES) {
+        const cfn = routes.find((r) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
+        const integration = show(cfn.Properties.Target).replace(/^integrations\//, '');
+        expect(fnOfIntegration[integration], `${route.method} ${route.path}`).toBe(logicalId(stack, stack.functions[route.function]));
+      }
+    });
+
+    it('lets API Gateway invoke each function', () => {
+      for (const name of NAMES) {
+        template.hasResourceProperties('AWS::Lambda::Permission', {
+          Action: 'lambda:InvokeFunction',
+          Principal: 'apigateway.amazonaws.com',
+          FunctionName: { 'Fn::GetAtt': [logicalId(stack, stack.functions[name]), 'Arn'] },
+        });
+      }
+    });
+
+    it('answers CORS preflight', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        ProtocolType: 'HTTP',
+        CorsConfiguration: {
+          AllowOrigins: ['*'],
+          AllowMethods: Match.arrayWith(['GET', 'POST', 'OPTIONS']),
+          AllowHeaders: Match.arrayWith(['content-type', 'accept']),
+        },
+      });
+    });
+
+    it('outputs ApiUrl and BucketName', () => {
+      const outputs = template.toJSON().Outputs;
+      expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'BucketName']));
+      expect(outputs.BucketName.Value).toEqual({ Ref: bucketId });
+    });
+  });
+
+  describe('bucket', () => {
+    const bucket = () => template.toJSON().Resources[bucketId];
+
+    it('blocks public access, encrypts with S3-managed keys, is unversioned and retained', () => {
+      expect(bucket().Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket().Properties.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+      expect(bucket().Properties.VersioningConfiguration).toBeUndefined();
+      expect(bucket().DeletionPolicy).toBe('Retain');
+      expect(bucket().UpdateReplacePolicy).toBe('Retain');
+    });
+
+    it('has a policy denying requests without TLS', () => {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucketId },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Principal: { AWS: '*' },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('allows browser PUT and GET with content-type and content-length (CORS)', () => {
+      const [rule, ...more] = bucket().Properties.CorsConfiguration.CorsRules;
+      expect(more).toEqual([]);
+      expect(rule.AllowedMethods).toEqual(expect.arrayContaining(['PUT', 'GET']));
+      expect(rule.AllowedHeaders).toEqual(expect.arrayContaining(['content-type', 'content-length']));
+      expect(rule.AllowedOrigins).toEqual(['*']);
+    });
+
+    it('expires renders/ after 30 days and aborts incomplete multipart uploads', () => {
+      const rules: Json[] = bucket().Properties.LifecycleConfiguration.Rules;
+      expect(rules).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Prefix: 'renders/', ExpirationInDays: 30, Status: 'Enabled' }),
+          expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
+        ]),
+      );
+      // Uploads are kept unless uploadExpirationDays is set.
+      expect(rules.some((r) => r.Prefix === 'uploads/')).toBe(false);
+    });
+  });
+
+  describe('least privilege', () => {
+    const grants = (name: FunctionName) => s3Grants(roleStatements(stack, template, name));
+
+    it('gives no function a wildcard action or delete', () => {
+      for (const name of NAMES) {
+        for (const { action } of grants(name)) {
+          expect(action, name).not.toMatch(/\*|Delete/);
+        }
+      }
+    });
+
+    it('header: reads uploads/ only and cannot put', () => {
+      const g = grants('header');
+      expect(g.filter((x) => /^s3:Put/.test(x.action))).toEqual([]);
+      expect(g.filter((x) => x.action === 's3:GetObject').map((x) => x.resource)).toEqual([objects('uploads/*')]);
+    });
+
+    it('export: reads uploads/ and renders/, puts only under renders/', () => {
+      const g = grants('export');
+      expect(g.filter((x) => /^s3:Put/.test(x.action)).map((x) => x.resource)).toEqual([objects('renders/*')]);
+      expect(g.filter((x) => x.action === 's3:GetObject').map((x) => x.resource).sort()).toEqual(
+        [objects('renders/*'), objects('uploads/*')].sort(),
+      );
+    });
+
+    it('upload: puts (presigns) and reads under uploads/ only', () => {
+      const g = grants('upload');
+      expect(g.filter((x) => /^s3:Put/.test(x.action)).map((x) => x.resource)).toEqual([objects('uploads/*')]);
+      expect(g.filter((x) => x.action === 's3:GetObject').map((x) => x.resource)).toEqual([objects('uploads/*')]);
+    });
+
+    it('follows FUNCTION_S3_ACCESS, with ListBucket so a missing key is a 404 and not a 403', () => {
+      for (const name of NAMES) {
+        const g = grants(name);
+        const access = FUNCTION_S3_ACCESS[name];
+        const objectGrants = g.filter((x) => x.action !== 's3:ListBucket');
+        for (const { action, resource } of objectGrants) {
+          const allowed = /^s3:Put/.test(action) ? access.write : access.read;
+          expect(allowed.map(objects), `${name} ${action}`).toContain(resource);
+        }
+        expect(g.filter((x) => x.action === 's3:ListBucket').map((x) => x.resource)).toEqual([`${bucketId}.Arn`]);
+      }
+    });
+  });
+
+  describe('settings from context', () => {
+    it('takes CORS origins, render expiry, log retention and removal policy from context', () => {
+      const { stack: s, template: t } = synth({
+        corsOrigins: 'https://viewer.example.org, https://admin.example.org',
+        renderExpirationDays: '7',
+        uploadExpirationDays: '365',
+        logRetentionDays: '90',
+        removalPolicy: 'destroy',
+      });
+      const b = t.toJSON().Resources[s.getLogicalId(s.bucket.node.defaultChild as CfnElement)];
+      const origins = ['https://viewer.example.org', 'https://admin.example.org'];
+      expect(b.Properties.CorsConfiguration.CorsRules[0].AllowedOrigins).toEqual(origins);
+      t.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: { AllowOrigins: origins } });
+      expect(b.Properties.LifecycleConfiguration.Rules).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Prefix: 'renders/', ExpirationInDays: 7 }),
+          expect.objectContaining({ Prefix: 'uploads/', ExpirationInDays: 365 }),
+        ]),
+      );
+      t.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+      expect(b.DeletionPolicy).toBe('Delete');
+    });
+
+    it('refuses settings that make no sense', () => {
+      expect(() => synth({ renderExpirationDays: '0' })).toThrow(/renderExpirationDays/);
+      expect(() => synth({ removalPolicy: 'snapshot' })).toThrow(/removalPolicy/);
+      expect(() => synth({ logRetentionDays: '31' })).toThrow(/logRetentionDays/);
+      expect(() => synth({ corsOrigins: ' , ' })).toThrow(/corsOrigins/);
+    });
+  });
+});
+
+/**
+ * One real synthesis with local esbuild bundling, then the bundles are loaded by plain Node
+ * (ESM, no `require` global, as in Lambda) and the handlers invoked with requests that need no S3.
+ */
+describe('bundles', () => {
+  let work: string;
+  let outdir: string;
+  let assets: Record<FunctionName, string>;
+  let synthSeconds: number;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'dicom-synth-'));
+    // Nested, so no openapi.yaml sits at the paths the handler falls back to (cwd, ../..).
+    outdir = join(work, 'a', 'b', 'cdk.out');
+    const started = performance.now();
+    const app = new App({ outdir, context: { ...CDK_CONTEXT } });
+    // NodejsFunction bundles while it is constructed.
+    const stack = new DicomServiceStack(app, 'Bundled');
+    app.synth();
+    synthSeconds = (performance.now() - started) / 1000;
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    assets = Object.fromEntries(
+      NAMES.map((name) => {
+        const key: string = resources[logicalId(stack, stack.functions[name])].Properties.Code.S3Key;
+        return [name, join(outdir, `asset.${key.replace(/\.zip$/, '')}`)];
+      }),
+    ) as Record<FunctionName, string>;
+    console.log(`synth with bundling of 3 functions: ${synthSeconds.toFixed(1)} s`);
+  }, 120_000);
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('are minified ESM with source maps; only upload carries openapi.yaml', () => {
+    for (const name of NAMES) {
+      const files = readdirSync(assets[name]).sort();
+      const expected = name === 'upload' ? ['index.mjs', 'index.mjs.map', 'openapi.yaml'] : ['index.mjs', 'index.mjs.map'];
+      expect(files, name).toEqual(expected);
+      const code = readFileSync(join(assets[name], 'index.mjs'), 'utf8');
+      expect(code.startsWith("import { createRequire as __createRequire } from 'node:module';"), name).toBe(true);
+      // Minified: the comments of the sources are gone (lib/errors.ts is in every bundle).
+      expect(code, name).toContain('StorageUnavailable');
+      expect(code, name).not.toContain('Services throw these');
+      expect(code, name).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    }
+    expect(readFileSync(join(assets.upload, 'openapi.yaml'), 'utf8')).toBe(readFileSync(join(PROJECT_ROOT, 'openapi.yaml'), 'utf8'));
+    expect(synthSeconds).toBeLessThan(60);
+  });
+
+  /** Imports a bundle in a fresh Node process and invokes its handler with an API Gateway v2 event. */
+  function invoke(name: FunctionName, routeKey: string, rawPath: string, pathParameters: Record<string, string> = {}) {
+    const cwd = join(work, 'cwd');
+    mkdirSync(cwd, { recursive: true });
+    const runner = join(work, 'invoke.mjs');
+    writeFileSync(
+      runner,
+      `const [bundle, event] = process.argv.slice(2);
+       if (typeof require !== 'undefined') throw new Error('require must not be a global here');
+       const { handler } = await import(bundle);
+       const context = { awsRequestId: 'test', functionName: 'test', getRemainingTimeInMillis: () => 10_000 };
+       const res = await handler(JSON.parse(event), context);
+       process.stdout.write(JSON.stringify(res));`,
+    );
+    const [method, path] = routeKey.split(' ');
+    const event = {
+      version: '2.0',
+      routeKey,
+      rawPath,
+      rawQueryString: '',
+      headers: {},
+      pathParameters,
+      isBase64Encoded: false,
+      requestContext: { http: { method, path: rawPath }, routeKey, requestId: 'test' },
+    };
+    expect(path).toBeTruthy();
+    const out = execFileSync(process.execPath, [runner, `file://${join(assets[name], 'index.mjs')}`, JSON.stringify(event)], {
+      cwd,
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'example',
+        BUCKET_NAME: 'example-bucket',
+        LOG_LEVEL: 'error',
+      },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    return JSON.parse(out) as { statusCode: number; headers?: Record<string, string>; body?: string };
+  }
+
+  it('upload: loads, and serves GET /openapi from the openapi.yaml beside the handler', () => {
+    expect(existsSync(join(work, 'a', 'openapi.yaml'))).toBe(false);
+    const res = invoke('upload', 'GET /openapi', '/openapi');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers?.['content-type']).toMatch(/^application\/yaml/);
+    expect(res.body).toBe(readFileSync(join(PROJECT_ROOT, 'openapi.yaml'), 'utf8'));
+  });
+
+  it('header and export: load (dicom-parser UMD and the AWS SDK included) and answer a bad id with 400', () => {
+    for (const [name, routeKey, rawPath] of [
+      ['header', 'GET /files/{id}/tags', '/files/nope/tags'],
+      ['export', 'GET /files/{id}/png', '/files/nope/png'],
+    ] as const) {
+      const res = invoke(name, routeKey, rawPath, { id: 'nope' });
+      expect(res.statusCode, name).toBe(400);
+      expect(JSON.parse(res.body!).error.code, name).toBe('InvalidFileId');
+    }
+  });
+});
