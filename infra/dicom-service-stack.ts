@@ -33,7 +33,8 @@ export const DEFAULT_LIMITS: ServiceLimits = {
 export const FUNCTION_SIZING: Record<FunctionName, { memoryMb: number; timeoutSeconds: number }> = {
   upload: { memoryMb: 256, timeoutSeconds: 10 },
   header: { memoryMb: 512, timeoutSeconds: 15 },
-  export: { memoryMb: 2048, timeoutSeconds: 30 },
+  // 29 s: API Gateway cuts HTTP API integrations at 30 s, so the function must finish (and answer JSON) first.
+  export: { memoryMb: 2048, timeoutSeconds: 29 },
 };
 
 export interface DicomServiceStackProps extends StackProps {

@@ -77,7 +77,7 @@ describe('DicomServiceStack', () => {
       expect(FUNCTION_SIZING).toEqual({
         upload: { memoryMb: 256, timeoutSeconds: 10 },
         header: { memoryMb: 512, timeoutSeconds: 15 },
-        export: { memoryMb: 2048, timeoutSeconds: 30 },
+        export: { memoryMb: 2048, timeoutSeconds: 29 },
       });
     });
 
