@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
+import { vrLookup } from '../dicom/dictionary.js';
 import { parseDicom } from '../dicom/parse.js';
 import { renderPng } from '../render/render-frame.js';
 import { type Storage, renderKey, uploadKey } from '../storage/storage.js';
@@ -48,8 +49,8 @@ export async function exportPng(
   const bytes = await storage.get(uploadKey(id));
   if (!bytes) throw new DomainError('FileNotFound', 'No file has been uploaded under this id.');
 
-  const parsed = parseDicom(bytes);
-  const out = renderPng(parsed, params);
+  const parsed = parseDicom(bytes, { vrLookup });
+  const out = await renderPng(parsed, params);
   // Written only after a complete render: a failed render leaves no cache object behind.
   await storage.put(key, out.png, 'image/png', { width: String(out.width), height: String(out.height) });
   return { url: await presign(), cached: false, width: out.width, height: out.height, frame: out.frame, bitDepth: out.bitDepth };

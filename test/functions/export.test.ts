@@ -1,0 +1,83 @@
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { PNG } from 'pngjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { handler } from '../../functions/export.js';
+import { apiEvent, context } from '../support/api-event.js';
+import { makeImageDicom } from '../support/dicom-writer.js';
+
+const s3 = mockClient(S3Client);
+beforeAll(() => {
+  process.env.AWS_ACCESS_KEY_ID = 'test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  process.env.BUCKET_NAME = 'unit-bucket';
+});
+afterEach(() => s3.reset());
+
+const id = '0b7e3f52-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+const notFound = () => new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+const body = (bytes: Uint8Array) => ({ transformToByteArray: async () => bytes });
+const png = (query = '', accept = 'application/json') =>
+  handler(apiEvent('GET /files/{id}/png', { pathParameters: { id }, query, headers: { accept } }), context);
+
+const fixture = makeImageDicom({
+  rows: 2,
+  columns: 3,
+  bitsAllocated: 16,
+  pixelRepresentation: 1,
+  window: { center: 0, width: 100 },
+  pixel: (_f, r, c) => (r * 3 + c) * 20 - 50,
+});
+
+describe('export function', () => {
+  it('renders on a miss, stores the PNG under the normalised key, and presigns it', async () => {
+    s3.on(HeadObjectCommand).rejects(notFound());
+    s3.on(HeadObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ ContentLength: fixture.length });
+    s3.on(GetObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ Body: body(fixture) as never });
+    s3.on(PutObjectCommand).resolves({});
+
+    const r = await png('window=0,100');
+    expect(r.statusCode).toBe(200);
+    const out = JSON.parse(r.body as string);
+    expect(out).toMatchObject({ cached: false, width: 3, height: 2, frame: 1, bitDepth: 8 });
+    expect(new URL(out.url).pathname).toMatch(new RegExp(`/renders/${id}/`));
+
+    const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+    expect(put.Key).toMatch(new RegExp(`^renders/${id}/v\\d+-f1-b8-w0_100_linear\\.png$`));
+    expect(put.ContentType).toBe('image/png');
+    const image = PNG.sync.read(Buffer.from(put.Body as Uint8Array));
+    expect([image.width, image.height]).toEqual([3, 2]);
+    // Stored -50 is below the window [−50, 50): black; +50 is the top: white.
+    expect(image.data[0]).toBe(0);
+    expect(image.data[4 * 5]).toBe(255);
+  });
+
+  it('on a hit neither downloads the DICOM nor renders', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
+    const r = await png('window=0,100');
+    expect(JSON.parse(r.body as string)).toMatchObject({ cached: true, width: 3, height: 2 });
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('answers 303 with the presigned URL when JSON is not asked for', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
+    const r = await png('', 'image/png');
+    expect(r.statusCode).toBe(303);
+    expect(r.headers?.location).toMatch(/X-Amz-Signature=/);
+  });
+
+  it('is 503 StorageUnavailable, and caches nothing, when S3 keeps failing', async () => {
+    s3.on(HeadObjectCommand).rejects(new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 } }));
+    const r = await png();
+    expect(r.statusCode).toBe(503);
+    expect(JSON.parse(r.body as string).error.code).toBe('StorageUnavailable');
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('rejects bad parameters before touching S3', async () => {
+    const r = await png('frame=abc');
+    expect(r.statusCode).toBe(400);
+    expect(s3.calls()).toHaveLength(0);
+  });
+});
