@@ -1,0 +1,90 @@
+/**
+ * `npm run bench`: the performance suite. Prints tables and writes bench/results/bench.json.
+ *   BENCH_RUNS (default 15)      repetitions per in-process measurement
+ *   BENCH_REQUESTS (default 200) requests per HTTP scenario
+ *   BENCH_ONLY=render,http,cold,png  run a subset
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { allBenchImages, ct512, dx2048 } from './fixtures.js';
+import { benchColdStart, benchExportRss } from './cold-start.js';
+import { benchHttp } from './http.js';
+import { ms, table } from './measure.js';
+import { benchHeaderParse, benchRender } from './render.js';
+
+const runs = Number(process.env.BENCH_RUNS ?? 15);
+const requests = Number(process.env.BENCH_REQUESTS ?? 200);
+const only = new Set((process.env.BENCH_ONLY ?? 'render,http,cold,png').split(','));
+const outDir = join('bench', 'results');
+mkdirSync(outDir, { recursive: true });
+
+const machine = {
+  node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 1024 ** 3),
+  date: new Date().toISOString(),
+};
+const results: Record<string, unknown> = { machine, runs, requests };
+const say = (s: string) => process.stdout.write(`${s}\n`);
+say(`# Benchmarks — Node ${machine.node}, ${machine.cores} x ${machine.cpu}, ${machine.memoryGiB} GiB\n`);
+
+const images = allBenchImages();
+
+if (only.has('render')) {
+  const render = await benchRender(images, runs);
+  results.render = render;
+  say('## Render in process (DICOM bytes -> PNG bytes), median ms\n');
+  say(
+    table(
+      ['image', 'bits', 'render', 'p95', 'floor (LUT + zlib 1)', 'render / floor', 'PNG bytes'],
+      render.map((r) => [r.image, r.bitDepth, ms(r.render.median), ms(r.render.p95), ms(r.floor.median), r.ratio.toFixed(2), r.pngBytes]),
+    ),
+  );
+  const header = await benchHeaderParse(images, runs);
+  results.headerParse = header;
+  say('\n## Header parse (first 64 KiB, up to Pixel Data), median ms\n');
+  say(table(['image', 'parse', 'to DICOM JSON'], header.map((h) => [h.image, ms(h.parse.median), ms(h.json.median)])));
+}
+
+if (only.has('http')) {
+  const http = await benchHttp([ct512(), dx2048()], requests);
+  results.http = http;
+  say('\n## End to end over HTTP (local server + embedded S3), ms\n');
+  say(
+    table(
+      ['scenario', 'image', 'conns', 'requests', 'p50', 'p95', 'req/s', 'non-2xx'],
+      http.map((h) => [h.scenario, h.image, h.connections, h.requests, ms(h.latency.median), ms(h.latency.p95), h.requestsPerSecond.toFixed(0), h.non2xx]),
+    ),
+  );
+}
+
+if (only.has('cold')) {
+  const cold = await benchColdStart(join(outDir, 'bundles'), Math.max(5, Math.min(runs, 15)));
+  results.coldStart = cold;
+  say('\n## Bundles and module initialisation (fresh process), ms\n');
+  say(
+    table(
+      ['function', 'bundle KiB', 'import (in process)', 'wall above node -e 0'],
+      cold.map((c) => [c.function, (c.bundleBytes / 1024).toFixed(0), ms(c.importMs.median), ms(c.aboveNodeMs)]),
+    ),
+  );
+  const dx = dx2048();
+  const dxPath = join(outDir, 'dx2048.dcm');
+  writeFileSync(dxPath, dx.bytes);
+  const rss = await benchExportRss(outDir, dxPath, dx.name);
+  results.exportRss = rss;
+  say(`\nExport peak RSS on ${dx.name} (${(dx.bytes.length / 1024 ** 2).toFixed(1)} MiB file), 8- and 16-bit renders: ${rss.peakRssMb.toFixed(0)} MB (after imports: ${rss.baselineRssMb.toFixed(0)} MB)`);
+}
+
+if (only.has('png')) {
+  say('\n## PNG encoders side by side (bench/png-encoders.ts)\n');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/png-encoders.ts', String(Math.max(3, Math.min(runs, 7)))], { encoding: 'utf8' });
+  say(r.stdout.trim());
+  results.pngEncoders = r.stdout;
+}
+
+writeFileSync(join(outDir, 'bench.json'), JSON.stringify(results, null, 2));
+say(`\nWrote ${join(outDir, 'bench.json')}`);
