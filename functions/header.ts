@@ -1,14 +1,48 @@
-import { getHeaderJson, getTag } from '../lib/header/header-service.js';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { getBulk, getHeaderJson, getTag, parseTagFilter } from '../lib/header/header-service.js';
 import { httpHandler } from '../lib/http/middleware.js';
-import { fileIdParam, pathParam } from '../lib/http/request.js';
+import { fileIdParam, header, pathParam, queryParams } from '../lib/http/request.js';
 import { json } from '../lib/http/response.js';
 import { defaultStorage } from '../lib/storage/default-storage.js';
 
-/** GET /files/{id}/tags and GET /files/{id}/tags/{tag}: the header as the DICOM JSON model. */
+/** Absolute BulkDataURIs (PS3.18 F.2.6) back at this API: /files/{id}/bulk/{tag path}. */
+function bulkUris(event: APIGatewayProxyEventV2, id: string): (tagPath: string) => string {
+  const host = event.requestContext?.domainName ?? header(event, 'host') ?? 'localhost';
+  const local = /^(localhost|127\.0\.0\.1)(:|$)/.test(host);
+  const proto = header(event, 'x-forwarded-proto') ?? (local ? 'http' : 'https');
+  const stage = event.requestContext?.stage && event.requestContext.stage !== '$default' ? `/${event.requestContext.stage}` : '';
+  return (tagPath) => `${proto}://${host}${stage}/files/${id}/bulk/${tagPath}`;
+}
+
+/** GET /files/{id}/tags, /files/{id}/tags/{tag} and /files/{id}/bulk/{path}: the header as the DICOM JSON model. */
 export const handler = httpHandler({
-  'GET /files/{id}/tags': async (event) => json(200, await getHeaderJson(defaultStorage(), fileIdParam(event)), {
-    'content-type': 'application/dicom+json; charset=utf-8',
-  }),
-  'GET /files/{id}/tags/{tag}': async (event) =>
-    json(200, await getTag(defaultStorage(), fileIdParam(event), pathParam(event, 'tag'))),
+  'GET /files/{id}/tags': async (event) => {
+    const id = fileIdParam(event);
+    const specs = queryParams(event).get('tag');
+    // Bad tags are refused before anything is read.
+    const tags = specs ? parseTagFilter(specs) : undefined;
+    return json(200, await getHeaderJson(defaultStorage(), id, tags, { bulkDataUri: bulkUris(event, id) }), {
+      'content-type': 'application/dicom+json; charset=utf-8',
+    });
+  },
+  'GET /files/{id}/tags/{tag}': async (event) => {
+    const id = fileIdParam(event);
+    return json(200, await getTag(defaultStorage(), id, pathParam(event, 'tag'), { bulkDataUri: bulkUris(event, id) }));
+  },
+  'GET /files/{id}/bulk/{path}': async (event) => {
+    const id = fileIdParam(event);
+    const value = await getBulk(defaultStorage(), id, pathParam(event, 'path'), header(event, 'range'));
+    const headers: Record<string, string> = {
+      'content-type': 'application/octet-stream',
+      'cache-control': 'private, max-age=300',
+      'accept-ranges': 'bytes',
+    };
+    if (value.range) headers['content-range'] = `bytes ${value.range.start}-${value.range.end}/${value.totalLength}`;
+    return {
+      statusCode: value.range ? 206 : 200,
+      headers,
+      body: Buffer.from(value.bytes.buffer, value.bytes.byteOffset, value.bytes.byteLength).toString('base64'),
+      isBase64Encoded: true,
+    };
+  },
 });

@@ -214,7 +214,8 @@ function sequenceToJson(scope: Scope, element: Element, tag: string, resolved: R
 
 /** PS3.18 F.2.7: binary values are base64 of the little-endian bytes. */
 function littleEndianBytes(bytes: Uint8Array, vr: string, littleEndian: boolean): Uint8Array {
-  const size = WORD_SIZE[vr];
+  // '#N' asks for words of N bytes whatever the VR (numbers: US, UL, FD... for bulk reads).
+  const size = vr.startsWith('#') ? Number(vr.slice(1)) : WORD_SIZE[vr];
   if (littleEndian || !size) return bytes;
   const swapped = new Uint8Array(bytes.length);
   const whole = bytes.length - (bytes.length % size);
@@ -376,4 +377,47 @@ export function elementToJson(
     scope = next;
   }
   return undefined;
+}
+
+/** An element found by a tag path, with what it takes to read its raw value. */
+export interface LocatedElement {
+  element: Element;
+  /** The VR it converts with (resolved as for the JSON model). */
+  vr: string;
+  /** Byte order of its value as stored (UN content and File Meta are little endian). */
+  littleEndian: boolean;
+  /** Whether it is a top-level element (the pixel data of the object is one). */
+  topLevel: boolean;
+}
+
+/** The element at a tag path (as elementToJson finds it), or undefined when absent. */
+export function locateElement(parsed: ParsedDicom, path: readonly TagPathStep[]): LocatedElement | undefined {
+  let scope = rootScope(parsed, {});
+  for (let i = 0; i < path.length; i++) {
+    const step = path[i];
+    const element = scope.dataSet.elements[parserTag(step.tag)];
+    if (!element) return undefined;
+    const resolved = resolveVr(scope, element, step.tag);
+    if (step.item === undefined || i === path.length - 1) {
+      const meta = !scope.parent && step.tag.startsWith('0002');
+      return {
+        element,
+        vr: resolved.vr,
+        littleEndian: meta || resolved.asImplicitLittleEndian || scope.littleEndian,
+        topLevel: !scope.parent,
+      };
+    }
+    if (resolved.vr !== 'SQ') return undefined;
+    const next = itemScopes(scope, element, step.tag, resolved)?.[step.item];
+    if (!next) return undefined;
+    scope = next;
+  }
+  return undefined;
+}
+
+/** PS3.18 F.2.7 / PS3.5 7.3: a value's bytes in little endian order, swapped by the VR's word size. */
+export function toLittleEndian(bytes: Uint8Array, vr: string, littleEndian: boolean): Uint8Array {
+  // AT is two 16-bit numbers (group, element), not one 32-bit one.
+  const size = vr === 'AT' ? 2 : (WORD_SIZE[vr] ?? NUMBER_SIZE[vr]);
+  return littleEndian || !size ? bytes : littleEndianBytes(bytes, `#${size}`, false);
 }

@@ -1,7 +1,9 @@
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
 import { DomainError, describeThrown } from '../errors.js';
-import { TS, isImplicitVr } from './transfer-syntax.js';
+import { decodeAscii } from './charset.js';
+import { MalformedAt, OutOfBytes, VALID_VRS, makeDataSet, readDataSet, readFileMeta, type Encoding } from './reader.js';
+import { TS, isBigEndian, isImplicitVr } from './transfer-syntax.js';
 import type { VrLookup } from './vr-lookup.js';
 
 export const PIXEL_DATA_TAG = 'x7fe00010';
@@ -33,21 +35,32 @@ export interface ParsedDicom {
   hasFileMeta: boolean;
   /** The first of Pixel Data / Float Pixel Data / Double Float Pixel Data, when present. */
   pixelElement?: Element;
+  /** Offset in `byteArray` where the data set (after File Meta) starts. */
+  dataSetOffset?: number;
+  /** How the data set is actually encoded (detection may differ from the transfer syntax). */
+  dataSetEncoding?: Encoding;
+  /** Whether `byteArray` is the inflated stream (Deflated Explicit VR LE): offsets are not file offsets. */
+  inflated?: boolean;
+  /** Whether parsing stopped at the pixel element (untilPixelData) without reading its value. */
+  stoppedAtPixelData?: boolean;
+  /** What was tolerated while parsing (encoding switches, inferred transfer syntax, duplicates). */
+  warnings?: string[];
 }
 
 /** The bytes read so far end inside the header: read more of the object and try again. */
 export class NeedMoreBytes extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    /** An offset the bytes held must reach to go on, when known. */
+    readonly needed?: number,
+  ) {
     super(`header continues past the bytes read (${reason})`);
     this.name = 'NeedMoreBytes';
   }
 }
 
-const VR_CODES = new Set(
-  'AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
-);
 const looksLikeVr = (b: Uint8Array, at: number): boolean =>
-  b.length >= at + 2 && VR_CODES.has(String.fromCharCode(b[at], b[at + 1]));
+  b.length >= at + 2 && VALID_VRS.has(String.fromCharCode(b[at], b[at + 1]));
 
 const DICM = [0x44, 0x49, 0x43, 0x4d];
 const hasDicmAt = (b: Uint8Array, at: number): boolean =>
@@ -66,12 +79,9 @@ function detectLayout(bytes: Uint8Array): Layout {
   if (hasDicmAt(bytes, 128)) return { kind: 'part10', bytes, hasPreamble: true };
   if (bytes.length < 8) throw new DomainError('NotDicom', 'The file is too short to be DICOM.');
   const group = bytes[0] | (bytes[1] << 8);
-  if (group === 0x0002 && looksLikeVr(bytes, 4)) {
-    // File Meta present but no preamble: give dicom-parser the preamble it insists on.
-    const withPreamble = new Uint8Array(bytes.length + 132);
-    withPreamble.set(DICM, 128);
-    withPreamble.set(bytes, 132);
-    return { kind: 'part10', bytes: withPreamble, hasPreamble: false };
+  if (group === 0x0002 && bytes[2] <= 0x10 && bytes[3] === 0) {
+    // File Meta present but no preamble (some writers omit it).
+    return { kind: 'part10', bytes, hasPreamble: false };
   }
   // A bare data set starts with a low, even group (0008 Identifying is the usual first).
   const groupBigEndian = (bytes[0] << 8) | bytes[1];
@@ -126,84 +136,131 @@ function boundedInflater(maxBytes: number, complete: boolean) {
   };
 }
 
-/**
- * dicom-parser 1.8.21 parses a deflated data set from byte 0 of the array the inflater
- * returns (preamble, "DICM" and File Meta included), so the preamble became bogus elements
- * ((0000,0000), (4944,4D43)...). Cover preamble + "DICM" with one Data Set Trailing Padding
- * element (FFFC,FFFC) OB that skips exactly those 132 bytes; it is removed after parsing.
- */
-const MASK_TAG = 'xfffcfffc';
-function maskPreamble(full: Uint8Array): void {
-  if (full.length < 132) return;
-  full.fill(0, 0, 132);
-  full.set([0xfc, 0xff, 0xfc, 0xff, 0x4f, 0x42, 0, 0], 0);
-  new DataView(full.buffer, full.byteOffset).setUint32(8, 132 - 12, true);
-}
-function unmaskPreamble(dataSet: DataSet): void {
-  const mask = dataSet.elements[MASK_TAG];
-  if (mask && mask.dataOffset === 12 && mask.length === 120) delete dataSet.elements[MASK_TAG];
+const DEFLATED = TS.DeflatedExplicitVRLittleEndian;
+
+/** What went wrong where, for a client (PS3.5 offsets into the file, or into the inflated data set). */
+function malformed(e: MalformedAt, inflated: boolean): DomainError {
+  const where = inflated ? ' of the inflated data set' : '';
+  return new DomainError(
+    'MalformedDicom',
+    `The DICOM data could not be parsed: ${e.reason} (byte ${e.offset}${where}${e.tag ? `, tag ${e.tag}` : ''}).`,
+    { offset: e.offset, ...(e.tag ? { tag: e.tag } : {}), ...(inflated ? { offsetIn: 'inflated data set' } : {}) },
+  );
 }
 
-const RAN_OFF_END = /past end of buffer|beyond the end|buffer overread|attempt to read past|end of buffer|offset is outside|out of range/i;
+/** The encoding a data set is read with, from its transfer syntax (PS3.5 section 10). */
+function encodingOf(transferSyntaxUid: string): Encoding {
+  if (isImplicitVr(transferSyntaxUid)) return { implicit: true, littleEndian: true };
+  if (isBigEndian(transferSyntaxUid)) return { implicit: false, littleEndian: false };
+  // Every other transfer syntax (native, deflated, encapsulated, unknown) is Explicit VR LE.
+  return { implicit: false, littleEndian: true };
+}
 
 /**
- * Parses a DICOM Part 10 stream (or a bare data set) with dicom-parser, turning anything it
- * throws (strings, plain objects) into a DomainError with the reason.
+ * Parses a DICOM Part 10 stream (or a bare data set) with the reader of reader.ts into
+ * dicom-parser DataSet/Element objects. Malformed data is a DomainError('MalformedDicom')
+ * whose details name the byte offset and tag where parsing stopped.
  */
 export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): ParsedDicom {
   const complete = options.complete ?? true;
+  if (!complete && bytes.length < 132 && !hasDicmAt(bytes, 128)) {
+    // Too little to tell a preamble from a data set yet.
+    if (bytes.length < 8) throw new NeedMoreBytes('fewer than 8 bytes', 132);
+  }
   const layout = detectLayout(bytes);
-  let parsedBytes = layout.bytes;
-  const inflater = boundedInflater(options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES, complete);
-  const parserOptions: Record<string, unknown> = {
-    vrCallback: options.vrLookup,
-    inflater: (arr: Uint8Array, position: number) => {
-      parsedBytes = inflater(arr, position);
-      maskPreamble(parsedBytes);
-      return parsedBytes;
-    },
-  };
-  if (options.untilPixelData) parserOptions.untilTag = PIXEL_DATA_TAG;
-  if (layout.kind === 'bare') parserOptions.TransferSyntaxUID = layout.transferSyntaxUid;
-
-  let dataSet: DataSet;
+  const warnings: string[] = [];
+  let meta: Record<string, Element> = {};
+  let dataStart = 0;
+  let transferSyntaxUid: string;
+  let inferred = false;
   try {
-    dataSet = dicomParser.parseDicom(layout.bytes, parserOptions as never);
-  } catch (thrown) {
-    if (thrown instanceof DomainError) throw thrown;
-    const reason = describeThrown(thrown);
-    if (!complete) throw new NeedMoreBytes(reason);
-    if (/DICM prefix not found/.test(reason)) {
-      throw new DomainError('NotDicom', 'The file is not DICOM: no "DICM" prefix at byte 128 (PS3.10 7.1).');
+    if (layout.kind === 'part10') {
+      const metaStart = layout.hasPreamble ? 132 : 0;
+      const read = readFileMeta(bytes, metaStart, complete);
+      meta = read.elements;
+      dataStart = read.end;
+      const tsElement = meta.x00020010;
+      const declared = tsElement
+        ? decodeAscii(bytes.subarray(tsElement.dataOffset, tsElement.dataOffset + tsElement.length)).replace(/[\0 ]+$/g, '').trim()
+        : '';
+      if (declared) {
+        transferSyntaxUid = declared;
+      } else {
+        // Transfer Syntax UID is Type 1 (PS3.10 7.1), but pydicom and dcmtk read such files:
+        // assume Little Endian and let the data set say whether it is explicit or implicit.
+        inferred = true;
+        transferSyntaxUid = inferTransferSyntax(bytes, dataStart);
+        warnings.push(`File Meta has ${tsElement ? 'an empty' : 'no'} Transfer Syntax UID (0002,0010); inferred ${transferSyntaxUid} from the data set`);
+      }
+    } else {
+      transferSyntaxUid = layout.transferSyntaxUid;
     }
-    const where = RAN_OFF_END.test(reason) ? ' (an element length runs past the end of the file: truncated or lying length)' : '';
-    throw new DomainError('MalformedDicom', `The DICOM data could not be parsed${where}: ${reason}.`, { parserMessage: reason });
+  } catch (e) {
+    if (e instanceof OutOfBytes) throw new NeedMoreBytes(e.reason, e.needed);
+    if (e instanceof MalformedAt) throw malformed(e, false);
+    throw e;
   }
 
-  unmaskPreamble(dataSet);
-  const tsElement = dataSet.elements.x00020010;
-  const transferSyntaxUid =
-    layout.kind === 'bare'
-      ? layout.transferSyntaxUid
-      : (dataSet.string('x00020010') ?? '').replace(/\0/g, '').trim() || (tsElement ? '' : TS.ImplicitVRLittleEndian);
-  if (!transferSyntaxUid) {
-    throw new DomainError('MalformedDicom', 'The File Meta Information has an empty Transfer Syntax UID (0002,0010).');
+  let parsedBytes = bytes;
+  const deflated = transferSyntaxUid === DEFLATED;
+  if (deflated) {
+    const inflate = boundedInflater(options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES, complete);
+    parsedBytes = inflate(bytes, dataStart);
   }
 
-  const elements = dataSet.elements;
+  const encoding = encodingOf(transferSyntaxUid);
+  let result;
+  try {
+    result = readDataSet(parsedBytes, dataStart, encoding, {
+      complete,
+      vrLookup: options.vrLookup,
+      stopAtPixelData: options.untilPixelData,
+      detectEncoding: true,
+    });
+  } catch (e) {
+    // A deflated header read holds only part of the stream: growing it is all we can do.
+    if (e instanceof OutOfBytes) throw new NeedMoreBytes(e.reason, deflated ? undefined : e.needed);
+    if (e instanceof MalformedAt) throw malformed(e, deflated);
+    throw e;
+  }
+  warnings.push(...result.warnings);
+
+  const bigEndian = !result.encoding.littleEndian;
+  const elements: Record<string, Element> = { ...result.elements };
+  for (const [tag, element] of Object.entries(meta)) {
+    // File Meta is always Explicit VR Little Endian, whatever the data set (PS3.10 7.1).
+    if (bigEndian) element.parser = dicomParser.littleEndianByteArrayParser;
+    elements[tag] = element;
+  }
+  const dataSet = makeDataSet(parsedBytes, !bigEndian, elements);
+  (dataSet as DataSet & { warnings?: string[] }).warnings = warnings;
+
   const pixelElement = elements[PIXEL_DATA_TAG] ?? elements[FLOAT_PIXEL_DATA_TAG] ?? elements[DOUBLE_FLOAT_PIXEL_DATA_TAG];
   if (!complete && !pixelElement) {
-    // dicom-parser stops quietly at the end of the bytes it was given.
     throw new NeedMoreBytes('no pixel data element yet');
   }
   return {
     dataSet,
-    byteArray: dataSet.byteArray as Uint8Array,
+    byteArray: parsedBytes,
     transferSyntaxUid,
     hasPreamble: layout.kind === 'part10' && layout.hasPreamble,
     hasFileMeta: layout.kind === 'part10',
     pixelElement,
+    dataSetOffset: dataStart,
+    dataSetEncoding: result.encoding,
+    inflated: deflated,
+    stoppedAtPixelData: result.stoppedAt !== undefined,
+    warnings,
   };
+}
+
+/** Transfer syntax of a data set whose File Meta does not say (pydicom: little endian, VR as written). */
+function inferTransferSyntax(bytes: Uint8Array, at: number): string {
+  if (at + 6 > bytes.length) return TS.ImplicitVRLittleEndian;
+  const a = bytes[at + 4];
+  const b = bytes[at + 5];
+  const explicit = a > 0x40 && a < 0x5b && b > 0x40 && b < 0x5b;
+  return explicit ? TS.ExplicitVRLittleEndian : TS.ImplicitVRLittleEndian;
 }
 
 export const usesImplicitVr = (parsed: ParsedDicom): boolean => isImplicitVr(parsed.transferSyntaxUid);

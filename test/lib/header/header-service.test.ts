@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../../../lib/errors.js';
-import { FIRST_READ_BYTES, getHeaderJson, getTag, readHeader } from '../../../lib/header/header-service.js';
+import { FIRST_READ_BYTES, getBulk, getHeaderJson, getTag, readHeader } from '../../../lib/header/header-service.js';
 import { uploadKey } from '../../../lib/storage/storage.js';
-import { TS_IMPLICIT_LE, makeImageDicom, writeDicom } from '../../support/dicom-writer.js';
+import { TS_EXPLICIT_BE, TS_IMPLICIT_LE, makeImageDicom, writeDicom } from '../../support/dicom-writer.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
 
 const ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
@@ -36,6 +36,22 @@ async function expect4xx(promise: Promise<unknown>, code?: string): Promise<void
   expect(domain.status).toBeGreaterThanOrEqual(400);
   expect(domain.status).toBeLessThan(500);
   if (code) expect(domain.code).toBe(code);
+}
+
+/**
+ * A copy of `file` whose last element, Patient Comments (0010,4000) LT, claims 0xFFF0 bytes.
+ * The offset of its 2-byte length is found in the written bytes (tag, then "LT"), not guessed.
+ */
+function lyingLength(file: Uint8Array): { bytes: Uint8Array; elementOffset: number } & Uint8Array {
+  const bytes = file.slice();
+  const signature = [0x10, 0x00, 0x00, 0x40, 0x4c, 0x54]; // (0010,4000) LT, Explicit VR LE
+  let at = -1;
+  for (let i = bytes.length - 6; i >= 0 && at < 0; i--) if (signature.every((b, k) => bytes[i + k] === b)) at = i;
+  if (at < 0) throw new Error('fixture: (0010,4000) LT not found');
+  expect(bytes[at + 6] | (bytes[at + 7] << 8)).toBe(200); // the real length, before corrupting it
+  bytes[at + 6] = 0xf0;
+  bytes[at + 7] = 0xff;
+  return Object.assign(bytes, { bytes, elementOffset: at });
 }
 
 describe('readHeader', () => {
@@ -98,10 +114,7 @@ describe('readHeader', () => {
         { tag: '00104000', vr: 'LT', value: 'x'.repeat(200) },
       ],
     });
-    const lying = small.slice();
-    // Make the LT length (last element, 2-byte length at -202) claim 0xFFF0 bytes.
-    lying[lying.length - 202] = 0xf0;
-    lying[lying.length - 201] = 0xff;
+    const lying = lyingLength(small);
     const cases: Array<[string, Uint8Array]> = [
       ['text', new TextEncoder().encode('hello, this is not a DICOM file at all, just some text padding it out')],
       ['empty', new Uint8Array(0)],
@@ -116,10 +129,127 @@ describe('readHeader', () => {
     }
   });
 
+  it('a lying length is 422 MalformedDicom naming the byte offset and tag of the element', async () => {
+    const small = writeDicom({
+      elements: [
+        { tag: '00100010', vr: 'PN', value: 'Doe^John' },
+        { tag: '00104000', vr: 'LT', value: 'x'.repeat(200) },
+      ],
+    });
+    const lying = lyingLength(small);
+    const error = await readHeader(await storageWith(lying), uploadKey(ID)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'MalformedDicom', status: 422, details: { offset: lying.elementOffset, tag: '00104000' } });
+  });
+
+  it('an unknown VR and an undefined-length item without delimiter are 422 with offset and tag', async () => {
+    const body = writeDicom({ elements: [{ tag: '00100010', vr: 'PN', value: 'Doe^John' }, { tag: '00100020', vr: 'LO', value: 'ID1' }] });
+    const badVr = body.slice();
+    const at = findBytes(badVr, [0x10, 0x00, 0x20, 0x00, 0x4c, 0x4f]);
+    badVr[at + 4] = 0x51; // "QO"
+    const e1 = await readHeader(await storageWith(badVr), uploadKey(ID)).catch((e: unknown) => e);
+    expect(e1).toMatchObject({ code: 'MalformedDicom', details: { offset: at, tag: '00100020' } });
+
+    const seq = writeDicom({
+      elements: [{ tag: '00400275', vr: 'SQ', undefinedLength: true, value: [[{ tag: '00321060', vr: 'LO', value: 'Chest' }]] }],
+    });
+    // Cut the Item Delimitation and Sequence Delimitation Items (16 bytes) off the end.
+    const cut = seq.subarray(0, seq.length - 16);
+    const e2 = await readHeader(await storageWith(cut), uploadKey(ID)).catch((e: unknown) => e);
+    expect(e2).toMatchObject({ code: 'MalformedDicom', status: 422 });
+    expect((e2 as { details: { offset: number } }).details.offset).toBeGreaterThan(0);
+  });
+
+  it('reads OV/SV/UV with 4-byte lengths (PS3.5 7.1.2) and 64-bit values beyond 2^53 as strings', async () => {
+    const body = writeDicom({
+      elements: [
+        { tag: '00101020', vr: 'DS', value: '1.5' },
+        { tag: '0072007E', vr: 'SV', value: [-5] },
+        { tag: '00720082', vr: 'UV', value: [5] },
+        { tag: '00100010', vr: 'PN', value: 'After^SV' },
+      ],
+    });
+    const storage = await storageWith(body);
+    const json = await getHeaderJson(storage, ID);
+    expect(json['0072007E']).toEqual({ vr: 'SV', Value: [-5] });
+    expect(json['00720082']).toEqual({ vr: 'UV', Value: [5] });
+    expect(json['00100010']).toEqual({ vr: 'PN', Value: [{ Alphabetic: 'After^SV' }] });
+    const big = body.slice();
+    const uv = findBytes(big, [0x72, 0x00, 0x82, 0x00, 0x55, 0x56]);
+    expect(big[uv + 8] | (big[uv + 9] << 8)).toBe(8); // 4-byte length after 2 reserved bytes
+    new DataView(big.buffer).setBigUint64(uv + 12, 2n ** 60n + 1n, true);
+    expect((await getHeaderJson(await storageWith(big), ID))['00720082']).toEqual({ vr: 'UV', Value: ['1152921504606846977'] });
+  });
+
+  it('Float Pixel Data stops the header read too', async () => {
+    const body = writeDicom({
+      elements: [
+        { tag: '00280010', vr: 'US', value: 1024 },
+        { tag: '7FE00008', vr: 'OF', value: new Uint8Array(1024 * 1024) },
+      ],
+    });
+    const storage = await storageWith(body);
+    const json = await getHeaderJson(storage, ID);
+    expect(json['7FE00008']).toEqual({ vr: 'OF' });
+    expect(storage.bytesRead).toBeLessThanOrEqual(FIRST_READ_BYTES);
+  });
+
+  it('elements after the pixel data are read only when asked for, skipping the pixel data', async () => {
+    const signed = makeImageDicom({
+      rows: 1024,
+      columns: 1024,
+      bitsAllocated: 16,
+      pixel: () => 3,
+      extra: [{ tag: 'FFFAFFFA', vr: 'SQ', value: [[{ tag: '04000005', vr: 'US', value: 2 }]] }],
+    });
+    expect(signed.length).toBeGreaterThan(2 * 1024 * 1024);
+    let storage = await storageWith(signed);
+    const whole = await getHeaderJson(storage, ID);
+    expect(whole.FFFAFFFA).toBeUndefined();
+    expect(storage.bytesRead).toBeLessThanOrEqual(FIRST_READ_BYTES);
+
+    storage = await storageWith(signed);
+    const only = await getHeaderJson(storage, ID, ['FFFAFFFA']);
+    expect(only).toEqual({ FFFAFFFA: { vr: 'SQ', Value: [{ '04000005': { vr: 'US', Value: [2] } }] } });
+    expect(storage.bytesRead).toBeLessThan(FIRST_READ_BYTES + 1024);
+
+    storage = await storageWith(signed);
+    expect(await getTag(storage, ID, 'FFFAFFFA.0.04000005')).toMatchObject({ vr: 'US', Value: [2] });
+  });
+
   it('a file truncated inside the pixel data still has a readable header', async () => {
     const storage = await storageWith(bigImage.subarray(0, 200_000));
     const { parsed } = await readHeader(storage, uploadKey(ID));
     expect(parsed.pixelElement).toBeDefined();
+  });
+});
+
+function findBytes(bytes: Uint8Array, signature: number[]): number {
+  for (let i = 0; i + signature.length <= bytes.length; i++) if (signature.every((b, k) => bytes[i + k] === b)) return i;
+  throw new Error('fixture: bytes not found');
+}
+
+describe('getBulk', () => {
+  it('returns a value over 64 KiB by its BulkDataURI path, range-read by offset and length', async () => {
+    const blob = new Uint8Array(100 * 1024).map((_, i) => i & 0xff);
+    const body = makeImageDicom({ rows: 2, columns: 2, bitsAllocated: 16, pixel: () => 9, extra: [{ tag: '00660023', vr: 'OB', value: blob }] });
+    const storage = await storageWith(body);
+    const json = await getHeaderJson(storage, ID, undefined, { bulkDataUri: (p) => `bulk:${p}` });
+    expect(json['00660023']).toEqual({ vr: 'OB', BulkDataURI: 'bulk:00660023' });
+    expect(json['7FE00010']).toEqual({ vr: 'OW', BulkDataURI: 'bulk:7FE00010' });
+    expect(Buffer.from((await getBulk(storage, ID, '00660023')).bytes).equals(Buffer.from(blob))).toBe(true);
+    const pixels = await getBulk(storage, ID, '7FE00010');
+    expect([...pixels.bytes]).toEqual([9, 0, 9, 0, 9, 0, 9, 0]);
+    const part = await getBulk(storage, ID, '00660023', 'bytes=256-259');
+    expect([...part.bytes]).toEqual([0, 1, 2, 3]);
+    expect(part.range).toEqual({ start: 256, end: 259 });
+    await expect4xx(getBulk(storage, ID, 'PatientBirthDate'), 'TagNotFound');
+    await expect4xx(getBulk(storage, ID, '00660023', 'bytes=9-x'), 'InvalidParameter');
+  });
+
+  it('swaps big endian words to little endian', async () => {
+    const body = makeImageDicom({ rows: 1, columns: 2, bitsAllocated: 16, pixel: (_f, _r, c) => 0x0102 + c, transferSyntaxUid: TS_EXPLICIT_BE });
+    const storage = await storageWith(body);
+    expect([...(await getBulk(storage, ID, '7FE00010')).bytes]).toEqual([0x02, 0x01, 0x03, 0x01]);
   });
 });
 
