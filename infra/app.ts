@@ -3,7 +3,8 @@ import { DicomServiceStack } from './dicom-service-stack.js';
 
 /**
  * CDK app. Settings come from context (cdk.json or `-c key=value`): stackName, corsOrigins,
- * renderExpirationDays, uploadExpirationDays, removalPolicy, logRetentionDays, logLevel.
+ * renderExpirationDays, uploadExpirationDays, unconfirmedUploadExpirationDays, quarantineExpirationDays,
+ * removalPolicy, logRetentionDays, logLevel.
  */
 const app = new App();
 

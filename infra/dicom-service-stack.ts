@@ -5,11 +5,15 @@ import { CorsHttpMethod, HttpApi, HttpMethod, PayloadFormatVersion } from 'aws-c
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogLevel, NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, ROUTES, type FunctionName } from '../lib/http/routes.js';
+import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName, type HttpFunctionName, type S3Access } from '../lib/http/routes.js';
+import { UPLOAD_STATE_TAG } from '../lib/storage/storage.js';
 
 /** Repository root: entries, package-lock.json and openapi.yaml are resolved from here, not from the cwd. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,7 +39,21 @@ export const FUNCTION_SIZING: Record<FunctionName, { memoryMb: number; timeoutSe
   header: { memoryMb: 512, timeoutSeconds: 15 },
   // 29 s: API Gateway cuts HTTP API integrations at 30 s, so the function must finish (and answer JSON) first.
   export: { memoryMb: 2048, timeoutSeconds: 29 },
+  // Reads, hashes, parses and renders up to 10 MiB per message, a batch at a time.
+  processor: { memoryMb: 2048, timeoutSeconds: 60 },
 };
+
+/** How the upload queue feeds the processor. */
+export const PROCESSING = {
+  /** Deliveries of a message before it moves to the dead-letter queue. */
+  maxReceiveCount: 3,
+  /** AWS's guidance for SQS event sources: at least 6x the function timeout. */
+  visibilityTimeoutSeconds: 6 * FUNCTION_SIZING.processor.timeoutSeconds,
+  batchSize: 5,
+  /** Concurrent processor invocations the event source may run (bounds S3 and render load). */
+  maxConcurrency: 10,
+  deadLetterRetentionDays: 14,
+} as const;
 
 export interface DicomServiceStackProps extends StackProps {
   /** Origins allowed by the bucket CORS (browser PUT/GET) and the API CORS. Context `corsOrigins` (comma-separated or a list); default `*`. */
@@ -44,6 +62,14 @@ export interface DicomServiceStackProps extends StackProps {
   renderExpirationDays?: number;
   /** Days after which uploads (`uploads/`) expire. Context `uploadExpirationDays`; default: never. */
   uploadExpirationDays?: number;
+  /**
+   * Days after which request records of upload URLs that were never used expire (records still
+   * tagged upload-state=awaiting: the processor re-tags them when the upload arrives).
+   * Context `unconfirmedUploadExpirationDays`; default 7 (longer than any upload URL lives).
+   */
+  unconfirmedUploadExpirationDays?: number;
+  /** Days after which rejected uploads (`quarantine/`) expire. Context `quarantineExpirationDays`; default 30. */
+  quarantineExpirationDays?: number;
   /** What happens to the bucket when the stack is deleted. Context `removalPolicy` (`retain` | `destroy`); default RETAIN. */
   removalPolicy?: RemovalPolicy;
   /** Retention of the functions' log groups. Context `logRetentionDays` (a CloudWatch value, e.g. 7, 30, 90); default 30. */
@@ -54,13 +80,16 @@ export interface DicomServiceStackProps extends StackProps {
 }
 
 /**
- * A private bucket, three Lambdas (upload, header, export) and an HTTP API whose routes
- * come from the shared route table in lib/http/routes.ts.
+ * A private bucket, three HTTP Lambdas (upload, header, export) behind an HTTP API whose routes
+ * come from the shared route table in lib/http/routes.ts, and the upload processor: S3
+ * ObjectCreated (uploads/*.dcm) -> SQS queue (with a dead-letter queue) -> processor Lambda.
  */
 export class DicomServiceStack extends Stack {
   readonly bucket: s3.Bucket;
   readonly api: HttpApi;
   readonly functions: Record<FunctionName, NodejsFunction>;
+  readonly processingQueue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: DicomServiceStackProps = {}) {
     super(scope, id, props);
@@ -88,6 +117,14 @@ export class DicomServiceStack extends Stack {
         ...(config.uploadExpirationDays
           ? [{ id: 'ExpireUploads', prefix: 'uploads/', expiration: Duration.days(config.uploadExpirationDays) }]
           : []),
+        {
+          // Request records of upload URLs never used: the processor re-tags a record when its upload arrives.
+          id: 'ExpireUnconfirmedUploads',
+          prefix: 'uploads/',
+          tagFilters: { [UPLOAD_STATE_TAG]: 'awaiting' },
+          expiration: Duration.days(config.unconfirmedUploadExpirationDays),
+        },
+        { id: 'ExpireQuarantine', prefix: 'quarantine/', expiration: Duration.days(config.quarantineExpirationDays) },
         { id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       removalPolicy: config.removalPolicy,
@@ -112,6 +149,30 @@ export class DicomServiceStack extends Stack {
 
     for (const name of names) grantS3Access(this.bucket, this.functions[name], FUNCTION_S3_ACCESS[name]);
 
+    // Uploads are processed asynchronously: S3 -> SQS -> processor, with bounded retries.
+    this.deadLetterQueue = new sqs.Queue(this, 'ProcessingDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(PROCESSING.deadLetterRetentionDays),
+    });
+    this.processingQueue = new sqs.Queue(this, 'ProcessingQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(PROCESSING.visibilityTimeoutSeconds),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: PROCESSING.maxReceiveCount },
+    });
+    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.processingQueue), {
+      prefix: 'uploads/',
+      suffix: '.dcm',
+    });
+    this.functions.processor.addEventSource(
+      new SqsEventSource(this.processingQueue, {
+        batchSize: PROCESSING.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: PROCESSING.maxConcurrency,
+      }),
+    );
+
     this.api = new HttpApi(this, 'Api', {
       description: 'DICOM service: presigned upload, header as DICOM JSON, PNG export',
       corsPreflight: {
@@ -124,13 +185,13 @@ export class DicomServiceStack extends Stack {
     });
 
     const integrations = Object.fromEntries(
-      names.map((name) => [
+      HTTP_FUNCTIONS.map((name) => [
         name,
         new HttpLambdaIntegration(`${pascal(name)}Integration`, this.functions[name], {
           payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
         }),
       ]),
-    ) as Record<FunctionName, HttpLambdaIntegration>;
+    ) as Record<HttpFunctionName, HttpLambdaIntegration>;
 
     for (const route of ROUTES) {
       this.api.addRoutes({
@@ -141,7 +202,11 @@ export class DicomServiceStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL of the HTTP API' });
-    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'Bucket holding uploads/ and renders/' });
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'Bucket holding uploads/, renders/ and quarantine/' });
+    new CfnOutput(this, 'ProcessingDeadLetterQueueUrl', {
+      value: this.deadLetterQueue.queueUrl,
+      description: 'Upload events the processor failed on after all retries',
+    });
   }
 
   private createFunction(name: FunctionName, environment: Record<string, string>, retention: logs.RetentionDays) {
@@ -199,8 +264,8 @@ export function bundlingOptions(name: FunctionName): BundlingOptions {
   };
 }
 
-/** Least privilege from FUNCTION_S3_ACCESS: object actions on the listed prefixes only. */
-function grantS3Access(bucket: s3.IBucket, fn: lambda.IFunction, access: { read: string[]; write: string[] }) {
+/** Least privilege from FUNCTION_S3_ACCESS: object actions on the listed key patterns only. */
+function grantS3Access(bucket: s3.IBucket, fn: lambda.IFunction, access: S3Access) {
   if (access.read.length > 0) {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -220,12 +285,21 @@ function grantS3Access(bucket: s3.IBucket, fn: lambda.IFunction, access: { read:
       }),
     );
   }
+  for (const [action, patterns] of [
+    ['s3:PutObjectTagging', access.tag ?? []],
+    ['s3:DeleteObject', access.delete ?? []],
+  ] as const) {
+    if (patterns.length === 0) continue;
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources: patterns.map((p) => bucket.arnForObjects(p)) }));
+  }
 }
 
 interface ResolvedConfig {
   corsOrigins: string[];
   renderExpirationDays: number;
   uploadExpirationDays?: number;
+  unconfirmedUploadExpirationDays: number;
+  quarantineExpirationDays: number;
   removalPolicy: RemovalPolicy;
   logRetention: logs.RetentionDays;
   logLevel: string;
@@ -241,7 +315,11 @@ function resolveConfig(scope: Construct, props: DicomServiceStackProps): Resolve
 
   const renderExpirationDays = props.renderExpirationDays ?? parseDays(ctx('renderExpirationDays'), 'renderExpirationDays') ?? 30;
   const uploadExpirationDays = props.uploadExpirationDays ?? parseDays(ctx('uploadExpirationDays'), 'uploadExpirationDays');
-  for (const [key, days] of Object.entries({ renderExpirationDays, uploadExpirationDays })) {
+  const unconfirmedUploadExpirationDays =
+    props.unconfirmedUploadExpirationDays ?? parseDays(ctx('unconfirmedUploadExpirationDays'), 'unconfirmedUploadExpirationDays') ?? 7;
+  const quarantineExpirationDays =
+    props.quarantineExpirationDays ?? parseDays(ctx('quarantineExpirationDays'), 'quarantineExpirationDays') ?? 30;
+  for (const [key, days] of Object.entries({ renderExpirationDays, uploadExpirationDays, unconfirmedUploadExpirationDays, quarantineExpirationDays })) {
     if (days !== undefined && !(Number.isInteger(days) && days > 0)) throw new Error(`${key} must be a positive integer of days.`);
   }
 
@@ -266,6 +344,8 @@ function resolveConfig(scope: Construct, props: DicomServiceStackProps): Resolve
     corsOrigins,
     renderExpirationDays,
     uploadExpirationDays,
+    unconfirmedUploadExpirationDays,
+    quarantineExpirationDays,
     removalPolicy,
     logRetention,
     logLevel,

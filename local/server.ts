@@ -2,13 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { resetConfig } from '../lib/config.js';
 import { resetDefaultStorage } from '../lib/storage/default-storage.js';
-import type { FunctionName } from '../lib/http/routes.js';
+import type { HttpFunctionName } from '../lib/http/routes.js';
 import type { HttpResult } from '../lib/http/response.js';
 import { findRoute, lambdaContext, toApiGatewayEvent } from './api-gateway-event.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from './local-s3.js';
+import { LocalQueue, matchesUploadNotification } from './local-queue.js';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
 
@@ -18,11 +19,18 @@ export interface LocalOptions {
   dataDir?: string;
   bucket?: string;
   host?: string;
+  /**
+   * Run the upload processor on the embedded S3 server's object-created events (default true).
+   * With an external S3 (AWS_ENDPOINT_URL_S3 + BUCKET_NAME) there are no events to run it on.
+   */
+  processUploads?: boolean;
 }
 
 export interface LocalService {
   url: string;
   s3?: LocalS3;
+  /** The stand-in for the processing queue; undefined when uploads are not processed locally. */
+  processing?: LocalQueue;
   close(): Promise<void>;
 }
 
@@ -71,11 +79,26 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
   resetDefaultStorage();
 
   // The same modules Lambda loads, imported after the environment is set.
-  const handlers: Record<FunctionName, LambdaHandler> = {
+  const handlers: Record<HttpFunctionName, LambdaHandler> = {
     upload: (await import('../functions/upload.js')).handler as unknown as LambdaHandler,
     header: (await import('../functions/header.js')).handler as unknown as LambdaHandler,
     export: (await import('../functions/export.js')).handler as unknown as LambdaHandler,
   };
+
+  // The bucket notification -> SQS -> processor path of the stack: the embedded S3 server emits
+  // S3-shaped ObjectCreated records; those the stack's notification filter would pass
+  // (uploads/*.dcm) go, as the body of an SQS message, to the same processor handler.
+  let processing: LocalQueue | undefined;
+  let onS3Event: ((event: unknown) => void) | undefined;
+  if (s3 && (opts.processUploads ?? true)) {
+    const processor = (await import('../functions/processor.js')).handler as (e: SQSEvent) => Promise<SQSBatchResponse>;
+    const queue = new LocalQueue(processor);
+    onS3Event = (event) => {
+      if (matchesUploadNotification(event)) queue.send(JSON.stringify(event));
+    };
+    s3.server.on('event', onS3Event);
+    processing = queue;
+  }
 
   const server: Server = createServer(async (req, res) => {
     try {
@@ -105,9 +128,12 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
   return {
     url: `http://${host}:${port}`,
     s3,
+    processing,
     close: async () => {
       await new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections?.();
+      if (s3 && onS3Event) s3.server.off('event', onS3Event);
+      await processing?.close();
       if (s3) await s3.close();
     },
   };
@@ -118,7 +144,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     .then((svc) => {
       process.stdout.write(
         `DICOM service on ${svc.url} (S3: ${svc.s3 ? `embedded at ${svc.s3.endpoint}, data in ${resolve(process.env.LOCAL_DATA_DIR ?? '.data')}` : process.env.AWS_ENDPOINT_URL_S3}; bucket ${process.env.BUCKET_NAME})\n` +
-          `Contract: ${svc.url}/openapi  Docs: ${svc.url}/docs\n`,
+          `Contract: ${svc.url}/openapi  Docs: ${svc.url}/docs\n` +
+          (svc.processing
+            ? 'Uploads are processed on arrival (status pending -> ready | rejected), as the SQS-driven processor does in AWS.\n'
+            : 'Uploads are NOT processed: an external S3 sends no events here, so GET /files/{id} stays "pending" (header and PNG export still work).\n'),
       );
       const stop = () => void svc.close().then(() => process.exit(0));
       process.on('SIGINT', stop);

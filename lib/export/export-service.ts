@@ -3,7 +3,8 @@ import { DomainError } from '../errors.js';
 import { vrLookup } from '../dicom/dictionary.js';
 import { parseDicom } from '../dicom/parse.js';
 import { renderPng } from '../render/render-frame.js';
-import { type Storage, renderKey, uploadKey } from '../storage/storage.js';
+import { SUMMARY_META, isSha256Hex, missingUploadError } from '../processing/summary.js';
+import { type Storage, contentRenderKey, renderKey, summaryKey, uploadKey } from '../storage/storage.js';
 import { type RenderParams, renderVariant } from './render-params.js';
 
 export interface ExportResult {
@@ -16,9 +17,31 @@ export interface ExportResult {
 }
 
 /**
- * Renders one frame to PNG, or finds the PNG a previous identical request made: the cache
- * object's key is the file id plus the normalised parameters, so a hit costs one HEAD and
- * neither downloads the DICOM nor renders.
+ * Where the PNG for (file, parameters) is cached. Once the processor has summarised the file,
+ * the key is its content hash plus the normalised parameters (`renders/sha256/{hash}/...`),
+ * so identical bytes uploaded under several ids share renders; the hash comes from the
+ * summary's metadata (one HEAD, no GET). Before that, the key is the file id
+ * (`renders/{id}/...`), which stays a valid fallback for renders made before processing.
+ */
+async function cacheLookup(
+  storage: Storage,
+  id: string,
+  variant: string,
+): Promise<{ key: string; hit?: Awaited<ReturnType<Storage['head']>> }> {
+  const idKey = renderKey(id, variant);
+  const [summary, idHit] = await Promise.all([storage.head(summaryKey(id)), storage.head(idKey)]);
+  const sha256 = summary?.metadata?.[SUMMARY_META.sha256];
+  if (!isSha256Hex(sha256)) return { key: idKey, hit: idHit };
+  const shaKey = contentRenderKey(sha256, variant);
+  const shaHit = await storage.head(shaKey);
+  if (shaHit) return { key: shaKey, hit: shaHit };
+  if (idHit) return { key: idKey, hit: idHit };
+  return { key: shaKey };
+}
+
+/**
+ * Renders one frame to PNG, or finds the PNG a previous identical request made (see
+ * cacheLookup): a hit costs HEADs only and neither downloads the DICOM nor renders.
  */
 export async function exportPng(
   storage: Storage,
@@ -26,10 +49,9 @@ export async function exportPng(
   id: string,
   params: RenderParams,
 ): Promise<ExportResult> {
-  const key = renderKey(id, renderVariant(params));
+  const { key, hit } = await cacheLookup(storage, id, renderVariant(params));
   const presign = () => storage.presignGet(key, { expiresIn: cfg.renderUrlTtlSeconds, contentType: 'image/png' });
 
-  const hit = await storage.head(key);
   if (hit) {
     return {
       url: await presign(),
@@ -42,12 +64,12 @@ export async function exportPng(
   }
 
   const source = await storage.head(uploadKey(id));
-  if (!source) throw new DomainError('FileNotFound', 'No file has been uploaded under this id.');
+  if (!source) throw await missingUploadError(storage, id);
   if (source.size > cfg.maxUploadBytes) {
     throw new DomainError('ImageTooLarge', `The file is ${source.size} bytes, over the ${cfg.maxUploadBytes}-byte limit.`);
   }
   const bytes = await storage.get(uploadKey(id));
-  if (!bytes) throw new DomainError('FileNotFound', 'No file has been uploaded under this id.');
+  if (!bytes) throw await missingUploadError(storage, id);
 
   const parsed = parseDicom(bytes, { vrLookup });
   const out = await renderPng(parsed, params);

@@ -4,13 +4,16 @@
  */
 import type { ErrorCode } from '../errors.js';
 
-export type FunctionName = 'upload' | 'header' | 'export';
+export type FunctionName = 'upload' | 'header' | 'export' | 'processor';
+/** The functions behind HTTP routes; the processor is driven by the upload queue instead. */
+export type HttpFunctionName = Exclude<FunctionName, 'processor'>;
+export const HTTP_FUNCTIONS: readonly HttpFunctionName[] = ['upload', 'header', 'export'];
 
 export interface Route {
   method: 'GET' | 'POST';
   /** API Gateway HTTP API route path, with {param} placeholders. */
   path: string;
-  function: FunctionName;
+  function: HttpFunctionName;
   /**
    * Domain error codes this route can answer with, besides COMMON_ERRORS. openapi.yaml must
    * document each of them under its status (test/openapi.test.ts checks it).
@@ -39,12 +42,19 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/files/{id}', function: 'upload', errors: ['InvalidFileId', 'FileNotFound'] },
   { method: 'GET', path: '/openapi', function: 'upload', errors: [] },
   { method: 'GET', path: '/docs', function: 'upload', errors: [] },
-  { method: 'GET', path: '/files/{id}/tags', function: 'header', errors: HEADER_ERRORS },
+  { method: 'GET', path: '/files/{id}/tags', function: 'header', errors: ['InvalidTag', ...HEADER_ERRORS] },
   {
     method: 'GET',
     path: '/files/{id}/tags/{tag}',
     function: 'header',
     errors: ['InvalidTag', 'TagNotFound', ...HEADER_ERRORS],
+  },
+  {
+    method: 'GET',
+    path: '/files/{id}/bulk/{path}',
+    function: 'header',
+    // InvalidParameter: a bad Range header; ImageTooLarge: a value over 4 MiB asked for without a Range.
+    errors: ['InvalidTag', 'TagNotFound', 'InvalidParameter', ...HEADER_ERRORS],
   },
   {
     method: 'GET',
@@ -67,13 +77,35 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   upload: 'functions/upload.ts',
   header: 'functions/header.ts',
   export: 'functions/export.ts',
+  processor: 'functions/processor.ts',
 };
 
-/** Which S3 access each function needs (least privilege, used by the CDK grants). */
-export const FUNCTION_S3_ACCESS: Record<FunctionName, { read: string[]; write: string[] }> = {
-  upload: { read: ['uploads/*'], write: ['uploads/*'] },
+/**
+ * Which S3 access each function needs (least privilege, used by the CDK grants), as object key
+ * patterns: read = s3:GetObject (GET and HEAD), write = s3:PutObject (PUT, and the target of a
+ * copy), tag = s3:PutObjectTagging (also needed to PUT with tags), delete = s3:DeleteObject.
+ */
+export interface S3Access {
+  read: string[];
+  write: string[];
+  tag?: string[];
+  delete?: string[];
+}
+
+export const FUNCTION_S3_ACCESS: Record<FunctionName, S3Access> = {
+  // The request record is written tagged upload-state=awaiting (lifecycle of unused URLs).
+  upload: { read: ['uploads/*'], write: ['uploads/*'], tag: ['uploads/*.json'] },
   header: { read: ['uploads/*'], write: [] },
+  // uploads/* covers the summary (content hash, or the reason a file was rejected).
   export: { read: ['uploads/*', 'renders/*'], write: ['renders/*'] },
+  // Reads the upload, its summary and existing renders; writes the summary, renders and the
+  // quarantine copy; re-tags the request record; deletes only a rejected upload.
+  processor: {
+    read: ['uploads/*', 'renders/*'],
+    write: ['uploads/*.summary.json', 'renders/*', 'quarantine/*'],
+    tag: ['uploads/*.json'],
+    delete: ['uploads/*.dcm'],
+  },
 };
 
 /** Matches a concrete path against a route path; returns the path parameters or undefined. */

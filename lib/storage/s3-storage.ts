@@ -1,7 +1,10 @@
 import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -33,6 +36,14 @@ export function createS3Client(opts: S3StorageOptions): S3Client {
 const isNotFound = (e: unknown): boolean =>
   e instanceof S3ServiceException
     ? e.$metadata?.httpStatusCode === 404 || e.name === 'NotFound' || e.name === 'NoSuchKey'
+    : false;
+
+const isConditionFailed = (e: unknown): boolean =>
+  e instanceof S3ServiceException
+    ? e.$metadata?.httpStatusCode === 412 ||
+      e.$metadata?.httpStatusCode === 409 ||
+      e.name === 'PreconditionFailed' ||
+      e.name === 'ConditionalRequestConflict'
     : false;
 
 /** Maps what the SDK throws after its retries into the domain's 503/504, never a raw 5xx. */
@@ -68,6 +79,7 @@ export class S3Storage implements Storage {
         lastModified: out.LastModified,
         contentType: out.ContentType,
         metadata: out.Metadata,
+        etag: out.ETag?.replace(/"/g, ''),
       };
     } catch (e) {
       if (isNotFound(e)) return undefined;
@@ -103,12 +115,80 @@ export class S3Storage implements Storage {
     });
   }
 
-  async put(key: string, body: Uint8Array, contentType: string, metadata?: Record<string, string>): Promise<void> {
+  async put(
+    key: string,
+    body: Uint8Array,
+    contentType: string,
+    metadata?: Record<string, string>,
+    tags?: Record<string, string>,
+  ): Promise<void> {
     await guard(() =>
       this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata }),
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          Metadata: metadata,
+          Tagging: tags ? new URLSearchParams(tags).toString() : undefined,
+        }),
       ),
     );
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array, contentType: string, metadata?: Record<string, string>): Promise<boolean> {
+    return guard(async () => {
+      try {
+        await this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata, IfNoneMatch: '*' }),
+        );
+        return true;
+      } catch (e) {
+        // 412: an object is there; 409: a concurrent conditional write to the key won.
+        if (isConditionFailed(e)) return false;
+        throw e;
+      }
+    });
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<boolean> {
+    return guard(async () => {
+      try {
+        await this.client.send(
+          new CopyObjectCommand({
+            Bucket: this.bucket,
+            Key: toKey,
+            CopySource: `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (isNotFound(e)) return false;
+        throw e;
+      }
+    });
+  }
+
+  async delete(key: string): Promise<void> {
+    await guard(() => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+  }
+
+  async setTags(key: string, tags: Record<string, string>): Promise<boolean> {
+    return guard(async () => {
+      try {
+        await this.client.send(
+          new PutObjectTaggingCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (isNotFound(e)) return false;
+        throw e;
+      }
+    });
   }
 
   presignPut(key: string, opts: { contentLength: number; contentType: string; expiresIn: number }): Promise<string> {

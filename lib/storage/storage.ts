@@ -4,6 +4,8 @@ export interface ObjectInfo {
   lastModified?: Date;
   contentType?: string;
   metadata?: Record<string, string>;
+  /** The entity tag, without quotes: changes whenever the object is written again. */
+  etag?: string;
 }
 
 export interface Storage {
@@ -13,7 +15,20 @@ export interface Storage {
   getRange(key: string, start: number, endInclusive: number): Promise<Uint8Array>;
   /** The whole object, or undefined when there is none. */
   get(key: string): Promise<Uint8Array | undefined>;
-  put(key: string, body: Uint8Array, contentType: string, metadata?: Record<string, string>): Promise<void>;
+  /** Writes an object; `tags` become its object tags (lifecycle rules can filter on them). */
+  put(key: string, body: Uint8Array, contentType: string, metadata?: Record<string, string>, tags?: Record<string, string>): Promise<void>;
+  /**
+   * Writes only when nothing is stored under the key (S3 conditional write, If-None-Match: *).
+   * True when this call wrote the object, false when one was already there. Servers that
+   * ignore the condition (the local s3rver) overwrite and answer true.
+   */
+  putIfAbsent(key: string, body: Uint8Array, contentType: string, metadata?: Record<string, string>): Promise<boolean>;
+  /** Server-side copy within the bucket. False when the source does not exist. */
+  copy(fromKey: string, toKey: string): Promise<boolean>;
+  /** Deletes an object; deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Replaces the object tags of an object. False when the object does not exist. */
+  setTags(key: string, tags: Record<string, string>): Promise<boolean>;
   /** A presigned PUT with content-length and content-type signed, so S3 enforces both. */
   presignPut(key: string, opts: { contentLength: number; contentType: string; expiresIn: number }): Promise<string>;
   presignGet(key: string, opts: { expiresIn: number; contentType?: string }): Promise<string>;
@@ -22,3 +37,17 @@ export interface Storage {
 /** Object keys are built from server-made UUIDs only, never from user input. */
 export const uploadKey = (id: string): string => `uploads/${id}.dcm`;
 export const renderKey = (id: string, variant: string): string => `renders/${id}/${variant}.png`;
+/** The request record POST /files writes beside the upload (declared size, filename). */
+export const requestKey = (id: string): string => `uploads/${id}.json`;
+/** What the processor recorded about an upload (lib/processing/summary.ts). */
+export const summaryKey = (id: string): string => `uploads/${id}.summary.json`;
+/** Where the processor moves an upload it rejects. */
+export const quarantineKey = (id: string): string => `quarantine/${id}.dcm`;
+/** Renders keyed by content: identical bytes uploaded under two ids share every render. */
+export const contentRenderKey = (sha256: string, variant: string): string => `renders/sha256/${sha256}/${variant}.png`;
+
+/**
+ * Object tag of request records. POST /files writes `awaiting`; the processor sets `received`
+ * when the upload arrives. A lifecycle rule expires `awaiting` records (URLs never used).
+ */
+export const UPLOAD_STATE_TAG = 'upload-state';

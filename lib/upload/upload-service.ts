@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
-import { type Storage, uploadKey } from '../storage/storage.js';
+import { type FileSummary, readSummary } from '../processing/summary.js';
+import { type Storage, UPLOAD_STATE_TAG, requestKey, uploadKey } from '../storage/storage.js';
 
 export const DICOM_CONTENT_TYPE = 'application/dicom';
 
@@ -52,11 +53,15 @@ export async function createUpload(
     contentType: DICOM_CONTENT_TYPE,
     expiresIn: cfg.uploadUrlTtlSeconds,
   });
-  // The request is kept beside the upload so GET /files/{id} can report the filename.
+  // The request is kept beside the upload so GET /files/{id} can report the filename and tell
+  // "URL issued, nothing uploaded yet" from "never issued". Tagged `awaiting` until the upload
+  // arrives, so a lifecycle rule can expire records of URLs that were never used.
   await storage.put(
-    `uploads/${id}.json`,
+    requestKey(id),
     new TextEncoder().encode(JSON.stringify({ id, declaredSize: req.size, filename: req.filename, createdAt: now.toISOString() })),
     'application/json',
+    undefined,
+    { [UPLOAD_STATE_TAG]: 'awaiting' },
   );
   return {
     id,
@@ -67,35 +72,88 @@ export async function createUpload(
   };
 }
 
-export interface FileInfo {
+/**
+ * - `awaiting-upload`: an upload URL was issued, nothing has arrived (yet);
+ * - `pending`: uploaded, not processed yet (header and export work already);
+ * - `ready`: validated and summarised; the default PNG is rendered when the file is an image;
+ * - `rejected`: not an acceptable DICOM file; moved to quarantine, `reason` says why.
+ */
+export type FileStatus = 'awaiting-upload' | 'pending' | 'ready' | 'rejected';
+
+export interface FileInfo extends Partial<Omit<FileSummary, 'status' | 'size' | 'uploadedAt'>> {
   id: string;
+  status: FileStatus;
+  /** Bytes stored; while awaiting the upload, the size the upload URL accepts. */
   size: number;
-  uploadedAt: string | undefined;
+  /** When the bytes arrived; null while awaiting the upload. */
+  uploadedAt: string | null;
   contentType?: string;
   filename?: string;
-  status: 'uploaded';
 }
 
+interface UploadRequestRecord {
+  declaredSize?: number;
+  filename?: string;
+}
+
+function parseRequestRecord(bytes: Uint8Array | undefined): UploadRequestRecord | undefined {
+  if (!bytes) return undefined;
+  try {
+    const v = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+    return {
+      declaredSize: typeof v.declaredSize === 'number' ? v.declaredSize : undefined,
+      filename: typeof v.filename === 'string' ? v.filename : undefined,
+    };
+  } catch {
+    // Present but unreadable: the URL was still issued.
+    return {};
+  }
+}
+
+/**
+ * The file's status and, once processed, its summary. Three reads in parallel: the upload's
+ * HEAD, the summary and the request record. A summary of an earlier upload under the same id
+ * (a presigned URL used twice) does not describe the current bytes: they are `pending`.
+ */
 export async function getFileInfo(storage: Storage, id: string): Promise<FileInfo> {
-  const [object, request] = await Promise.all([storage.head(uploadKey(id)), storage.get(`uploads/${id}.json`)]);
-  if (!object) {
-    const hint = request ? ' An upload URL was issued for it, but nothing has been uploaded yet.' : '';
-    throw new DomainError('FileNotFound', `No file has been uploaded under this id.${hint}`);
+  const [object, summary, requestBytes] = await Promise.all([
+    storage.head(uploadKey(id)),
+    readSummary(storage, id),
+    storage.get(requestKey(id)),
+  ]);
+  const request = parseRequestRecord(requestBytes);
+  const filename = request?.filename !== undefined ? { filename: request.filename } : {};
+  const uploadedAt = object?.lastModified?.toISOString() ?? null;
+
+  const current = summary && (object ? summary.uploadedAt === uploadedAt && summary.size === object.size : summary.status === 'rejected');
+  if (summary && current) {
+    const { status, size, uploadedAt: at, ...rest } = summary;
+    return {
+      id,
+      status,
+      size,
+      uploadedAt: at,
+      ...(object?.contentType ? { contentType: object.contentType } : {}),
+      ...filename,
+      ...rest,
+    };
   }
-  let filename: string | undefined;
+  if (object) {
+    return {
+      id,
+      status: 'pending',
+      size: object.size,
+      uploadedAt,
+      ...(object.contentType ? { contentType: object.contentType } : {}),
+      ...filename,
+    };
+  }
+  if (summary) {
+    // Processed once, and the bytes are gone since (deleted, or expired by a lifecycle rule).
+    throw new DomainError('FileNotFound', 'The file uploaded under this id has been deleted.');
+  }
   if (request) {
-    try {
-      filename = (JSON.parse(new TextDecoder().decode(request)) as { filename?: string }).filename;
-    } catch {
-      filename = undefined;
-    }
+    return { id, status: 'awaiting-upload', size: request.declaredSize ?? 0, uploadedAt: null, ...filename };
   }
-  return {
-    id,
-    size: object.size,
-    uploadedAt: object.lastModified?.toISOString(),
-    contentType: object.contentType,
-    ...(filename !== undefined ? { filename } : {}),
-    status: 'uploaded',
-  };
+  throw new DomainError('FileNotFound', 'No file has been uploaded under this id, and no upload URL was issued for it.');
 }

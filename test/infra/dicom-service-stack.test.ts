@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DicomServiceStack, FUNCTION_SIZING, PROJECT_ROOT, type DicomServiceStackProps } from '../../infra/dicom-service-stack.js';
-import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, ROUTES, type FunctionName } from '../../lib/http/routes.js';
+import { DicomServiceStack, FUNCTION_SIZING, PROCESSING, PROJECT_ROOT, type DicomServiceStackProps } from '../../infra/dicom-service-stack.js';
+import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName } from '../../lib/http/routes.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -61,9 +61,15 @@ describe('DicomServiceStack', () => {
   const bucketId = stack.getLogicalId(stack.bucket.node.defaultChild as CfnElement);
   const objects = (prefix: string) => `${bucketId}.Arn/${prefix}`;
 
+  /** Our functions' resources; CDK adds one more, the handler that configures bucket notifications. */
+  const ourFunctions = () => NAMES.map((name) => template.toJSON().Resources[logicalId(stack, stack.functions[name])]);
+
   describe('functions', () => {
-    it('are exactly three, on nodejs22.x, arm64, with their memory and timeout', () => {
-      template.resourceCountIs('AWS::Lambda::Function', 3);
+    it('are exactly four (three HTTP + the processor), on nodejs22.x, arm64, with their memory and timeout', () => {
+      expect(NAMES.sort()).toEqual(['export', 'header', 'processor', 'upload']);
+      const all = Object.keys(template.findResources('AWS::Lambda::Function'));
+      const ours = NAMES.map((name) => logicalId(stack, stack.functions[name]));
+      expect(all.filter((id) => !ours.includes(id)).map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(['BucketNotificationsHandler050a0587b7544547bf325f094a3db834']);
       for (const name of NAMES) {
         const fn = template.toJSON().Resources[logicalId(stack, stack.functions[name])];
         expect(fn.Properties, name).toMatchObject({
@@ -78,11 +84,12 @@ describe('DicomServiceStack', () => {
         upload: { memoryMb: 256, timeoutSeconds: 10 },
         header: { memoryMb: 512, timeoutSeconds: 15 },
         export: { memoryMb: 2048, timeoutSeconds: 29 },
+        processor: { memoryMb: 2048, timeoutSeconds: 60 },
       });
     });
 
     it('get the bucket and the service limits in their environment', () => {
-      template.allResourcesProperties('AWS::Lambda::Function', {
+      for (const fn of ourFunctions()) expect(fn.Properties).toMatchObject({
         Environment: {
           Variables: {
             BUCKET_NAME: { Ref: bucketId },
@@ -98,11 +105,11 @@ describe('DicomServiceStack', () => {
     });
 
     it('log to groups with a retention', () => {
-      template.resourceCountIs('AWS::Logs::LogGroup', 3);
+      template.resourceCountIs('AWS::Logs::LogGroup', 4);
       template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-      template.allResourcesProperties('AWS::Lambda::Function', {
-        LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('FunctionLogs') } },
-      });
+      for (const fn of ourFunctions()) {
+        expect(fn.Properties.LoggingConfig.LogGroup.Ref).toMatch(/FunctionLogs/);
+      }
     });
   });
 
@@ -130,14 +137,19 @@ describe('DicomServiceStack', () => {
       }
     });
 
-    it('lets API Gateway invoke each function', () => {
-      for (const name of NAMES) {
+    it('lets API Gateway invoke each HTTP function, and not the processor', () => {
+      expect([...new Set(ROUTES.map((r) => r.function))].sort()).toEqual([...HTTP_FUNCTIONS].sort());
+      for (const name of HTTP_FUNCTIONS) {
         template.hasResourceProperties('AWS::Lambda::Permission', {
           Action: 'lambda:InvokeFunction',
           Principal: 'apigateway.amazonaws.com',
           FunctionName: { 'Fn::GetAtt': [logicalId(stack, stack.functions[name]), 'Arn'] },
         });
       }
+      const processor = logicalId(stack, stack.functions.processor);
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+      expect(permissions.filter((p) => show(p.Properties.FunctionName).startsWith(processor))).toEqual([]);
+      expect(Object.keys(template.findResources('AWS::ApiGatewayV2::Integration'))).toHaveLength(HTTP_FUNCTIONS.length);
     });
 
     it('answers CORS preflight', () => {
@@ -208,20 +220,119 @@ describe('DicomServiceStack', () => {
           expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
         ]),
       );
-      // Uploads are kept unless uploadExpirationDays is set.
-      expect(rules.some((r) => r.Prefix === 'uploads/')).toBe(false);
+      // Uploads are kept unless uploadExpirationDays is set; only unused request records expire.
+      expect(rules.filter((r) => r.Prefix === 'uploads/')).toEqual([
+        expect.objectContaining({
+          Id: 'ExpireUnconfirmedUploads',
+          TagFilters: [{ Key: 'upload-state', Value: 'awaiting' }],
+          ExpirationInDays: 7,
+          Status: 'Enabled',
+        }),
+      ]);
+    });
+
+    it('expires unused upload requests after 7 days and quarantined uploads after 30', () => {
+      const rules: Json[] = bucket().Properties.LifecycleConfiguration.Rules;
+      expect(rules).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Id: 'ExpireUnconfirmedUploads', Prefix: 'uploads/', ExpirationInDays: 7 }),
+          expect.objectContaining({ Id: 'ExpireQuarantine', Prefix: 'quarantine/', ExpirationInDays: 30 }),
+        ]),
+      );
+    });
+  });
+
+  describe('upload processing', () => {
+    const queueId = () => stack.getLogicalId(stack.processingQueue.node.defaultChild as CfnElement);
+    const dlqId = () => stack.getLogicalId(stack.deadLetterQueue.node.defaultChild as CfnElement);
+
+    it('has a queue with a dead-letter queue, bounded retries and a visibility timeout of 6x the function timeout', () => {
+      template.resourceCountIs('AWS::SQS::Queue', 2);
+      const queue = template.toJSON().Resources[queueId()].Properties;
+      expect(queue).toMatchObject({
+        VisibilityTimeout: 6 * FUNCTION_SIZING.processor.timeoutSeconds,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId(), 'Arn'] }, maxReceiveCount: 3 },
+        SqsManagedSseEnabled: true,
+      });
+      expect(PROCESSING.maxReceiveCount).toBe(3);
+      expect(template.toJSON().Resources[dlqId()].Properties).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    });
+
+    it('sends ObjectCreated events of uploads/*.dcm, and nothing else, to the queue', () => {
+      template.resourceCountIs('Custom::S3BucketNotifications', 1);
+      const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications'));
+      expect(notifications.Properties.BucketName).toEqual({ Ref: bucketId });
+      const configs: Json[] = notifications.Properties.NotificationConfiguration.QueueConfigurations;
+      expect(configs).toHaveLength(1);
+      expect(configs[0].Events).toEqual(['s3:ObjectCreated:*']);
+      expect(configs[0].QueueArn).toEqual({ 'Fn::GetAtt': [queueId(), 'Arn'] });
+      expect(configs[0].Filter.Key.FilterRules).toEqual(
+        expect.arrayContaining([
+          { Name: 'prefix', Value: 'uploads/' },
+          { Name: 'suffix', Value: '.dcm' },
+        ]),
+      );
+      expect(configs[0].Filter.Key.FilterRules).toHaveLength(2);
+      expect(notifications.Properties.NotificationConfiguration.LambdaFunctionConfigurations).toBeUndefined();
+      // Only S3, from this bucket, may send to the queue.
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId() }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 's3.amazonaws.com' },
+              Action: Match.arrayWith(['sqs:SendMessage']),
+              Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [bucketId, 'Arn'] } } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('feeds the processor from the queue, reporting batch item failures', () => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [queueId(), 'Arn'] },
+        FunctionName: { Ref: logicalId(stack, stack.functions.processor) },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: PROCESSING.batchSize,
+        ScalingConfig: { MaximumConcurrency: PROCESSING.maxConcurrency },
+      });
+      const sqsActions = roleStatements(stack, template, 'processor')
+        .filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('sqs:')))
+        .flatMap((st) => asArray<string>(st.Action));
+      expect(sqsActions).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+      for (const name of HTTP_FUNCTIONS) {
+        const st = roleStatements(stack, template, name);
+        expect(st.flatMap((x) => asArray<string>(x.Action)).filter((a) => a.startsWith('sqs:')), name).toEqual([]);
+      }
+    });
+
+    it('outputs the dead-letter queue URL', () => {
+      expect(template.toJSON().Outputs.ProcessingDeadLetterQueueUrl.Value).toEqual({ Ref: dlqId() });
     });
   });
 
   describe('least privilege', () => {
     const grants = (name: FunctionName) => s3Grants(roleStatements(stack, template, name));
 
-    it('gives no function a wildcard action or delete', () => {
+    it('gives no function a wildcard action, and delete only to the processor on uploads', () => {
       for (const name of NAMES) {
-        for (const { action } of grants(name)) {
-          expect(action, name).not.toMatch(/\*|Delete/);
+        for (const { action, resource } of grants(name)) {
+          expect(action, name).not.toMatch(/\*/);
+          if (/Delete/.test(action)) expect(`${name} ${action} ${resource}`).toBe(`processor s3:DeleteObject ${objects('uploads/*.dcm')}`);
         }
       }
+    });
+
+    it('processor: reads uploads/ and renders/; writes summaries, renders and quarantine; re-tags requests; deletes uploads', () => {
+      const g = grants('processor');
+      const of = (action: string) => g.filter((x) => x.action === action).map((x) => x.resource).sort();
+      expect(of('s3:GetObject')).toEqual([objects('renders/*'), objects('uploads/*')].sort());
+      expect(of('s3:PutObject')).toEqual([objects('quarantine/*'), objects('renders/*'), objects('uploads/*.summary.json')].sort());
+      expect(of('s3:PutObjectTagging')).toEqual([objects('uploads/*.json')]);
+      expect(of('s3:DeleteObject')).toEqual([objects('uploads/*.dcm')]);
     });
 
     it('header: reads uploads/ only and cannot put', () => {
@@ -238,9 +349,10 @@ describe('DicomServiceStack', () => {
       );
     });
 
-    it('upload: puts (presigns) and reads under uploads/ only', () => {
+    it('upload: puts (presigns) and reads under uploads/ only, and tags request records', () => {
       const g = grants('upload');
-      expect(g.filter((x) => /^s3:Put/.test(x.action)).map((x) => x.resource)).toEqual([objects('uploads/*')]);
+      expect(g.filter((x) => x.action === 's3:PutObject').map((x) => x.resource)).toEqual([objects('uploads/*')]);
+      expect(g.filter((x) => x.action === 's3:PutObjectTagging').map((x) => x.resource)).toEqual([objects('uploads/*.json')]);
       expect(g.filter((x) => x.action === 's3:GetObject').map((x) => x.resource)).toEqual([objects('uploads/*')]);
     });
 
@@ -250,8 +362,14 @@ describe('DicomServiceStack', () => {
         const access = FUNCTION_S3_ACCESS[name];
         const objectGrants = g.filter((x) => x.action !== 's3:ListBucket');
         for (const { action, resource } of objectGrants) {
-          const allowed = /^s3:Put/.test(action) ? access.write : access.read;
-          expect(allowed.map(objects), `${name} ${action}`).toContain(resource);
+          const allowed = {
+            's3:GetObject': access.read,
+            's3:PutObject': access.write,
+            's3:PutObjectTagging': access.tag ?? [],
+            's3:DeleteObject': access.delete ?? [],
+          }[action];
+          expect(allowed, `${name} ${action}`).toBeDefined();
+          expect(allowed!.map(objects), `${name} ${action}`).toContain(resource);
         }
         expect(g.filter((x) => x.action === 's3:ListBucket').map((x) => x.resource)).toEqual([`${bucketId}.Arn`]);
       }
@@ -264,6 +382,8 @@ describe('DicomServiceStack', () => {
         corsOrigins: 'https://viewer.example.org, https://admin.example.org',
         renderExpirationDays: '7',
         uploadExpirationDays: '365',
+        unconfirmedUploadExpirationDays: '2',
+        quarantineExpirationDays: '90',
         logRetentionDays: '90',
         removalPolicy: 'destroy',
       });
@@ -275,6 +395,8 @@ describe('DicomServiceStack', () => {
         expect.arrayContaining([
           expect.objectContaining({ Prefix: 'renders/', ExpirationInDays: 7 }),
           expect.objectContaining({ Prefix: 'uploads/', ExpirationInDays: 365 }),
+          expect.objectContaining({ Id: 'ExpireUnconfirmedUploads', ExpirationInDays: 2 }),
+          expect.objectContaining({ Id: 'ExpireQuarantine', ExpirationInDays: 90 }),
         ]),
       );
       t.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
@@ -283,6 +405,8 @@ describe('DicomServiceStack', () => {
 
     it('refuses settings that make no sense', () => {
       expect(() => synth({ renderExpirationDays: '0' })).toThrow(/renderExpirationDays/);
+      expect(() => synth({ unconfirmedUploadExpirationDays: '-1' })).toThrow(/unconfirmedUploadExpirationDays/);
+      expect(() => synth({ quarantineExpirationDays: 'x' })).toThrow(/quarantineExpirationDays/);
       expect(() => synth({ removalPolicy: 'snapshot' })).toThrow(/removalPolicy/);
       expect(() => synth({ logRetentionDays: '31' })).toThrow(/logRetentionDays/);
       expect(() => synth({ corsOrigins: ' , ' })).toThrow(/corsOrigins/);
@@ -317,7 +441,7 @@ describe('bundles', () => {
         return [name, join(outdir, `asset.${key.replace(/\.zip$/, '')}`)];
       }),
     ) as Record<FunctionName, string>;
-    console.log(`synth with bundling of 3 functions: ${synthSeconds.toFixed(1)} s`);
+    console.log(`synth with bundling of ${NAMES.length} functions: ${synthSeconds.toFixed(1)} s`);
   }, 120_000);
 
   afterAll(() => {
@@ -399,5 +523,29 @@ describe('bundles', () => {
       expect(res.statusCode, name).toBe(400);
       expect(JSON.parse(res.body!).error.code, name).toBe('InvalidFileId');
     }
+  });
+
+  it('processor: loads, and acknowledges the test event S3 sends when the notification is set up', () => {
+    const runner = join(work, 'invoke-sqs.mjs');
+    writeFileSync(
+      runner,
+      `const [bundle, event] = process.argv.slice(2);
+       const { handler } = await import(bundle);
+       process.stdout.write(JSON.stringify(await handler(JSON.parse(event), { awsRequestId: 'test' })));`,
+    );
+    const event = {
+      Records: [
+        { messageId: 'm1', body: JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'example-bucket' }), attributes: {} },
+        { messageId: 'm2', body: 'not json', attributes: {} },
+      ],
+    };
+    const out = execFileSync(process.execPath, [runner, `file://${join(assets.processor, 'index.mjs')}`, JSON.stringify(event)], {
+      cwd: work,
+      env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example', BUCKET_NAME: 'example-bucket', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    // The malformed message is reported (it will end in the dead-letter queue); the test event is done.
+    expect(JSON.parse(out)).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }] });
   });
 });

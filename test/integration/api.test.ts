@@ -82,12 +82,24 @@ describe('POST /files and the presigned PUT', () => {
     expect(longer.status).toBe(403);
     const otherType = await fetch(c.uploadUrl, { method: 'PUT', headers: { ...c.headers, 'content-type': 'image/png' }, body: new Uint8Array(10) });
     expect(otherType.status).toBe(403);
+    // Refused PUTs store nothing: the URL was issued, the upload is still awaited.
+    const awaiting = await api(`/files/${c.id}`);
+    expect(awaiting.status).toBe(200);
+    expect(await awaiting.json()).toEqual({ id: c.id, status: 'awaiting-upload', size: 10, uploadedAt: null, filename: 'x.dcm' });
     const ok = await fetch(c.uploadUrl, { method: 'PUT', headers: c.headers, body: new Uint8Array(10) });
     expect(ok.status).toBe(200);
 
-    const info = await api(`/files/${c.id}`);
-    expect(info.status).toBe(200);
-    expect(await info.json()).toMatchObject({ id: c.id, size: 10, filename: 'x.dcm', status: 'uploaded' });
+    // Ten zero bytes are not DICOM: the upload processor rejects them (pending until it has run).
+    let info: Record<string, unknown> = {};
+    for (let i = 0; i < 100; i++) {
+      const res = await api(`/files/${c.id}`);
+      expect(res.status).toBe(200);
+      info = (await res.json()) as Record<string, unknown>;
+      expect(['pending', 'rejected']).toContain(info.status);
+      if (info.status !== 'pending') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(info).toMatchObject({ id: c.id, size: 10, filename: 'x.dcm', status: 'rejected', reason: { code: 'NotDicom' } });
   });
 
   it('refuses a changed signature and the same signature on another key', async () => {

@@ -1,4 +1,13 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { S3Storage, createS3Client } from '../../../lib/storage/s3-storage.js';
@@ -47,5 +56,44 @@ describe('S3Storage', () => {
     expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(expect.arrayContaining(['content-length', 'content-type', 'host']));
     expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
     expect([...url.searchParams.keys()].some((k) => /checksum/i.test(k))).toBe(false);
+  });
+});
+
+describe('S3Storage writes for the processor', () => {
+  it('head gives the ETag without quotes', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"abc"' });
+    expect((await storage().head('a'))?.etag).toBe('abc');
+  });
+
+  it('put sends object tags as a query string', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    await storage().put('uploads/x.json', new Uint8Array(1), 'application/json', undefined, { 'upload-state': 'awaiting' });
+    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input.Tagging).toBe('upload-state=awaiting');
+  });
+
+  it('putIfAbsent writes with If-None-Match: * and answers false when S3 refuses (412 or 409)', async () => {
+    s3.on(PutObjectCommand).resolvesOnce({}).rejectsOnce(s3Error('PreconditionFailed', 412)).rejectsOnce(s3Error('ConditionalRequestConflict', 409));
+    expect(await storage().putIfAbsent('k', new Uint8Array(1), 'application/json', { status: 'ready' })).toBe(true);
+    expect(await storage().putIfAbsent('k', new Uint8Array(1), 'application/json')).toBe(false);
+    expect(await storage().putIfAbsent('k', new Uint8Array(1), 'application/json')).toBe(false);
+    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({ Key: 'k', IfNoneMatch: '*', Metadata: { status: 'ready' } });
+    s3.on(PutObjectCommand).rejects(s3Error('InternalError', 500));
+    await expect(storage().putIfAbsent('k', new Uint8Array(1), 'application/json')).rejects.toMatchObject({ code: 'StorageUnavailable' });
+  });
+
+  it('copy names the URL-encoded source, and is false when it does not exist', async () => {
+    s3.on(CopyObjectCommand).resolvesOnce({}).rejectsOnce(s3Error('NoSuchKey', 404));
+    expect(await storage().copy('uploads/a b.dcm', 'quarantine/a b.dcm')).toBe(true);
+    expect(s3.commandCalls(CopyObjectCommand)[0].args[0].input).toEqual({ Bucket: 'b', Key: 'quarantine/a b.dcm', CopySource: 'b/uploads/a%20b.dcm' });
+    expect(await storage().copy('uploads/gone.dcm', 'quarantine/gone.dcm')).toBe(false);
+  });
+
+  it('delete and setTags', async () => {
+    s3.on(DeleteObjectCommand).resolves({});
+    s3.on(PutObjectTaggingCommand).resolvesOnce({}).rejectsOnce(s3Error('NoSuchKey', 404));
+    await storage().delete('uploads/x.dcm');
+    expect(s3.commandCalls(DeleteObjectCommand)[0].args[0].input).toEqual({ Bucket: 'b', Key: 'uploads/x.dcm' });
+    expect(await storage().setTags('uploads/x.json', { 'upload-state': 'received' })).toBe(true);
+    expect(await storage().setTags('uploads/y.json', { 'upload-state': 'received' })).toBe(false);
   });
 });

@@ -61,14 +61,84 @@ describe('createUpload', () => {
 });
 
 describe('getFileInfo', () => {
-  it('reports size, upload time and filename of an uploaded file', async () => {
+  const cfg = { maxUploadBytes: MAX, uploadUrlTtlSeconds: 900 };
+  const sha = 'ab'.repeat(32);
+
+  it('tags the request record "awaiting" so unused URLs expire', async () => {
     const storage = new MemoryStorage();
-    const created = await createUpload(storage, { maxUploadBytes: MAX, uploadUrlTtlSeconds: 900 }, { size: 3, filename: 'a.dcm' });
-    await expect(getFileInfo(storage, created.id)).rejects.toMatchObject({ code: 'FileNotFound' });
+    const created = await createUpload(storage, cfg, { size: 3 });
+    expect(storage.objects.get(`uploads/${created.id}.json`)?.tags).toEqual({ 'upload-state': 'awaiting' });
+  });
+
+  it('is awaiting-upload after the URL was issued, pending once the bytes are there', async () => {
+    const storage = new MemoryStorage();
+    const created = await createUpload(storage, cfg, { size: 3, filename: 'a.dcm' });
+    expect(await getFileInfo(storage, created.id)).toEqual({
+      id: created.id,
+      status: 'awaiting-upload',
+      size: 3,
+      uploadedAt: null,
+      filename: 'a.dcm',
+    });
     await storage.put(`uploads/${created.id}.dcm`, new Uint8Array([1, 2, 3]), 'application/dicom');
     const info = await getFileInfo(storage, created.id);
-    expect(info).toMatchObject({ id: created.id, size: 3, filename: 'a.dcm', status: 'uploaded' });
+    expect(info).toMatchObject({ id: created.id, size: 3, filename: 'a.dcm', status: 'pending', contentType: 'application/dicom' });
     expect(Date.parse(info.uploadedAt ?? '')).not.toBeNaN();
+  });
+
+  it('is ready with the summary once processed, and pending again when new bytes replace them', async () => {
+    const storage = new MemoryStorage();
+    const { id } = await createUpload(storage, cfg, { size: 3, filename: 'a.dcm' });
+    await storage.put(`uploads/${id}.dcm`, new Uint8Array([1, 2, 3]), 'application/dicom');
+    const uploadedAt = storage.objects.get(`uploads/${id}.dcm`)!.lastModified.toISOString();
+    const summary = {
+      status: 'ready',
+      size: 3,
+      sha256: sha,
+      transferSyntaxUid: '1.2.840.10008.1.2.1',
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.7',
+      sopInstanceUid: '1.2.3.4',
+      rows: 4,
+      columns: 5,
+      frames: 1,
+      photometric: 'MONOCHROME2',
+      uploadedAt,
+      processedAt: '2026-01-01T00:00:01.000Z',
+    };
+    await storage.put(`uploads/${id}.summary.json`, new TextEncoder().encode(JSON.stringify(summary)), 'application/json');
+    expect(await getFileInfo(storage, id)).toEqual({ id, filename: 'a.dcm', contentType: 'application/dicom', ...summary });
+
+    // The presigned URL used again: the summary describes older bytes.
+    await new Promise((r) => setTimeout(r, 5));
+    await storage.put(`uploads/${id}.dcm`, new Uint8Array([4, 5, 6, 7]), 'application/dicom');
+    expect(await getFileInfo(storage, id)).toMatchObject({ status: 'pending', size: 4 });
+    expect((await getFileInfo(storage, id)).sha256).toBeUndefined();
+  });
+
+  it('is rejected with the reason after quarantine, and 404 once the processed bytes are deleted', async () => {
+    const storage = new MemoryStorage();
+    const { id } = await createUpload(storage, cfg, { size: 3 });
+    const rejected = {
+      status: 'rejected',
+      size: 3,
+      sha256: sha,
+      uploadedAt: '2026-01-01T00:00:00.000Z',
+      processedAt: '2026-01-01T00:00:01.000Z',
+      reason: { code: 'NotDicom', message: 'The file is not DICOM.' },
+    };
+    await storage.put(`uploads/${id}.summary.json`, new TextEncoder().encode(JSON.stringify(rejected)), 'application/json');
+    expect(await getFileInfo(storage, id)).toEqual({ id, ...rejected });
+
+    await storage.put(`uploads/${id}.summary.json`, new TextEncoder().encode(JSON.stringify({ ...rejected, status: 'ready', reason: undefined })), 'application/json');
+    await expect(getFileInfo(storage, id)).rejects.toMatchObject({ code: 'FileNotFound', message: expect.stringMatching(/deleted/) });
+  });
+
+  it('ignores a summary it cannot read (pending, not a 500)', async () => {
+    const storage = new MemoryStorage();
+    const { id } = await createUpload(storage, cfg, { size: 3 });
+    await storage.put(`uploads/${id}.dcm`, new Uint8Array([1, 2, 3]), 'application/dicom');
+    await storage.put(`uploads/${id}.summary.json`, new TextEncoder().encode('{"status":"ready","size":'), 'application/json');
+    expect(await getFileInfo(storage, id)).toMatchObject({ status: 'pending' });
   });
 
   it('is 404 FileNotFound for an id never issued', async () => {

@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { handler } from '../../functions/processor.js';
+import { makeImageDicom } from '../support/dicom-writer.js';
+
+const s3 = mockClient(S3Client);
+beforeAll(() => {
+  process.env.AWS_ACCESS_KEY_ID = 'test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  process.env.BUCKET_NAME = 'unit-bucket';
+});
+afterEach(() => s3.reset());
+
+const ID = '0b7e3f52-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+const ID2 = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
+const s3Error = (name: string, status: number) =>
+  new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+const body = (bytes: Uint8Array) => ({ transformToByteArray: async () => bytes });
+const fixture = makeImageDicom({ rows: 2, columns: 3, bitsAllocated: 16, window: { center: 0, width: 100 }, pixel: (_f, r, c) => r * 3 + c });
+const LAST_MODIFIED = new Date('2026-02-03T04:05:06Z');
+
+/** An SQS record whose body is the S3 event notification, as Lambda's SQS event source delivers it. */
+function message(messageId: string, key: string, bucket = 'unit-bucket'): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body: JSON.stringify({
+      Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key, size: 1, eTag: 'e1' } } }],
+    }),
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's3', ApproximateFirstReceiveTimestamp: '0' },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:q',
+    awsRegion: 'eu-west-1',
+  };
+}
+const run = (...records: SQSRecord[]) => handler({ Records: records } satisfies SQSEvent);
+
+function upload(id: string, bytes: Uint8Array) {
+  s3.on(HeadObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ ContentLength: bytes.length, LastModified: LAST_MODIFIED, ETag: '"e1"' });
+  s3.on(GetObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ Body: body(bytes) as never });
+}
+
+describe('processor function', () => {
+  it('renders into the content-addressed cache, then writes the summary conditionally with its hash in the metadata', async () => {
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
+    upload(ID, fixture);
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(PutObjectTaggingCommand).resolves({});
+
+    expect(await run(message('m1', `uploads/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
+
+    const hash = createHash('sha256').update(fixture).digest('hex');
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.Key)).toEqual([expect.stringMatching(new RegExp(`^renders/sha256/${hash}/v\\d+-f1-b8-wfile\\.png$`)), `uploads/${ID}.summary.json`]);
+    expect(puts[0].IfNoneMatch).toBeUndefined();
+    expect(puts[1]).toMatchObject({
+      Bucket: 'unit-bucket',
+      ContentType: 'application/json',
+      IfNoneMatch: '*',
+      Metadata: { sha256: hash, status: 'ready', 'source-etag': 'e1' },
+    });
+    expect(JSON.parse(Buffer.from(puts[1].Body as Uint8Array).toString())).toMatchObject({
+      status: 'ready',
+      sha256: hash,
+      rows: 2,
+      columns: 3,
+      uploadedAt: LAST_MODIFIED.toISOString(),
+    });
+    expect(s3.commandCalls(PutObjectTaggingCommand)[0].args[0].input).toEqual({
+      Bucket: 'unit-bucket',
+      Key: `uploads/${ID}.json`,
+      Tagging: { TagSet: [{ Key: 'upload-state', Value: 'received' }] },
+    });
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+  });
+
+  it('does nothing for a repeated event: the summary already describes this upload', async () => {
+    upload(ID, fixture);
+    s3.on(HeadObjectCommand, { Key: `uploads/${ID}.summary.json` }).resolves({ ContentLength: 100, Metadata: { 'source-etag': 'e1', status: 'ready' } });
+    expect(await run(message('m1', `uploads/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('treats a refused conditional write (412, another processor won) as done', async () => {
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
+    upload(ID, fixture);
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(PutObjectCommand, { Key: `uploads/${ID}.summary.json` }).rejects(s3Error('PreconditionFailed', 412));
+    s3.on(PutObjectTaggingCommand).rejects(s3Error('NoSuchKey', 404));
+    expect(await run(message('m1', `uploads/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
+  });
+
+  it('quarantines what is not DICOM: copy, summary, then delete', async () => {
+    const notDicom = new TextEncoder().encode('hello, this is plainly not DICOM '.repeat(10));
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
+    upload(ID, notDicom);
+    s3.on(CopyObjectCommand).resolves({});
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(PutObjectTaggingCommand).resolves({});
+    s3.on(DeleteObjectCommand).resolves({});
+
+    expect(await run(message('m1', `uploads/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
+    const writes = s3
+      .calls()
+      .map((c) => c.args[0])
+      .filter((c) => c instanceof CopyObjectCommand || c instanceof PutObjectCommand || c instanceof DeleteObjectCommand)
+      .map((c) => `${c.constructor.name} ${(c.input as { Key: string }).Key}`);
+    expect(writes).toEqual([
+      `CopyObjectCommand quarantine/${ID}.dcm`,
+      `PutObjectCommand uploads/${ID}.summary.json`,
+      `DeleteObjectCommand uploads/${ID}.dcm`,
+    ]);
+    expect(s3.commandCalls(CopyObjectCommand)[0].args[0].input.CopySource).toBe(`unit-bucket/uploads/${ID}.dcm`);
+    const summary = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+    expect(summary.Metadata).toMatchObject({ status: 'rejected' });
+    expect(JSON.parse(Buffer.from(summary.Body as Uint8Array).toString())).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'NotDicom' },
+    });
+  });
+
+  it('reports only the failed message of a batch, so only it is retried', async () => {
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
+    s3.on(HeadObjectCommand, { Key: `uploads/${ID2}.dcm` }).rejects(s3Error('AccessDenied', 403));
+    const out = await run(message('ok', `uploads/${ID}.dcm`), message('bad', `uploads/${ID2}.dcm`), message('junk', 'x'));
+    // ok: the upload is gone (nothing to do); junk: an event for a key that is not an upload (skipped).
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+  });
+
+  it('reports a message that is not an S3 event (it will end in the dead-letter queue)', async () => {
+    const junk = { ...message('junk', 'x'), body: '{"hello":' };
+    expect(await run(junk)).toEqual({ batchItemFailures: [{ itemIdentifier: 'junk' }] });
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('ignores events of another bucket', async () => {
+    expect(await run(message('m1', `uploads/${ID}.dcm`, 'other-bucket'))).toEqual({ batchItemFailures: [] });
+    expect(s3.calls()).toHaveLength(0);
+  });
+});

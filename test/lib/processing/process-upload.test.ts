@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { DomainError } from '../../../lib/errors.js';
+import { DEFAULT_RENDER, processUpload } from '../../../lib/processing/process-upload.js';
+import { parseSummary } from '../../../lib/processing/summary.js';
+import { renderVariant } from '../../../lib/export/render-params.js';
+import { MemoryStorage } from '../../support/memory-storage.js';
+import { makeImageDicom, writeDicom } from '../../support/dicom-writer.js';
+
+// Count decodes: the real renderer, wrapped in a counter.
+const renders = vi.hoisted(() => ({ calls: 0 }));
+vi.mock('../../../lib/render/render-frame.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../../lib/render/render-frame.js')>();
+  return {
+    ...actual,
+    renderPng: (...args: Parameters<typeof actual.renderPng>) => {
+      renders.calls++;
+      return actual.renderPng(...args);
+    },
+  };
+});
+
+const cfg = { maxUploadBytes: 10 * 1024 * 1024 };
+const ID = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
+const ID2 = '0b7e3f52-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+const NOW = new Date('2026-03-01T10:00:00.000Z');
+const now = () => NOW;
+
+const ct = () =>
+  makeImageDicom({
+    rows: 4,
+    columns: 5,
+    bitsAllocated: 16,
+    bitsStored: 12,
+    window: { center: 1000, width: 2000 },
+    frames: 2,
+    pixel: (f, r, c) => (f === 0 ? r * 500 + c * 100 : 4095 - (r * 500 + c * 100)),
+  });
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const defaultRender = (hash: string) => `renders/sha256/${hash}/${renderVariant(DEFAULT_RENDER)}.png`;
+
+function seed(storage: MemoryStorage, id: string, bytes: Uint8Array) {
+  storage.objects.set(`uploads/${id}.json`, {
+    body: new TextEncoder().encode(JSON.stringify({ id, declaredSize: bytes.length })),
+    contentType: 'application/json',
+    lastModified: new Date(),
+    tags: { 'upload-state': 'awaiting' },
+  });
+  return storage.put(`uploads/${id}.dcm`, bytes, 'application/dicom');
+}
+
+const summaryOf = (storage: MemoryStorage, id: string) => parseSummary(storage.objects.get(`uploads/${id}.summary.json`)?.body);
+
+beforeEach(() => {
+  renders.calls = 0;
+});
+
+describe('processUpload', () => {
+  it('validates, summarises (only the allowed fields) and pre-renders the default PNG, summary last', async () => {
+    const storage = new MemoryStorage();
+    const bytes = ct();
+    await seed(storage, ID, bytes);
+    storage.written.length = 0;
+
+    expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'ready', rendered: true });
+
+    const hash = sha(bytes);
+    const uploaded = storage.objects.get(`uploads/${ID}.dcm`)!;
+    const raw = new TextDecoder().decode(storage.objects.get(`uploads/${ID}.summary.json`)!.body);
+    expect(JSON.parse(raw)).toEqual({
+      status: 'ready',
+      size: bytes.length,
+      sha256: hash,
+      transferSyntaxUid: '1.2.840.10008.1.2.1',
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.7',
+      sopInstanceUid: '1.2.826.0.1.3680043.10.1466.1.1',
+      rows: 4,
+      columns: 5,
+      frames: 2,
+      photometric: 'MONOCHROME2',
+      uploadedAt: uploaded.lastModified.toISOString(),
+      processedAt: NOW.toISOString(),
+    });
+    // Nothing about the patient: the fixture's Patient Name and ID are nowhere in it.
+    expect(raw).not.toMatch(/Test|Fixture|FIXTURE/);
+    expect(storage.objects.get(`uploads/${ID}.summary.json`)!.metadata).toEqual({
+      sha256: hash,
+      status: 'ready',
+      'source-etag': uploaded.etag,
+    });
+    // The render first, the summary last: a reader that sees the summary finds the render.
+    expect(storage.written).toEqual([defaultRender(hash), `uploads/${ID}.summary.json`]);
+    expect(storage.objects.get(defaultRender(hash))!.metadata).toEqual({ width: '5', height: '4' });
+    // The upload arrived: its request record no longer expires as an unused URL.
+    expect(storage.objects.get(`uploads/${ID}.json`)!.tags).toEqual({ 'upload-state': 'received' });
+    expect(storage.objects.has(`uploads/${ID}.dcm`)).toBe(true);
+    expect(renders.calls).toBe(1);
+  });
+
+  it('does nothing for the same event twice', async () => {
+    const storage = new MemoryStorage();
+    await seed(storage, ID, ct());
+    await processUpload(storage, cfg, ID, { now });
+    const before = { puts: storage.puts, gets: storage.gets, written: storage.written.length };
+    const summary = storage.objects.get(`uploads/${ID}.summary.json`);
+
+    expect(await processUpload(storage, cfg, ID, { now: () => new Date() })).toEqual({ outcome: 'duplicate', rendered: false });
+    expect({ puts: storage.puts, gets: storage.gets, written: storage.written.length }).toEqual(before);
+    expect(storage.objects.get(`uploads/${ID}.summary.json`)).toBe(summary);
+    expect(renders.calls).toBe(1);
+  });
+
+  it('reuses every render for identical bytes under another id: no second decode', async () => {
+    const storage = new MemoryStorage();
+    const bytes = ct();
+    await seed(storage, ID, bytes);
+    await seed(storage, ID2, bytes.slice());
+    expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'ready', rendered: true });
+    expect(await processUpload(storage, cfg, ID2, { now })).toEqual({ outcome: 'ready', rendered: false });
+    expect(renders.calls).toBe(1);
+    expect(storage.written.filter((k) => k.startsWith('renders/'))).toEqual([defaultRender(sha(bytes))]);
+    expect(summaryOf(storage, ID2)).toMatchObject({ status: 'ready', sha256: sha(bytes) });
+  });
+
+  it('leaves one summary when two processors race (conditional write), and no partial objects', async () => {
+    const storage = new MemoryStorage();
+    const bytes = ct();
+    await seed(storage, ID, bytes);
+    const putIfAbsent = vi.spyOn(storage, 'putIfAbsent');
+    const results = await Promise.all([processUpload(storage, cfg, ID, { now }), processUpload(storage, cfg, ID, { now })]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(['raced', 'ready']);
+    // Both tried the conditional write; exactly one wrote.
+    expect(putIfAbsent).toHaveBeenCalledTimes(2);
+    expect(await Promise.all(putIfAbsent.mock.results.map((r) => r.value))).toEqual(expect.arrayContaining([true, false]));
+    expect(storage.written.filter((k) => k.endsWith('.summary.json'))).toEqual([`uploads/${ID}.summary.json`]);
+    // Whatever both rendered went to one content-addressed key, and is one complete PNG.
+    const renders = [...storage.objects.keys()].filter((k) => k.startsWith('renders/'));
+    expect(renders).toEqual([defaultRender(sha(bytes))]);
+    expect(Buffer.from(storage.objects.get(renders[0])!.body.subarray(1, 4)).toString()).toBe('PNG');
+  });
+
+  it('quarantines what is not DICOM, with the reason, and removes it from uploads/', async () => {
+    const storage = new MemoryStorage();
+    const png = new TextEncoder().encode('\x89PNG\r\n\x1a\n not a DICOM file at all, just some bytes'.repeat(4));
+    await seed(storage, ID, png);
+    storage.written.length = 0;
+
+    expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'rejected', rendered: false });
+    expect(storage.objects.has(`uploads/${ID}.dcm`)).toBe(false);
+    expect(Array.from(storage.objects.get(`quarantine/${ID}.dcm`)!.body)).toEqual(Array.from(png));
+    expect(summaryOf(storage, ID)).toMatchObject({
+      status: 'rejected',
+      size: png.length,
+      sha256: sha(png),
+      reason: { code: 'NotDicom', message: expect.stringMatching(/not DICOM/) },
+    });
+    // Copy, then summary, then delete.
+    expect(storage.written).toEqual([`quarantine/${ID}.dcm`, `uploads/${ID}.summary.json`]);
+    expect(storage.deleted).toEqual([`uploads/${ID}.dcm`]);
+    expect(renders.calls).toBe(0);
+    // The event again: nothing left to do.
+    expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'duplicate', rendered: false });
+  });
+
+  it('quarantines a malformed file (a length running past the end) as MalformedDicom', async () => {
+    const storage = new MemoryStorage();
+    const lying = writeDicom({ elements: [{ tag: '00100010', vr: 'PN', value: 'A^B' }] });
+    lying[lying.length - 6] = 0xff;
+    lying[lying.length - 5] = 0x7f;
+    await seed(storage, ID, lying);
+    expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('rejected');
+    expect(summaryOf(storage, ID)?.reason?.code).toBe('MalformedDicom');
+  });
+
+  it('rejects an empty file and one over the size limit without downloading it', async () => {
+    const storage = new MemoryStorage();
+    await seed(storage, ID, new Uint8Array(0));
+    await seed(storage, ID2, new Uint8Array(2048));
+    expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('rejected');
+    expect(summaryOf(storage, ID)?.reason).toMatchObject({ code: 'NotDicom' });
+    expect((await processUpload(storage, { maxUploadBytes: 1024 }, ID2, { now })).outcome).toBe('rejected');
+    expect(summaryOf(storage, ID2)).toMatchObject({ status: 'rejected', size: 2048, reason: { code: 'ImageTooLarge' } });
+    expect(summaryOf(storage, ID2)?.sha256).toBeUndefined();
+    expect(storage.gets).toBe(0);
+  });
+
+  it('accepts a file without preamble, and one it cannot render (ready, no PNG)', async () => {
+    const storage = new MemoryStorage();
+    const noPreamble = writeDicom({ preamble: false, elements: [{ tag: '00100010', vr: 'PN', value: 'No^Pixels' }] });
+    await seed(storage, ID, noPreamble);
+    expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'ready', rendered: false });
+    const s = summaryOf(storage, ID)!;
+    expect(s).toMatchObject({ status: 'ready', transferSyntaxUid: '1.2.840.10008.1.2.1' });
+    expect(s.rows).toBeUndefined();
+    expect(s.frames).toBeUndefined();
+    expect([...storage.objects.keys()].some((k) => k.startsWith('renders/'))).toBe(false);
+  });
+
+  it('finishes a quarantine that died between the summary and the delete', async () => {
+    const storage = new MemoryStorage();
+    await seed(storage, ID, new TextEncoder().encode('hello, this is plainly not DICOM '.repeat(10)));
+    const del = vi.spyOn(storage, 'delete').mockRejectedValueOnce(new DomainError('StorageUnavailable', 'S3 is down.'));
+    await expect(processUpload(storage, cfg, ID, { now })).rejects.toMatchObject({ code: 'StorageUnavailable' });
+    expect(storage.objects.has(`uploads/${ID}.dcm`)).toBe(true);
+    expect(summaryOf(storage, ID)?.status).toBe('rejected');
+
+    del.mockRestore();
+    expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'duplicate', rendered: false });
+    expect(storage.objects.has(`uploads/${ID}.dcm`)).toBe(false);
+    expect(storage.objects.has(`quarantine/${ID}.dcm`)).toBe(true);
+  });
+
+  it('processes new bytes uploaded again under the same id, replacing the summary', async () => {
+    const storage = new MemoryStorage();
+    await seed(storage, ID, new TextEncoder().encode('hello, this is plainly not DICOM '.repeat(10)));
+    await processUpload(storage, cfg, ID, { now });
+    const bytes = ct();
+    await storage.put(`uploads/${ID}.dcm`, bytes, 'application/dicom');
+    expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'ready', rendered: true });
+    expect(summaryOf(storage, ID)).toMatchObject({ status: 'ready', sha256: sha(bytes) });
+  });
+
+  it('is "gone" when the upload was removed before it ran, and writes nothing', async () => {
+    const storage = new MemoryStorage();
+    expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'gone', rendered: false });
+    expect(storage.written).toEqual([]);
+  });
+
+  it('lets storage failures through, so the message is retried', async () => {
+    const storage = new MemoryStorage();
+    await seed(storage, ID, ct());
+    vi.spyOn(storage, 'get').mockRejectedValueOnce(new DomainError('StorageTimeout', 'Slow.'));
+    await expect(processUpload(storage, cfg, ID, { now })).rejects.toMatchObject({ code: 'StorageTimeout' });
+    expect(summaryOf(storage, ID)).toBeUndefined();
+    expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('ready');
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { parseSummary, serializeSummary, type FileSummary } from '../../../lib/processing/summary.js';
+
+const ready: FileSummary = {
+  status: 'ready',
+  size: 10,
+  sha256: 'ab'.repeat(32),
+  rows: 4,
+  uploadedAt: '2026-01-01T00:00:00.000Z',
+  processedAt: '2026-01-01T00:00:01.000Z',
+};
+const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+describe('summary', () => {
+  it('round-trips, writing only the allowed fields', () => {
+    const withExtra = { ...ready, patientName: 'Doe^Jane' } as FileSummary;
+    const bytes = serializeSummary(withExtra);
+    expect(new TextDecoder().decode(bytes)).not.toContain('Doe');
+    expect(parseSummary(bytes)).toEqual(ready);
+  });
+
+  it('drops unknown fields when reading', () => {
+    expect(parseSummary(enc({ ...ready, patientName: 'Doe^Jane' }))).toEqual(ready);
+  });
+
+  it.each([
+    ['empty', new Uint8Array(0)],
+    ['truncated', new TextEncoder().encode('{"status":"ready"')],
+    ['an unknown status', enc({ ...ready, status: 'done' })],
+    ['a bad hash', enc({ ...ready, sha256: 'xyz' })],
+    ['a rejection without reason', enc({ ...ready, status: 'rejected' })],
+    ['a rejection with an unknown code', enc({ ...ready, status: 'rejected', reason: { code: 'Nope', message: 'x' } })],
+  ])('reads %s as no summary', (_name, bytes) => {
+    expect(parseSummary(bytes)).toBeUndefined();
+  });
+
+  it('reads a rejection with its reason', () => {
+    const rejected = { ...ready, status: 'rejected', reason: { code: 'NotDicom', message: 'Not DICOM.' } };
+    expect(parseSummary(enc(rejected))).toEqual(rejected);
+  });
+});
