@@ -134,7 +134,7 @@ const ctFile = join(corpus, 'external/cornerstone3D/CTImage_explicit_le.dcm');
 if (existsSync(ctFile)) {
   const parsed = parseDicom(new Uint8Array(readFileSync(ctFile)));
   for (const bitDepth of [8, 16] as const) {
-    const r = renderPixels(parsed, { frame: 1, bitDepth });
+    const r = await renderPixels(parsed, { frame: 1, bitDepth });
     cases.unshift({ name: `CT 512x512 ${bitDepth}-bit`, width: r.width, height: r.height, bitDepth, data: r.data });
   }
 }

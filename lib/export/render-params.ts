@@ -5,12 +5,22 @@ export type VoiFunction = 'linear' | 'linear-exact' | 'sigmoid';
 export interface RenderParams {
   /** 1-based frame number. */
   frame: number;
-  /** An explicit window from the query; undefined = the file's own VOI, else min-max. */
-  window?: { center: number; width: number; fn: VoiFunction };
+  /**
+   * An explicit window from the query; 'none' (`window=none`, with bitDepth=16 only) = no VOI:
+   * the modality values losslessly, with PNG tEXt `dicom:scale` / `dicom:offset` such that
+   * value = png * scale + offset; undefined = the file's own VOI (see `voi`), else min-max.
+   */
+  window?: { center: number; width: number; fn: VoiFunction } | 'none';
+  /**
+   * `voi=<n>`: the file's n-th VOI transform, 1-based, counting every Window Center/Width pair
+   * (0028,1050/1051) first, then every VOI LUT Sequence (0028,3010) item. A number past the
+   * file's count is a 404 at render time. Not combinable with `window`.
+   */
+  voi?: number;
   bitDepth: 8 | 16;
 }
 
-const ALLOWED = ['frame', 'window', 'bitDepth'] as const;
+const ALLOWED = ['frame', 'window', 'voi', 'bitDepth'] as const;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$/;
 const MAX_ABS = 1e9;
 const VOI_FUNCTIONS: readonly VoiFunction[] = ['linear', 'linear-exact', 'sigmoid'];
@@ -54,7 +64,12 @@ export function parseRenderParams(query: Map<string, string[]>): RenderParams {
   }
   const windowRaw = single(query, 'window');
   let window: RenderParams['window'];
-  if (windowRaw !== undefined) {
+  if (windowRaw !== undefined && windowRaw.trim().toLowerCase() === 'none') {
+    if (bitDepth !== 16) {
+      throw invalid('window=none (modality values without VOI, PS3.4 N.2.1.1) needs bitDepth=16: the values are written losslessly only into a 16-bit PNG.');
+    }
+    window = 'none';
+  } else if (windowRaw !== undefined) {
     const parts = windowRaw.split(',');
     if (parts.length < 2 || parts.length > 3) {
       throw invalid('The window must be "<center>,<width>" or "<center>,<width>,<linear|linear-exact|sigmoid>".');
@@ -69,14 +84,33 @@ export function parseRenderParams(query: Map<string, string[]>): RenderParams {
     }
     window = { center, width, fn };
   }
-  return { frame, window, bitDepth };
+  const voiRaw = single(query, 'voi');
+  let voi: number | undefined;
+  if (voiRaw !== undefined) {
+    if (!/^[1-9]\d{0,3}$/.test(voiRaw)) {
+      throw invalid("The voi must be a whole number from 1: the file's n-th window, then its VOI LUTs (PS3.3 C.11.2).");
+    }
+    if (window !== undefined) throw invalid('Give either window or voi, not both: each selects the VOI transform (PS3.4 N.2.1.1).');
+    voi = Number(voiRaw);
+  }
+  return { frame, ...(window !== undefined ? { window } : {}), ...(voi !== undefined ? { voi } : {}), bitDepth };
 }
 
 /** Bumped whenever the rendering changes, so cached PNGs from an older pipeline are not served. */
-export const RENDER_VERSION = 1;
+export const RENDER_VERSION = 2;
 
-/** The cache variant: every parameter normalised, so equal requests map to one object. */
+/**
+ * The cache variant: every parameter normalised, so equal requests map to one object
+ * (numbers through Number -> String: "40.0" and "4e1" give "40").
+ */
 export function renderVariant(p: RenderParams): string {
-  const w = p.window ? `w${p.window.center}_${p.window.width}_${p.window.fn}` : 'wfile';
+  const w =
+    p.window === 'none'
+      ? 'wnone'
+      : p.window
+        ? `w${p.window.center}_${p.window.width}_${p.window.fn}`
+        : p.voi !== undefined
+          ? `voi${p.voi}`
+          : 'wfile';
   return `v${RENDER_VERSION}-f${p.frame}-b${p.bitDepth}-${w}`;
 }

@@ -1,16 +1,30 @@
 /**
  * The one table from Transfer Syntax UID (PS3.5 Annex A) to a frame decoder. The pipeline
- * only calls `decodeFrame`; adding a codec (JPEG, RLE, JPEG 2000 — encapsulated, PS3.5 A.4)
- * means adding a row here whose decoder turns the frame's fragments into StoredValues.
+ * only calls `decodeFrame`: native syntaxes (PS3.5 A.1-A.3, A.5) are read in place, the
+ * encapsulated ones (PS3.5 A.4) go through `encapsulatedFrame` and the codec of `CODECS`
+ * (lib/pixels/codecs, each WebAssembly or JS decoder loaded lazily on first use).
  */
+import { inflateRawSync } from 'node:zlib';
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { TS, transferSyntaxName } from '../dicom/transfer-syntax.js';
 import type { ImageInfo } from './image-info.js';
-import { extractNativeFrame, type StoredValues } from './native-frame.js';
+import { extractNativeFrame, isNative422, nativeFrameBits, type StoredValues } from './native-frame.js';
+import { encapsulatedFrame } from './encapsulated.js';
+import { CODECS, type FrameCodec } from './codecs/index.js';
 
-/** Decodes frame `frameIndex` (0-based) to stored values, sample-interleaved. */
-export type FrameDecoder = (parsed: ParsedDicom, info: ImageInfo, frameIndex: number) => StoredValues;
+/** One decoded frame: stored values (sample-interleaved) and what they now are. */
+export interface DecodedStored {
+  values: StoredValues;
+  /**
+   * The Photometric Interpretation of `values`: the file's, except where decoding changed it
+   * (JPEG YBR -> RGB, JPEG 2000 YBR_RCT/ICT -> RGB, native 4:2:2 upsampled to YBR_FULL/PARTIAL).
+   */
+  photometric: string;
+}
+
+/** Decodes frame `frameIndex` (0-based). */
+export type FrameDecoder = (parsed: ParsedDicom, info: ImageInfo, frameIndex: number) => Promise<DecodedStored>;
 
 function pixelDataValue(parsed: ParsedDicom): Uint8Array {
   const el = parsed.pixelElement!;
@@ -24,38 +38,142 @@ function pixelDataValue(parsed: ParsedDicom): Uint8Array {
   return parsed.byteArray.subarray(el.dataOffset, end);
 }
 
+/** Native 4:2:2 comes out of extractNativeFrame upsampled to full Y Cb Cr. */
+const nativePhotometric = (info: ImageInfo): string =>
+  info.samplesPerPixel === 3 && isNative422(info.photometric) ? info.photometric.replace('_422', '') : info.photometric;
+
 /** Native little endian; for Deflated (PS3.5 A.5) the parser has already inflated the data set. */
-const nativeLittleEndian: FrameDecoder = (parsed, info, frameIndex) =>
-  extractNativeFrame(pixelDataValue(parsed), info, frameIndex, true);
+const nativeLittleEndian: FrameDecoder = async (parsed, info, frameIndex) => ({
+  values: extractNativeFrame(pixelDataValue(parsed), info, frameIndex, true),
+  photometric: nativePhotometric(info),
+});
 
 /** Explicit VR Big Endian (PS3.5 A.3, retired): multi-byte cells are big endian. */
-const nativeBigEndian: FrameDecoder = (parsed, info, frameIndex) => {
+const nativeBigEndian: FrameDecoder = async (parsed, info, frameIndex) => {
   // 8-bit cells in an OW element are 16-bit words in big endian order: bytes swap in pairs.
   const wordSwap = info.bitsAllocated === 8 && parsed.pixelElement?.vr === 'OW';
-  return extractNativeFrame(pixelDataValue(parsed), info, frameIndex, false, wordSwap);
+  return { values: extractNativeFrame(pixelDataValue(parsed), info, frameIndex, false, wordSwap), photometric: nativePhotometric(info) };
+};
+
+/**
+ * Codec output to stored values within Bits Stored (PS3.5 8.1.1): a decoder hands back whole
+ * 8/16-bit samples; bits above High Bit are cleared and the sign is taken from bit
+ * Bits Stored - 1, so the rest of the pipeline may rely on the stored-value range. No copy
+ * when every value is already in range.
+ */
+export function withinBitsStored(values: StoredValues, bitsStored: number, signed: boolean): StoredValues {
+  if (values instanceof Float32Array || values instanceof Float64Array || bitsStored >= 32) return values;
+  const lo = signed ? -(2 ** (bitsStored - 1)) : 0;
+  const hi = signed ? 2 ** (bitsStored - 1) - 1 : 2 ** bitsStored - 1;
+  let inRange = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo || v > hi) {
+      inRange = false;
+      break;
+    }
+  }
+  if (inRange) return values;
+  const out = new Int32Array(values.length);
+  const full = 2 ** bitsStored;
+  for (let i = 0; i < values.length; i++) {
+    let v = values[i] % full;
+    if (v < 0) v += full;
+    out[i] = signed && v > hi ? v - full : v;
+  }
+  return out;
+}
+
+/** An encapsulated syntax: the frame's fragments through its codec, checked for shape. */
+function encapsulated(codec: FrameCodec): FrameDecoder {
+  return async (parsed, info, frameIndex) => {
+    const encoded = encapsulatedFrame(parsed, frameIndex, info.numberOfFrames);
+    const decoded = await codec(encoded, {
+      rows: info.rows,
+      columns: info.columns,
+      samplesPerPixel: info.samplesPerPixel,
+      bitsAllocated: info.bitsAllocated,
+      bitsStored: info.bitsStored,
+      pixelRepresentation: info.pixelRepresentation,
+      photometric: info.photometric,
+      planarConfiguration: info.planarConfiguration,
+      transferSyntaxUid: info.transferSyntaxUid,
+    });
+    const expected = info.rows * info.columns * decoded.samplesPerPixel;
+    if (decoded.samplesPerPixel !== info.samplesPerPixel || decoded.pixels.length !== expected) {
+      throw new DomainError(
+        'MalformedDicom',
+        `Frame ${frameIndex + 1} decodes to ${decoded.pixels.length} values with ${decoded.samplesPerPixel} sample(s) per pixel; ` +
+          `the header declares ${info.rows} x ${info.columns} with ${info.samplesPerPixel} (PS3.5 8.2: the compressed stream must match the Image Pixel module).`,
+        { frame: frameIndex + 1 },
+      );
+    }
+    return { values: withinBitsStored(decoded.pixels, info.bitsStored, info.pixelRepresentation === 1), photometric: decoded.photometric };
+  };
+}
+
+/**
+ * Encapsulated Uncompressed Explicit VR Little Endian (PS3.5 A.4.11): each frame's fragments
+ * hold the native frame bytes; 1-bit frames start on a byte boundary.
+ */
+const encapsulatedUncompressed: FrameDecoder = async (parsed, info, frameIndex) => {
+  const bytes = encapsulatedFrame(parsed, frameIndex, info.numberOfFrames);
+  return { values: extractNativeFrame(bytes, info, 0, true), photometric: nativePhotometric(info) };
+};
+
+/**
+ * Deflated Image Frame Compression (PS3.5 A.4.12 / 8.2.16): each frame is the native frame
+ * bytes through raw deflate (RFC 1951). Inflation is bounded by the frame size, so a deflate
+ * bomb cannot allocate more than one frame.
+ */
+const deflatedImageFrame: FrameDecoder = async (parsed, info, frameIndex) => {
+  const encoded = encapsulatedFrame(parsed, frameIndex, info.numberOfFrames);
+  const frameBytes = Math.ceil(nativeFrameBits(info) / 8);
+  let bytes: Uint8Array;
+  try {
+    bytes = inflateRawSync(encoded, { maxOutputLength: frameBytes + 1 });
+  } catch (e) {
+    throw new DomainError('MalformedDicom', `Frame ${frameIndex + 1} is not a valid raw deflate stream of one ${frameBytes}-byte frame (PS3.5 8.2.16): ${(e as Error).message}`, {
+      frame: frameIndex + 1,
+    });
+  }
+  return { values: extractNativeFrame(bytes, info, 0, true), photometric: nativePhotometric(info) };
 };
 
 export const FRAME_DECODERS: Readonly<Record<string, FrameDecoder>> = {
+  '1.2.840.10008.1.2.1.98': encapsulatedUncompressed,
+  '1.2.840.10008.1.2.8.1': deflatedImageFrame,
   [TS.ImplicitVRLittleEndian]: nativeLittleEndian,
   [TS.ExplicitVRLittleEndian]: nativeLittleEndian,
   [TS.DeflatedExplicitVRLittleEndian]: nativeLittleEndian,
   [TS.ExplicitVRBigEndian]: nativeBigEndian,
+  ...Object.fromEntries(Object.entries(CODECS).map(([uid, codec]) => [uid, encapsulated(codec)])),
 };
+
+/** The native transfer syntaxes (pixel data read in place, no codec). */
+export const NATIVE_TRANSFER_SYNTAXES: readonly string[] = [
+  TS.ImplicitVRLittleEndian,
+  TS.ExplicitVRLittleEndian,
+  TS.DeflatedExplicitVRLittleEndian,
+  TS.ExplicitVRBigEndian,
+];
 
 /** The decoder for a transfer syntax; UnsupportedTransferSyntax (422) naming UID and name otherwise. */
 export function decoderFor(transferSyntaxUid: string): FrameDecoder {
   const decoder = FRAME_DECODERS[transferSyntaxUid];
   if (!decoder) {
+    const supported = Object.keys(FRAME_DECODERS)
+      .map((uid) => `${transferSyntaxName(uid)} (${uid})`)
+      .join(', ');
     throw new DomainError(
       'UnsupportedTransferSyntax',
-      `Pixel data in transfer syntax ${transferSyntaxUid} (${transferSyntaxName(transferSyntaxUid)}) cannot be decoded yet; ` +
-        'supported: Implicit VR Little Endian, Explicit VR Little Endian, Deflated Explicit VR Little Endian, Explicit VR Big Endian (PS3.5 A.1-A.3, A.5).',
+      `Pixel data in transfer syntax ${transferSyntaxUid} (${transferSyntaxName(transferSyntaxUid)}) cannot be decoded; supported (PS3.5 Annex A): ${supported}.`,
       { transferSyntaxUid },
     );
   }
   return decoder;
 }
 
-export function decodeFrame(parsed: ParsedDicom, info: ImageInfo, frameIndex: number): StoredValues {
+export async function decodeFrame(parsed: ParsedDicom, info: ImageInfo, frameIndex: number): Promise<DecodedStored> {
   return decoderFor(info.transferSyntaxUid)(parsed, info, frameIndex);
 }

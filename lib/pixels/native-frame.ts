@@ -7,14 +7,19 @@ import type { ImageInfo } from './image-info.js';
 
 /**
  * Stored values of one frame, sample-interleaved (colour-by-pixel whatever the Planar
- * Configuration): Int32Array for everything that fits a signed 32-bit integer, Uint32Array
- * for unsigned 32-bit data.
+ * Configuration). Native integer data comes as Int32Array (Uint32Array for unsigned 32-bit),
+ * Float / Double Float Pixel Data as Float32Array / Float64Array; codecs may return narrower
+ * integer arrays (already within Bits Stored).
  */
-export type StoredValues = Int32Array | Uint32Array;
+export type StoredValues = Int32Array | Uint32Array | Float32Array | Float64Array | Uint8Array | Int8Array | Uint16Array | Int16Array;
 
-/** Bytes (or bits, for Bits Allocated 1) one frame occupies in native Pixel Data. */
+/** Native 4:2:2 chroma subsampling (PS3.3 C.7.6.3.1.2): Y Y Cb Cr for every two pixels of a row. */
+export const isNative422 = (photometric: string): boolean => photometric === 'YBR_FULL_422' || photometric === 'YBR_PARTIAL_422';
+
+/** Bits one frame occupies in native Pixel Data (PS3.5 8.1.1; 4:2:2 keeps 2 samples per pixel). */
 export function nativeFrameBits(info: ImageInfo): number {
-  return info.rows * info.columns * info.samplesPerPixel * info.bitsAllocated;
+  const samples = info.samplesPerPixel === 3 && isNative422(info.photometric) ? 2 : info.samplesPerPixel;
+  return info.rows * info.columns * samples * info.bitsAllocated;
 }
 
 /**
@@ -31,15 +36,23 @@ export function extractNativeFrame(
   wordSwap16 = false,
 ): StoredValues {
   const { bitsAllocated, bitsStored, highBit, pixelRepresentation } = info;
-  if (/^YBR_(FULL|PARTIAL)_42[02]$/.test(info.photometric)) {
-    // PS3.3 C.7.6.3.1.2: native 4:2:2 / 4:2:0 data has fewer than 3 samples per pixel on disk.
+  if (info.photometric === 'YBR_PARTIAL_420') {
+    // PS3.3 C.7.6.3.1.2: 4:2:0 is defined only for compressed (MPEG / JPEG lossy) pixel data.
     throw new DomainError(
       'UnsupportedPhotometricInterpretation',
-      `Native chroma-subsampled Photometric Interpretation (0028,0004) "${info.photometric}" is not supported yet (PS3.3 C.7.6.3.1.2).`,
+      'Photometric Interpretation (0028,0004) "YBR_PARTIAL_420" is defined only for compressed pixel data; native 4:2:0 is not a DICOM encoding (PS3.3 C.7.6.3.1.2).',
       { photometric: info.photometric },
     );
   }
-  const count = info.rows * info.columns * info.samplesPerPixel;
+  const subsampled = info.samplesPerPixel === 3 && isNative422(info.photometric);
+  if (subsampled && (bitsAllocated !== 8 || info.planarConfiguration !== 0 || (info.rows * info.columns) % 2 !== 0)) {
+    throw new DomainError(
+      'UnsupportedPixelFormat',
+      `Native ${info.photometric} is supported with 8 bits allocated, Planar Configuration 0 and an even number of pixels (PS3.3 C.7.6.3.1.2).`,
+      { photometric: info.photometric },
+    );
+  }
+  const count = info.rows * info.columns * (subsampled ? 2 : info.samplesPerPixel);
   const frameBits = nativeFrameBits(info);
   const startBit = frameBits * frameIndex;
   const endByte = Math.ceil((startBit + frameBits) / 8);
@@ -52,17 +65,32 @@ export function extractNativeFrame(
     );
   }
 
+  if (info.floatBits) return readFloats(pixelData, startBit / 8, count, info.floatBits, littleEndian);
   const signed = pixelRepresentation === 1;
   // Stored value = bits (highBit - bitsStored + 1) .. highBit of the cell (PS3.5 8.1.1, Annex D).
   // Bits outside that range may hold overlays or garbage and are masked out.
   const shift = highBit - bitsStored + 1;
-  const out: StoredValues = bitsAllocated === 32 && !signed ? new Uint32Array(count) : new Int32Array(count);
+  const out: Int32Array | Uint32Array = bitsAllocated === 32 && !signed ? new Uint32Array(count) : new Int32Array(count);
 
   if (bitsAllocated === 1) {
     // PS3.5 8.1.1 / Annex D: 1-bit cells packed LSB first; frames need not start on a byte.
     for (let i = 0; i < count; i++) {
       const bit = startBit + i;
       out[i] = (pixelData[bit >> 3] >> (bit & 7)) & 1;
+    }
+  } else if (bitsAllocated % 8 !== 0) {
+    // Bits Allocated 12 (ACR-NEMA style packing, PS3.5 8.1.1 / Annex D): cells are consecutive
+    // in a little-endian bit stream, two 12-bit cells in three bytes (b0 | b1 low nibble, b1 high nibble | b2).
+    if (!littleEndian) {
+      throw new DomainError('UnsupportedPixelFormat', `Packed ${bitsAllocated}-bit cells are supported in little endian transfer syntaxes only (PS3.5 8.1.1).`);
+    }
+    const mask = 2 ** bitsStored - 1;
+    for (let i = 0; i < count; i++) {
+      const bit = startBit + i * bitsAllocated;
+      const byte = bit >> 3;
+      const word = pixelData[byte] | ((pixelData[byte + 1] ?? 0) << 8) | ((pixelData[byte + 2] ?? 0) << 16);
+      const v = ((word >>> (bit & 7)) >>> shift) & mask;
+      out[i] = signed && v >= 2 ** (bitsStored - 1) ? v - 2 ** bitsStored : v;
     }
   } else {
     const start = startBit / 8;
@@ -85,10 +113,52 @@ export function extractNativeFrame(
       }
     }
   }
+  if (subsampled) return upsample422(out);
   return info.planarConfiguration === 1 && info.samplesPerPixel > 1 ? interleave(out, info.rows * info.columns, info.samplesPerPixel) : out;
 }
 
-function unpack32(raw: Uint32Array, out: StoredValues, shift: number, bitsStored: number, signed: boolean): void {
+/**
+ * Native YBR_FULL_422 / YBR_PARTIAL_422 (PS3.3 C.7.6.3.1.2): each pair of pixels is stored
+ * Y1 Y2 Cb Cr; both pixels share the chroma. Returns full Y Cb Cr per pixel (what dcmtk does:
+ * no chroma interpolation).
+ */
+export function upsample422(packed: StoredValues): Int32Array {
+  const pairs = packed.length / 4;
+  const out = new Int32Array(pairs * 6);
+  for (let p = 0; p < pairs; p++) {
+    const i = p * 4;
+    const o = p * 6;
+    const cb = packed[i + 2];
+    const cr = packed[i + 3];
+    out[o] = packed[i];
+    out[o + 1] = cb;
+    out[o + 2] = cr;
+    out[o + 3] = packed[i + 1];
+    out[o + 4] = cb;
+    out[o + 5] = cr;
+  }
+  return out;
+}
+
+/** Float (OF) / Double Float (OD) Pixel Data, PS3.3 C.7.6.24: IEEE 754 in the transfer syntax's byte order. */
+function readFloats(bytes: Uint8Array, start: number, count: number, bits: 32 | 64, littleEndian: boolean): Float32Array | Float64Array {
+  const size = bits / 8;
+  const at = bytes.byteOffset + start;
+  if (littleEndian && at % size === 0) {
+    return bits === 32 ? new Float32Array(bytes.buffer, at, count) : new Float64Array(bytes.buffer, at, count);
+  }
+  const dv = new DataView(bytes.buffer, at, count * size);
+  if (bits === 32) {
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) out[i] = dv.getFloat32(i * 4, littleEndian);
+    return out;
+  }
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = dv.getFloat64(i * 8, littleEndian);
+  return out;
+}
+
+function unpack32(raw: Uint32Array, out: Int32Array | Uint32Array, shift: number, bitsStored: number, signed: boolean): void {
   const mask = bitsStored === 32 ? 0xffffffff : 2 ** bitsStored - 1;
   for (let i = 0; i < raw.length; i++) {
     let v = Math.floor(raw[i] / 2 ** shift) % 2 ** 32;
@@ -130,7 +200,7 @@ function readCells(
 }
 
 /** Colour-by-plane (Planar Configuration 1, PS3.3 C.7.6.3.1.3) to colour-by-pixel. */
-function interleave(planes: StoredValues, pixels: number, samples: number): StoredValues {
+function interleave(planes: Int32Array | Uint32Array, pixels: number, samples: number): Int32Array | Uint32Array {
   const out = planes instanceof Uint32Array ? new Uint32Array(planes.length) : new Int32Array(planes.length);
   for (let s = 0; s < samples; s++) {
     const base = s * pixels;

@@ -14,6 +14,14 @@ export interface OutputRange {
 
 export const isGreyscale = (photometric: string): boolean => photometric === 'MONOCHROME1' || photometric === 'MONOCHROME2';
 
+/**
+ * Whether the VOI output is shown inverted: MONOCHROME1, or a Presentation LUT Shape
+ * (2050,0020) of INVERSE (PS3.3 C.11.6.1.2). The two name the same single inversion: the DX,
+ * MG and IO IODs require INVERSE exactly when the image is MONOCHROME1 (PS3.3 C.8.11.7), so
+ * MONOCHROME1 with INVERSE is inverted once, not twice; INVERSE on MONOCHROME2 inverts it.
+ */
+export const isInverted = (photometric: string, shape?: 'IDENTITY' | 'INVERSE'): boolean => photometric === 'MONOCHROME1' || shape === 'INVERSE';
+
 /** y' = max - y: the INVERSE presentation of one VOI output value in [0, max]. */
 export const invert = (y: number, max: number): number => max - y;
 
@@ -23,9 +31,10 @@ export const invert = (y: number, max: number): number => max - y;
  * (max, 0) for MONOCHROME1 equals inverting after VOI — and it is how dcmtk inverts, which
  * keeps the truncation of each value identical to dcmtk's.
  */
-export function presentationRange(photometric: string, max: number): OutputRange {
-  if (photometric === 'MONOCHROME1') return { yMin: max, yMax: 0 };
-  if (photometric === 'MONOCHROME2') return { yMin: 0, yMax: max };
+export function presentationRange(photometric: string, max: number, shape?: 'IDENTITY' | 'INVERSE'): OutputRange {
+  if (photometric === 'MONOCHROME1' || photometric === 'MONOCHROME2') {
+    return isInverted(photometric, shape) ? { yMin: max, yMax: 0 } : { yMin: 0, yMax: max };
+  }
   throw new DomainError(
     'UnsupportedPhotometricInterpretation',
     `Photometric Interpretation (0028,0004) "${photometric}" is not greyscale; the VOI/presentation pipeline applies to MONOCHROME1 and MONOCHROME2 (PS3.3 C.7.6.3.1.2).`,

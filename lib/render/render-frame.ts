@@ -1,25 +1,40 @@
 /**
  * Renders one frame to PNG: decode (lib/pixels) -> Modality LUT (PS3.3 C.11.1) -> VOI LUT
- * (C.11.2) -> presentation (C.7.6.3.1.2 / PS3.4 N.2.1) -> output depth -> PNG.
+ * (C.11.2) -> presentation (C.7.6.3.1.2 / C.11.6 / PS3.4 N.2.1) -> output depth -> PNG.
+ * Colour images skip Modality LUT and VOI (PS3.3 C.7.6.3.1.2): YBR is converted to RGB and
+ * PALETTE COLOR goes through its lookup tables (C.7.6.3.1.5).
  *
- * For Bits Stored <= 16 the whole greyscale chain is folded into one lookup table over the
- * possible stored values (at most 65536 entries), so each pixel costs one table read.
+ * For integer Bits Stored <= 16 the whole greyscale chain is folded into one lookup table over
+ * the possible stored values (at most 65536 entries), so each pixel costs one table read.
+ *
+ * Enhanced multi-frame objects take the rescale and VOI of the requested frame from their
+ * functional groups (lib/pixels/functional-groups.ts).
  */
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { readImageInfo, type ImageInfo } from '../pixels/image-info.js';
 import { decodeFrame } from '../pixels/decoders.js';
+import { frameImageInfo } from '../pixels/functional-groups.js';
 import type { StoredValues } from '../pixels/native-frame.js';
+import { applyPalette, readPalette } from '../pixels/palette.js';
 import { encodePng } from '../png/encode-png.js';
 import { modalityTransform } from './modality-lut.js';
-import { chooseWindow, voiTransform, type Window, type WindowFunction } from './voi-lut.js';
-import { isGreyscale, presentationRange } from './presentation.js';
+import { chooseVoi, voiChoiceTransform, type VoiChoice, type Window, type WindowFunction } from './voi-lut.js';
+import { presentationRange } from './presentation.js';
 import { allocateOutput, outputMax, toOutputValue, type BitDepth } from './output.js';
+import { colourToRgb } from './colour.js';
 
 export interface RenderRequest {
   /** 1-based frame number. */
   frame: number;
-  window?: { center: number; width: number; fn: WindowFunction };
+  /**
+   * An explicit window; 'none' = no VOI at all: the Modality LUT output written losslessly
+   * into a 16-bit greyscale PNG, with `dicom:scale` / `dicom:offset` tEXt chunks such that
+   * modality value = png * scale + offset (bitDepth 16 only).
+   */
+  window?: { center: number; width: number; fn: WindowFunction } | 'none';
+  /** 1-based index into the file's VOI transforms: windows first, then VOI LUTs (see voiCount). */
+  voi?: number;
   bitDepth: BitDepth;
 }
 
@@ -39,12 +54,38 @@ export interface RenderedPixels {
   height: number;
   frame: number;
   bitDepth: BitDepth;
-  /** The window applied (greyscale only). */
+  /** The window applied (greyscale, when the VOI was a window). */
   window?: Window;
+  /** The VOI applied (greyscale): a window (request, file or minmax), a VOI LUT item, or none. */
+  voi?: { kind: 'window'; source: 'request' | 'file' | 'minmax' } | { kind: 'lut'; index: number } | { kind: 'none' };
+  /** PNG tEXt chunks to write (window=none: dicom:scale, dicom:offset). */
+  text?: Record<string, string>;
 }
 
 /** The largest Bits Stored for which the chain is tabulated (2^16 entries). */
 const MAX_LUT_BITS = 16;
+
+/** Keys of the tEXt chunks written with window=none: modality value = png * scale + offset. */
+export const PNG_TEXT_SCALE = 'dicom:scale';
+export const PNG_TEXT_OFFSET = 'dicom:offset';
+
+const COLOUR = new Set(['RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_PARTIAL_422', 'YBR_PARTIAL_420', 'YBR_ICT', 'YBR_RCT']);
+
+type Kind = 'grey' | 'colour' | 'palette';
+
+/** What kind of rendering the Photometric Interpretation asks for; 422 for anything else, before decoding. */
+function kindOf(info: ImageInfo): Kind {
+  const p = info.photometric;
+  if ((p === 'MONOCHROME1' || p === 'MONOCHROME2') && info.samplesPerPixel === 1) return 'grey';
+  if (p === 'PALETTE COLOR' && info.samplesPerPixel === 1 && !info.floatBits) return 'palette';
+  if (COLOUR.has(p) && info.samplesPerPixel === 3 && !info.floatBits) return 'colour';
+  throw new DomainError(
+    'UnsupportedPhotometricInterpretation',
+    `Photometric Interpretation (0028,0004) "${p}" with ${info.samplesPerPixel} sample(s)${info.floatBits ? ' and float pixel data' : ''} cannot be rendered ` +
+      '(supported: MONOCHROME1, MONOCHROME2 with 1 sample; RGB, YBR_FULL, YBR_FULL_422, YBR_PARTIAL_422, YBR_PARTIAL_420, YBR_ICT, YBR_RCT with 3; PALETTE COLOR with 1; PS3.3 C.7.6.3.1.2).',
+    { photometric: p },
+  );
+}
 
 function checkFrame(info: ImageInfo, frame: number): void {
   if (!Number.isInteger(frame)) {
@@ -58,8 +99,8 @@ function checkFrame(info: ImageInfo, frame: number): void {
   }
 }
 
-/** Smallest and largest stored value of a frame (one pass, typed-array loop). */
-function storedRange(values: StoredValues): { min: number; max: number } {
+/** Smallest and largest finite value of a frame (one pass, typed-array loop). */
+function valueRange(values: StoredValues): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < values.length; i++) {
@@ -67,21 +108,31 @@ function storedRange(values: StoredValues): { min: number; max: number } {
     if (v < min) min = v;
     if (v > max) max = v;
   }
+  if (min === Infinity) return { min: 0, max: 0 }; // all NaN
   return { min, max };
 }
 
-function renderGrey(info: ImageInfo, stored: StoredValues, req: RenderRequest): { data: Uint8Array | Uint16Array; window: Window } {
+const isFloat = (v: StoredValues): v is Float32Array | Float64Array => v instanceof Float32Array || v instanceof Float64Array;
+
+const voiSummary = (c: VoiChoice): RenderedPixels['voi'] => (c.kind === 'window' ? { kind: 'window', source: c.source } : { kind: 'lut', index: c.index });
+
+function renderGrey(
+  info: ImageInfo,
+  stored: StoredValues,
+  req: RenderRequest,
+): { data: Uint8Array | Uint16Array; window?: Window; voi: RenderedPixels['voi'] } {
   const max = outputMax(req.bitDepth);
-  const { yMin, yMax } = presentationRange(info.photometric, max);
+  const { yMin, yMax } = presentationRange(info.photometric, max, info.presentationLutShape);
   const modality = modalityTransform(info);
   const out = allocateOutput(req.bitDepth, stored.length);
+  const request = { window: req.window === 'none' ? undefined : req.window, voi: req.voi };
 
-  if (info.bitsStored <= MAX_LUT_BITS && info.bitsAllocated <= 16) {
-    const lowest = info.pixelRepresentation === 1 ? -(1 << (info.bitsStored - 1)) : 0;
-    const size = 1 << info.bitsStored;
+  if (!isFloat(stored) && info.bitsStored <= MAX_LUT_BITS && info.bitsAllocated <= 16) {
+    const lowest = info.pixelRepresentation === 1 ? -(2 ** (info.bitsStored - 1)) : 0;
+    const size = 2 ** info.bitsStored;
     const modalityLut = new Float64Array(size);
     for (let i = 0; i < size; i++) modalityLut[i] = modality(i + lowest);
-    const window = chooseWindow(info, req.window, () => {
+    const choice = chooseVoi(info, request, () => {
       // Min-max over the frame's modality values (what dcmtk's +Wm uses).
       let min = Infinity;
       let max2 = -Infinity;
@@ -92,63 +143,105 @@ function renderGrey(info: ImageInfo, stored: StoredValues, req: RenderRequest): 
       }
       return { min, max: max2 };
     });
-    const voi = voiTransform(window, yMin, yMax);
+    const voi = voiChoiceTransform(choice, yMin, yMax);
     const lut = allocateOutput(req.bitDepth, size);
     for (let i = 0; i < size; i++) lut[i] = toOutputValue(voi(modalityLut[i]), max);
     for (let i = 0; i < stored.length; i++) out[i] = lut[stored[i] - lowest];
-    return { data: out, window };
+    return { data: out, window: choice.kind === 'window' ? choice.window : undefined, voi: voiSummary(choice) };
   }
 
-  // 32-bit cells: too many possible values to tabulate; transform pixel by pixel.
-  const window = chooseWindow(info, req.window, () => {
-    const r = storedRange(stored);
+  // 32-bit cells and float pixel data: too many possible values to tabulate; pixel by pixel.
+  const choice = chooseVoi(info, request, () => {
+    const r = valueRange(stored);
     const a = modality(r.min);
     const b = modality(r.max);
     return { min: Math.min(a, b), max: Math.max(a, b) };
   });
-  const voi = voiTransform(window, yMin, yMax);
+  const voi = voiChoiceTransform(choice, yMin, yMax);
   for (let i = 0; i < stored.length; i++) out[i] = toOutputValue(voi(modality(stored[i])), max);
-  return { data: out, window };
+  return { data: out, window: choice.kind === 'window' ? choice.window : undefined, voi: voiSummary(choice) };
 }
 
 /**
- * RGB (PS3.3 C.7.6.3.1.2): no Modality or VOI transform applies to colour; values are written
- * as stored. Only 8-bit samples for now.
+ * window=none: the Modality LUT output, losslessly, as 16-bit values plus the linear map back
+ * (modality value = png * scale + offset). Rescale: png = stored - base with base 0 for
+ * unsigned data that fits, else the frame minimum; scale = slope, offset = intercept + slope * base.
+ * Modality LUT Sequence: png = the LUT output (16-bit entries), scale 1, offset 0.
  */
-function renderRgb(info: ImageInfo, stored: StoredValues, bitDepth: BitDepth): Uint8Array | Uint16Array {
-  if (info.bitsAllocated !== 8 || info.bitsStored !== 8) {
-    throw new DomainError('UnsupportedPixelFormat', `RGB with ${info.bitsAllocated} bits allocated / ${info.bitsStored} stored is not supported yet (8-bit RGB only).`);
+function renderModalityValues(info: ImageInfo, stored: StoredValues): { data: Uint16Array; text: Record<string, string> } {
+  if (isFloat(stored)) {
+    throw new DomainError(
+      'UnsupportedPixelFormat',
+      'window=none writes modality values losslessly into 16-bit integers; Float / Double Float Pixel Data (PS3.3 C.7.6.24) cannot be, so use a window or the default VOI.',
+    );
   }
-  const out = allocateOutput(bitDepth, stored.length);
-  const scale = bitDepth === 16 ? 257 : 1; // 8 -> 16 bits: v * 65535 / 255
-  for (let i = 0; i < stored.length; i++) out[i] = stored[i] * scale;
-  return out;
+  const out = new Uint16Array(stored.length);
+  const text: Record<string, string> = { 'dicom:photometric': info.photometric };
+  if (info.modalityLut) {
+    const modality = modalityTransform(info);
+    for (let i = 0; i < stored.length; i++) out[i] = modality(stored[i]);
+    return { data: out, text: { ...text, [PNG_TEXT_SCALE]: '1', [PNG_TEXT_OFFSET]: '0' } };
+  }
+  const { min, max } = valueRange(stored);
+  const base = min >= 0 && max <= 0xffff ? 0 : min;
+  if (max - base > 0xffff) {
+    throw new DomainError(
+      'UnsupportedPixelFormat',
+      `window=none needs the frame's stored values to span at most 65536 levels to fit a 16-bit PNG losslessly; this frame spans ${max - base + 1} (Bits Stored ${info.bitsStored}).`,
+    );
+  }
+  for (let i = 0; i < stored.length; i++) out[i] = stored[i] - base;
+  const offset = info.rescaleIntercept + info.rescaleSlope * base;
+  return { data: out, text: { ...text, [PNG_TEXT_SCALE]: String(info.rescaleSlope), [PNG_TEXT_OFFSET]: String(offset) } };
+}
+
+/**
+ * The conversion for decoded colour samples (always full resolution by now). Native 4:2:2
+ * (decoded as YBR_FULL from a YBR_FULL_422 file) keeps its name: dcmtk converts it with
+ * different rounding (lib/render/colour.ts). Other subsampling names (a codec that leaves
+ * YBR_PARTIAL_420 / _422 samples unconverted) map to their full-resolution model.
+ */
+function colourModel(filePhotometric: string, decoded: string): string {
+  if (filePhotometric === 'YBR_FULL_422' && (decoded === 'YBR_FULL' || decoded === 'YBR_FULL_422')) return 'YBR_FULL_422';
+  return decoded.replace(/_42[02]$/, '');
 }
 
 /** Renders one frame to pixel values (no PNG); the conformance tests compare these. */
-export function renderPixels(parsed: ParsedDicom, req: RenderRequest): RenderedPixels {
+export async function renderPixels(parsed: ParsedDicom, req: RenderRequest): Promise<RenderedPixels> {
   if (req.bitDepth !== 8 && req.bitDepth !== 16) {
     throw new DomainError('InvalidParameter', `Bit depth ${String(req.bitDepth)} is not supported; use 8 or 16.`);
   }
   const info = readImageInfo(parsed);
-  const colour = info.photometric === 'RGB' && info.samplesPerPixel === 3;
-  if (!colour && !(isGreyscale(info.photometric) && info.samplesPerPixel === 1)) {
+  const kind = kindOf(info);
+  checkFrame(info, req.frame);
+  if (req.window === 'none' && (req.bitDepth !== 16 || kind !== 'grey')) {
     throw new DomainError(
-      'UnsupportedPhotometricInterpretation',
-      `Photometric Interpretation (0028,0004) "${info.photometric}" with ${info.samplesPerPixel} sample(s) cannot be rendered yet (supported: MONOCHROME1, MONOCHROME2, RGB; PS3.3 C.7.6.3.1.2).`,
-      { photometric: info.photometric },
+      'InvalidParameter',
+      kind !== 'grey'
+        ? 'window=none applies to greyscale images: colour images have no Modality LUT or VOI to skip (PS3.3 C.7.6.3.1.2).'
+        : 'window=none needs bitDepth=16: modality values are written losslessly only into a 16-bit PNG.',
     );
   }
-  checkFrame(info, req.frame);
-  const stored = decodeFrame(parsed, info, req.frame - 1);
+  const frameInfo = frameImageInfo(parsed, info, req.frame - 1);
+  const decoded = await decodeFrame(parsed, frameInfo, req.frame - 1);
   const base = { width: info.columns, height: info.rows, frame: req.frame, bitDepth: req.bitDepth };
-  if (colour) return { ...base, data: renderRgb(info, stored, req.bitDepth), channels: 3 };
-  const { data, window } = renderGrey(info, stored, req);
-  return { ...base, data, channels: 1, window };
+  if (kind === 'palette') {
+    const palette = readPalette(parsed, info.pixelRepresentation);
+    return { ...base, data: applyPalette(decoded.values, palette, req.bitDepth), channels: 3 };
+  }
+  if (kind === 'colour') {
+    return { ...base, data: colourToRgb(decoded.values, colourModel(info.photometric, decoded.photometric), info.bitsStored, req.bitDepth), channels: 3 };
+  }
+  if (req.window === 'none') {
+    const { data, text } = renderModalityValues(frameInfo, decoded.values);
+    return { ...base, data, channels: 1, voi: { kind: 'none' }, text };
+  }
+  const { data, window, voi } = renderGrey(frameInfo, decoded.values, req);
+  return { ...base, data, channels: 1, ...(window ? { window } : {}), voi };
 }
 
-export function renderPng(parsed: ParsedDicom, req: RenderRequest): RenderResult {
-  const r = renderPixels(parsed, req);
-  const png = encodePng({ width: r.width, height: r.height, bitDepth: r.bitDepth, channels: r.channels, data: r.data });
+export async function renderPng(parsed: ParsedDicom, req: RenderRequest): Promise<RenderResult> {
+  const r = await renderPixels(parsed, req);
+  const png = encodePng({ width: r.width, height: r.height, bitDepth: r.bitDepth, channels: r.channels, data: r.data, text: r.text });
   return { png, width: r.width, height: r.height, frame: r.frame, bitDepth: r.bitDepth };
 }

@@ -3,7 +3,7 @@
  * through a window. The three window functions are those of VOI LUT Function (0028,1056).
  */
 import { DomainError } from '../errors.js';
-import type { ImageInfo, VoiLutFunction } from '../pixels/image-info.js';
+import type { ImageInfo, VoiLutFunction, VoiLutTable } from '../pixels/image-info.js';
 
 export type WindowFunction = 'linear' | 'linear-exact' | 'sigmoid';
 
@@ -112,4 +112,88 @@ export function chooseWindow(
   }
   const { min, max } = frameRange();
   return minMaxWindow(min, max);
+}
+
+/**
+ * VOI LUT Sequence item as a transform, PS3.3 C.11.2.1.1: input below the first mapped value
+ * takes the first entry, above the last takes the last; an entry e of `bits` bits maps to
+ * yMin + (yMax - yMin) * e / 2^bits, truncated later like every other output (this is dcmtk's
+ * scaling: 256 / 2^bits per step for 8-bit output, so 16-bit entries 257 k give grey k).
+ * Entries above 2^bits - 1 (a descriptor that under-states the depth) are clamped to yMax.
+ */
+export function voiLutTransform(lut: VoiLutTable, yMin: number, yMax: number): VoiTransform {
+  const last = lut.data.length - 1;
+  const steps = 2 ** lut.bits;
+  const top = steps - 1;
+  const range = yMax - yMin;
+  const gradient = (range + Math.sign(range)) / steps;
+  const data = lut.data;
+  return (x) => {
+    const i = Math.floor(x) - lut.firstMapped;
+    const e = data[i <= 0 ? 0 : i >= last ? last : i];
+    return e >= top ? yMax : yMin + e * gradient;
+  };
+}
+
+/** The VOI stage chosen for a frame: a window (with its function) or a VOI LUT Sequence item. */
+export type VoiChoice = { kind: 'window'; window: Window; source: 'request' | 'file' | 'minmax' } | { kind: 'lut'; lut: VoiLutTable; index: number };
+
+/**
+ * How `?voi=<n>` numbers a file's VOI transforms (1-based): first every Window Center/Width
+ * pair in file order, then every VOI LUT Sequence (0028,3010) item in file order. With two
+ * windows and one LUT, voi=1 and voi=2 are the windows, voi=3 the LUT.
+ */
+export function voiCount(info: Pick<ImageInfo, 'windows' | 'voiLuts'>): number {
+  return info.windows.length + info.voiLuts.length;
+}
+
+/**
+ * The VOI to render with (PS3.3 C.11.2, PS3.4 N.2.1.1): the request's window; else the
+ * request's `voi` (see voiCount); else the file's first valid window with its VOI LUT
+ * Function (0028,1056); else its first VOI LUT Sequence item; else min-max of the frame.
+ */
+export function chooseVoi(
+  info: Pick<ImageInfo, 'windows' | 'voiLutFunction' | 'voiLuts'>,
+  request: { window?: Window; voi?: number },
+  frameRange: () => { min: number; max: number },
+): VoiChoice {
+  if (request.window) {
+    assertValidWindow(request.window);
+    return { kind: 'window', window: request.window, source: 'request' };
+  }
+  if (request.voi !== undefined) {
+    const n = request.voi;
+    const total = voiCount(info);
+    if (!Number.isInteger(n) || n < 1 || n > total) {
+      throw new DomainError(
+        'NotFound',
+        `VOI ${n} does not exist: the image has ${info.windows.length} window(s) (0028,1050/1051) and ${info.voiLuts.length} VOI LUT(s) (0028,3010), numbered 1 to ${total}, windows first (PS3.3 C.11.2).`,
+        { voi: n, windows: info.windows.length, voiLuts: info.voiLuts.length },
+      );
+    }
+    if (n <= info.windows.length) {
+      const w = info.windows[n - 1];
+      const window: Window = { center: w.center, width: w.width, fn: windowFunctionOf(info.voiLutFunction) };
+      if (!isValidWindow(window)) {
+        throw new DomainError('UnsupportedPixelFormat', `The image's window ${n} has width ${w.width}, which is not valid for ${window.fn} (PS3.3 C.11.2.1.2).`, {
+          voi: n,
+        });
+      }
+      return { kind: 'window', window, source: 'file' };
+    }
+    const index = n - info.windows.length - 1;
+    return { kind: 'lut', lut: info.voiLuts[index], index };
+  }
+  const first = info.windows[0];
+  if (first) {
+    const w: Window = { center: first.center, width: first.width, fn: windowFunctionOf(info.voiLutFunction) };
+    if (isValidWindow(w)) return { kind: 'window', window: w, source: 'file' };
+  }
+  if (info.voiLuts.length > 0) return { kind: 'lut', lut: info.voiLuts[0], index: 0 };
+  const { min, max } = frameRange();
+  return { kind: 'window', window: minMaxWindow(min, max), source: 'minmax' };
+}
+
+export function voiChoiceTransform(choice: VoiChoice, yMin: number, yMax: number): VoiTransform {
+  return choice.kind === 'window' ? voiTransform(choice.window, yMin, yMax) : voiLutTransform(choice.lut, yMin, yMax);
 }

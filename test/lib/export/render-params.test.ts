@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../lib/errors.js';
-import { parseRenderParams, renderVariant } from '../../../lib/export/render-params.js';
+import { RENDER_VERSION, parseRenderParams, renderVariant } from '../../../lib/export/render-params.js';
 
 const q = (s: string) => {
   const m = new Map<string, string[]>();
@@ -29,7 +29,22 @@ describe('parseRenderParams', () => {
       window: { center: -600, width: 1500, fn: 'sigmoid' },
     });
     expect(parseRenderParams(q('window=40.5,400')).window).toEqual({ center: 40.5, width: 400, fn: 'linear' });
-    expect(parseRenderParams(q('window=0,0.5,linear-exact')).window?.width).toBe(0.5);
+    expect(parseRenderParams(q('window=0,0.5,linear-exact')).window).toMatchObject({ width: 0.5 });
+  });
+
+  it('reads window=none (with bitDepth=16 only) and voi=<n> (1-based, not with window)', () => {
+    expect(parseRenderParams(q('window=none&bitDepth=16'))).toEqual({ frame: 1, window: 'none', bitDepth: 16 });
+    expect(parseRenderParams(q('window=NONE&bitDepth=16')).window).toBe('none');
+    expect(parseRenderParams(q('voi=2'))).toEqual({ frame: 1, voi: 2, bitDepth: 8 });
+    for (const bad of ['window=none', 'window=none&bitDepth=8', 'voi=0', 'voi=-1', 'voi=1.5', 'voi=x', 'voi=', 'voi=1&window=40,400', 'voi=1&voi=2', 'voi=99999']) {
+      try {
+        parseRenderParams(q(bad));
+        expect.unreachable(bad);
+      } catch (e) {
+        expect(e, bad).toBeInstanceOf(DomainError);
+        expect((e as DomainError).status, bad).toBe(400);
+      }
+    }
   });
 
   it.each([
@@ -72,10 +87,15 @@ describe('renderVariant', () => {
   });
 
   it('differs when any parameter differs', () => {
-    const variants = ['', 'frame=2', 'bitDepth=16', 'window=40,400', 'window=40,401', 'window=40,400,sigmoid'].map((s) =>
+    const variants = ['', 'frame=2', 'bitDepth=16', 'window=40,400', 'window=40,401', 'window=40,400,sigmoid', 'voi=1', 'voi=2', 'window=none&bitDepth=16'].map((s) =>
       renderVariant(parseRenderParams(q(s))),
     );
     expect(new Set(variants).size).toBe(variants.length);
+  });
+
+  it('names the pipeline version, so PNGs cached by an older pipeline are not served', () => {
+    expect(renderVariant(parseRenderParams(q('')))).toBe(`v${RENDER_VERSION}-f1-b8-wfile`);
+    expect(RENDER_VERSION).toBeGreaterThanOrEqual(2);
   });
 
   it('only uses characters safe in an S3 key', () => {

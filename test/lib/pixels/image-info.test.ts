@@ -112,7 +112,46 @@ describe('readImageInfo', () => {
         elements: [...makeImageElements(base).filter((e) => e.tag !== '7FE00010'), { tag: '7FE00008', vr: 'OF', value: [1.5, 2.5] }],
       }),
     );
-    expectDomainError(() => readImageInfo(float), 'UnsupportedPixelFormat', /Float Pixel Data/);
+    // Float Pixel Data needs Bits Allocated 32 (PS3.3 C.7.6.24); base has 16.
+    expectDomainError(() => readImageInfo(float), 'MalformedDicom', /requires Bits Allocated 32/);
+  });
+
+  it('reads Float / Double Float Pixel Data (no Bits Stored), the VOI LUT Sequence and Presentation LUT Shape', () => {
+    const float = parseDicom(
+      writeDicom({
+        elements: [
+          ...makeImageElements({ ...base, bitsAllocated: 32 }).filter((e) => !['7FE00010', '00280101', '00280102'].includes(e.tag)),
+          { tag: '7FE00008', vr: 'OF', value: [1, 2, 3, 4, 5, 6] },
+        ],
+      }),
+    );
+    expect(readImageInfo(float)).toMatchObject({ floatBits: 32, bitsAllocated: 32, bitsStored: 32 });
+    const i = info({
+      extra: [
+        {
+          tag: '00283010',
+          vr: 'SQ',
+          value: [
+            [
+              { tag: '00283002', vr: 'US', value: [3, 10, 12] },
+              { tag: '00283003', vr: 'LO', value: 'FIRST' },
+              { tag: '00283006', vr: 'US', value: [0, 2048, 4095] },
+            ],
+            [
+              { tag: '00283002', vr: 'US', value: [2, 0, 8] },
+              { tag: '00283006', vr: 'US', value: [0, 255] },
+            ],
+          ],
+        },
+        { tag: '20500020', vr: 'CS', value: 'INVERSE' },
+      ],
+    });
+    expect(i.voiLuts).toHaveLength(2);
+    expect(i.voiLuts[0]).toMatchObject({ firstMapped: 10, bits: 12, explanation: 'FIRST' });
+    expect(Array.from(i.voiLuts[0].data)).toEqual([0, 2048, 4095]);
+    expect(i.voiLuts[1].bits).toBe(8);
+    expect(i.presentationLutShape).toBe('INVERSE');
+    expectDomainError(() => info({ extra: [{ tag: '20500020', vr: 'CS', value: 'SIDEWAYS' }] }), 'MalformedDicom', /Presentation LUT Shape/);
   });
 
   it('refuses missing Type 1 attributes with MalformedDicom naming the tag', () => {
@@ -129,7 +168,7 @@ describe('readImageInfo', () => {
     expectDomainError(() => info({ bitsStored: 17 }), 'MalformedDicom', /Bits Stored/);
     expectDomainError(() => info({ bitsStored: 12, highBit: 12 + 4 }), 'MalformedDicom', /High Bit/);
     expectDomainError(() => info({ bitsStored: 12, highBit: 10 }), 'MalformedDicom', /High Bit/);
-    expectDomainError(() => info({ extra: [{ tag: '00280100', vr: 'US', value: 12 }] }), 'UnsupportedPixelFormat', /Bits Allocated/);
+    expectDomainError(() => info({ extra: [{ tag: '00280100', vr: 'US', value: 24 }] }), 'UnsupportedPixelFormat', /Bits Allocated/);
     expectDomainError(() => info({ extra: [{ tag: '00280103', vr: 'US', value: 2 }] }), 'MalformedDicom', /Pixel Representation/);
     expectDomainError(() => info({ extra: [{ tag: '00280008', vr: 'IS', value: '0' }] }), 'MalformedDicom', /Number of Frames/);
     expectDomainError(() => info({ extra: [{ tag: '00280008', vr: 'IS', value: '1A' }] }), 'MalformedDicom', /0028,0008/);

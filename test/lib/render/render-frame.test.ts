@@ -3,16 +3,16 @@ import { PNG } from 'pngjs';
 import { parseDicom } from '../../../lib/dicom/parse.js';
 import { renderPixels, renderPng, type RenderRequest } from '../../../lib/render/render-frame.js';
 import { DomainError } from '../../../lib/errors.js';
-import { TS_EXPLICIT_BE, TS_IMPLICIT_LE, makeImageDicom, type MakeImageOptions } from '../../support/dicom-writer.js';
+import { TS_EXPLICIT_BE, TS_IMPLICIT_LE, makeImageDicom, makeImageElements, writeDicom, type MakeImageOptions } from '../../support/dicom-writer.js';
 
 const grey8: RenderRequest = { frame: 1, bitDepth: 8 };
 const render = (o: MakeImageOptions, req: Partial<RenderRequest> = {}) =>
   renderPixels(parseDicom(makeImageDicom(o)), { ...grey8, ...req });
 const row = (values: number[]) => (_f: number, _r: number, c: number) => values[c];
 
-function expectError(fn: () => unknown, code: string, status: number): DomainError {
+async function expectError(fn: () => unknown, code: string, status: number): Promise<DomainError> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     expect(e).toBeInstanceOf(DomainError);
     expect((e as DomainError).code).toBe(code);
@@ -46,72 +46,72 @@ const ct = (o: Partial<MakeImageOptions> = {}): MakeImageOptions => ({
 });
 
 describe('renderPixels / renderPng', () => {
-  it('CT: rescale then the file window (PS3.3 C.11.1, C.11.2.1.2.1), implicit and big endian alike', () => {
+  it('CT: rescale then the file window (PS3.3 C.11.1, C.11.2.1.2.1), implicit and big endian alike', async () => {
     expect(ctExpected.slice(2, 4)).toEqual([102, 127]);
     for (const transferSyntaxUid of [undefined, TS_IMPLICIT_LE, TS_EXPLICIT_BE]) {
-      const r = render(ct({ transferSyntaxUid }));
+      const r = await render(ct({ transferSyntaxUid }));
       expect(Array.from(r.data)).toEqual(ctExpected);
       expect(r.window).toEqual({ center: 40, width: 400, fn: 'linear' });
     }
   });
 
-  it('MONOCHROME1: the same window, inverted before truncation (dcmtk-identical)', () => {
-    const r = render(ct({ photometric: 'MONOCHROME1' }));
+  it('MONOCHROME1: the same window, inverted before truncation (dcmtk-identical)', async () => {
+    const r = await render(ct({ photometric: 'MONOCHROME1' }));
     // trunc(255 - y), not 255 - trunc(y): HU 0 gives 255 - 102.27 = 152.7 -> 152.
     const expected = [255, 255, Math.trunc(255 - ((0 - 39.5) / 399 + 0.5) * 255), Math.trunc(255 - ((40 - 39.5) / 399 + 0.5) * 255), 0, 0, 0];
     expect(expected.slice(2, 4)).toEqual([152, 127]);
     expect(Array.from(r.data)).toEqual(expected);
   });
 
-  it('without a window uses min-max of the modality values: min -> 0, max -> 255', () => {
+  it('without a window uses min-max of the modality values: min -> 0, max -> 255', async () => {
     // Stored 10..20, rescale x2 - 5: modality 15..35, window c = 25.5, w = 21.
-    const r = render({ rows: 1, columns: 4, bitsAllocated: 8, rescale: { slope: 2, intercept: -5 }, pixel: row([10, 15, 20, 12]) });
+    const r = await render({ rows: 1, columns: 4, bitsAllocated: 8, rescale: { slope: 2, intercept: -5 }, pixel: row([10, 15, 20, 12]) });
     expect(r.window).toEqual({ center: 25.5, width: 21, fn: 'linear' });
     // y = ((m - 25) / 20 + 0.5) * 255: m=25 -> 127.5, m=19 -> 51.
     expect(Array.from(r.data)).toEqual([0, 127, 255, 51]);
   });
 
-  it('an 8-bit image with window 128/256 renders unchanged; 16-bit output scales by 257', () => {
+  it('an 8-bit image with window 128/256 renders unchanged; 16-bit output scales by 257', async () => {
     const values = [0, 1, 64, 127, 128, 200, 255];
     const o: MakeImageOptions = { rows: 1, columns: values.length, bitsAllocated: 8, window: { center: 128, width: 256 }, pixel: row(values) };
-    expect(Array.from(render(o).data)).toEqual(values);
-    const r16 = render(o, { bitDepth: 16 });
+    expect(Array.from((await render(o)).data)).toEqual(values);
+    const r16 = await render(o, { bitDepth: 16 });
     expect(r16.data).toBeInstanceOf(Uint16Array);
     // ((x - 127.5) / 255 + 0.5) * 65535 = 257 x
     expect(Array.from(r16.data)).toEqual(values.map((v) => v * 257));
   });
 
-  it('ignores garbage above High Bit (Bits Stored 12)', () => {
+  it('ignores garbage above High Bit (Bits Stored 12)', async () => {
     const values = [0, 100, 2048, 4095];
-    const clean = render({ rows: 1, columns: 4, bitsAllocated: 16, bitsStored: 12, pixel: row(values) });
-    const dirty = render({ rows: 1, columns: 4, bitsAllocated: 16, bitsStored: 12, pixel: row(values.map((v) => v | 0xf000)) });
+    const clean = await render({ rows: 1, columns: 4, bitsAllocated: 16, bitsStored: 12, pixel: row(values) });
+    const dirty = await render({ rows: 1, columns: 4, bitsAllocated: 16, bitsStored: 12, pixel: row(values.map((v) => v | 0xf000)) });
     expect(Array.from(dirty.data)).toEqual(Array.from(clean.data));
     expect(clean.window).toEqual({ center: 2048, width: 4096, fn: 'linear' });
     // min-max 0..4095: y = ((x - 2047.5) / 4095 + 0.5) * 255
     expect(Array.from(clean.data)).toEqual([0, Math.trunc((100 / 4095) * 255), Math.trunc((2048 / 4095) * 255), 255]);
   });
 
-  it('renders signed 8-bit data', () => {
-    const r = render({ rows: 1, columns: 3, bitsAllocated: 8, pixelRepresentation: 1, pixel: row([-128, 0, 127]) });
+  it('renders signed 8-bit data', async () => {
+    const r = await render({ rows: 1, columns: 3, bitsAllocated: 8, pixelRepresentation: 1, pixel: row([-128, 0, 127]) });
     expect(r.window).toEqual({ center: 0, width: 256, fn: 'linear' });
     expect(Array.from(r.data)).toEqual([0, Math.trunc((128 / 255) * 255), 255]);
   });
 
-  it('renders a requested window and function instead of the file window', () => {
-    const r = render(ct(), { window: { center: 0, width: 100, fn: 'sigmoid' } });
+  it('renders a requested window and function instead of the file window', async () => {
+    const r = await render(ct(), { window: { center: 0, width: 100, fn: 'sigmoid' } });
     const hu = ctStored.map((s) => s - 1024);
     expect(Array.from(r.data)).toEqual(hu.map((x) => Math.trunc(255 / (1 + Math.exp((-4 * x) / 100)))));
-    const exact = render(ct(), { window: { center: 0, width: 100, fn: 'linear-exact' } });
+    const exact = await render(ct(), { window: { center: 0, width: 100, fn: 'linear-exact' } });
     expect(Array.from(exact.data)).toEqual(hu.map((x) => (x <= -50 ? 0 : x > 50 ? 255 : Math.trunc((x / 100 + 0.5) * 255))));
   });
 
-  it('uses the file VOI LUT Function (0028,1056)', () => {
-    const r = render(ct({ extra: [{ tag: '00281056', vr: 'CS', value: 'SIGMOID' }] }));
+  it('uses the file VOI LUT Function (0028,1056)', async () => {
+    const r = await render(ct({ extra: [{ tag: '00281056', vr: 'CS', value: 'SIGMOID' }] }));
     expect(r.window?.fn).toBe('sigmoid');
     expect(r.data[2]).toBe(Math.trunc(255 / (1 + Math.exp((-4 * (0 - 40)) / 400))));
   });
 
-  it('renders the requested frame of a multi-frame image; out of range is FrameNotFound 404', () => {
+  it('renders the requested frame of a multi-frame image; out of range is FrameNotFound 404', async () => {
     const o: MakeImageOptions = {
       rows: 1,
       columns: 2,
@@ -120,38 +120,42 @@ describe('renderPixels / renderPng', () => {
       window: { center: 128, width: 256 },
       pixel: (f, _r, c) => (f === 0 ? 10 + c : 200 + c),
     };
-    expect(Array.from(render(o, { frame: 1 }).data)).toEqual([10, 11]);
-    const second = render(o, { frame: 2 });
+    expect(Array.from((await render(o, { frame: 1 })).data)).toEqual([10, 11]);
+    const second = await render(o, { frame: 2 });
     expect(Array.from(second.data)).toEqual([200, 201]);
     expect(second.frame).toBe(2);
-    const err = expectError(() => render(o, { frame: 3 }), 'FrameNotFound', 404);
+    const err = await expectError(() => render(o, { frame: 3 }), 'FrameNotFound', 404);
     expect(err.message).toMatch(/2 frame/);
-    expectError(() => render(o, { frame: 0 }), 'FrameNotFound', 404);
-    expectError(() => render(o, { frame: 1.5 }), 'InvalidParameter', 400);
+    await expectError(() => render(o, { frame: 0 }), 'FrameNotFound', 404);
+    await expectError(() => render(o, { frame: 1.5 }), 'InvalidParameter', 400);
   });
 
-  it('renders 8-bit RGB as RGB; refuses other colour models with 422', () => {
-    const r = render({ rows: 1, columns: 2, bitsAllocated: 8, photometric: 'RGB', planarConfiguration: 1, pixel: (_f, _r, c, s) => c * 100 + s * 10 });
+  it('renders 8-bit RGB as RGB; refuses colour models it does not know with 422', async () => {
+    const r = await render({ rows: 1, columns: 2, bitsAllocated: 8, photometric: 'RGB', planarConfiguration: 1, pixel: (_f, _r, c, s) => c * 100 + s * 10 });
     expect(r.channels).toBe(3);
     expect(Array.from(r.data)).toEqual([0, 10, 20, 100, 110, 120]);
-    expectError(
-      () => render({ rows: 1, columns: 2, bitsAllocated: 8, samplesPerPixel: 3, extra: [{ tag: '00280004', vr: 'CS', value: 'YBR_FULL' }], pixel: () => 0 }),
-      'UnsupportedPhotometricInterpretation',
-      422,
-    );
-    expectError(
+    for (const photometric of ['CMYK', 'ARGB', 'HSV']) {
+      const err = await expectError(
+        () => render({ rows: 1, columns: 2, bitsAllocated: 8, samplesPerPixel: 3, extra: [{ tag: '00280004', vr: 'CS', value: photometric }], pixel: () => 0 }),
+        'UnsupportedPhotometricInterpretation',
+        422,
+      );
+      expect(err.message).toContain(photometric);
+    }
+    // PALETTE COLOR without its lookup tables is malformed, not a guess.
+    await expectError(
       () => render({ rows: 1, columns: 2, bitsAllocated: 8, extra: [{ tag: '00280004', vr: 'CS', value: 'PALETTE COLOR' }], pixel: () => 0 }),
-      'UnsupportedPhotometricInterpretation',
+      'MalformedDicom',
       422,
     );
   });
 
-  it('refuses a bad bit depth', () => {
-    expectError(() => render(ct(), { bitDepth: 12 as never }), 'InvalidParameter', 400);
+  it('refuses a bad bit depth', async () => {
+    await expectError(() => render(ct(), { bitDepth: 12 as never }), 'InvalidParameter', 400);
   });
 
-  it('renderPng returns a PNG whose pixels are the rendering', () => {
-    const out = renderPng(parseDicom(makeImageDicom(ct({ rows: 2, pixel: (_f, r, c) => ctStored[(c + r) % ctStored.length] }))), grey8);
+  it('renderPng returns a PNG whose pixels are the rendering', async () => {
+    const out = await renderPng(parseDicom(makeImageDicom(ct({ rows: 2, pixel: (_f, r, c) => ctStored[(c + r) % ctStored.length] }))), grey8);
     expect([out.width, out.height, out.frame, out.bitDepth]).toEqual([ctStored.length, 2, 1, 8]);
     const img = PNG.sync.read(Buffer.from(out.png));
     const expectedRow1 = ctStored.map((_, c) => ctExpected[(c + 1) % ctStored.length]);
@@ -159,21 +163,122 @@ describe('renderPixels / renderPng', () => {
       expect(img.data[c * 4]).toBe(ctExpected[c]);
       expect(img.data[(ctStored.length + c) * 4]).toBe(expectedRow1[c]);
     }
-    const out16 = renderPng(parseDicom(makeImageDicom(ct())), { frame: 1, bitDepth: 16 });
+    const out16 = await renderPng(parseDicom(makeImageDicom(ct())), { frame: 1, bitDepth: 16 });
     const img16 = PNG.sync.read(Buffer.from(out16.png), { skipRescale: true });
     expect((img16.data as unknown as Uint16Array)[2 * 4]).toBe(Math.trunc(((0 - 39.5) / 399 + 0.5) * 65535));
   });
 
-  it('renders a 512 x 512 CT frame quickly (lookup table over the stored range)', () => {
+  it('renders a 512 x 512 CT frame quickly (lookup table over the stored range)', async () => {
     const parsed = parseDicom(
       makeImageDicom(ct({ rows: 512, columns: 512, pixel: (_f, r, c) => ((r * 7 + c * 13) % 4096) - 1000 })),
     );
-    renderPixels(parsed, grey8); // warm-up
+    await renderPixels(parsed, grey8); // warm-up
     const t0 = performance.now();
     const runs = 10;
-    for (let i = 0; i < runs; i++) renderPixels(parsed, grey8);
+    for (let i = 0; i < runs; i++) await renderPixels(parsed, grey8);
     const ms = (performance.now() - t0) / runs;
     console.info(`render 512x512 CT (decode + LUT, no PNG): ${ms.toFixed(2)} ms`);
     expect(ms).toBeLessThan(50);
+  });
+});
+
+describe('issue 3: VOI choice, window=none, presentation, functional groups, float, size bound', () => {
+  const voiLut = (first: number, bits: number, data: number[]) => [
+    { tag: '00283002', vr: 'US', value: [data.length, first, bits] },
+    { tag: '00283006', vr: 'US', value: data },
+  ];
+
+  it('voi=<n> counts windows first, then VOI LUTs; past the end is 404 NotFound', async () => {
+    const o = ct({ window: { center: [40, 500], width: [400, 2000] }, extra: [{ tag: '00283010', vr: 'SQ', value: [voiLut(1024, 16, [0, 32768, 65535])] }] });
+    expect((await render(o)).voi).toEqual({ kind: 'window', source: 'file' });
+    expect((await render(o, { voi: 2 })).window).toEqual({ center: 500, width: 2000, fn: 'linear' });
+    const lut = await render(o, { voi: 3 });
+    expect(lut.voi).toEqual({ kind: 'lut', index: 0 });
+    // VOI LUT input is the modality value (HU); first mapped 1024 -> HU 1024 is entry 0.
+    // HU below 1024 take entry 0 (-> 0); stored 3000 = HU 1976 is past the table: last entry (-> 255).
+    expect(Array.from(lut.data)).toEqual([0, 0, 0, 0, 0, 0, 255]);
+    const err = await expectError(() => render(o, { voi: 4 }), 'NotFound', 404);
+    expect(err.message).toMatch(/2 window\(s\).*1 VOI LUT/);
+  });
+
+  it('without a window the file VOI LUT applies: 16-bit entry e -> e * 256 / 65536 (dcmtk scaling)', async () => {
+    const r = await render({ rows: 1, columns: 4, bitsAllocated: 8, pixel: row([0, 1, 2, 3]), extra: [{ tag: '00283010', vr: 'SQ', value: [voiLut(0, 16, [0, 257, 32896, 65535])] }] });
+    expect(r.voi).toEqual({ kind: 'lut', index: 0 });
+    expect(Array.from(r.data)).toEqual([0, 1, 128, 255]);
+  });
+
+  it('Presentation LUT Shape INVERSE inverts MONOCHROME2 once; with MONOCHROME1 it is the same single inversion', async () => {
+    const plain = await render(ct());
+    const inverse = await render(ct({ extra: [{ tag: '20500020', vr: 'CS', value: 'INVERSE' }] }));
+    const mono1 = await render(ct({ photometric: 'MONOCHROME1' }));
+    const both = await render(ct({ photometric: 'MONOCHROME1', extra: [{ tag: '20500020', vr: 'CS', value: 'INVERSE' }] }));
+    expect(Array.from(inverse.data)).toEqual(Array.from(mono1.data));
+    expect(Array.from(both.data)).toEqual(Array.from(mono1.data));
+    expect(Array.from(inverse.data)).not.toEqual(Array.from(plain.data));
+  });
+
+  it('window=none with bitDepth=16 writes the modality values losslessly, with scale/offset in tEXt', async () => {
+    const r = await render(ct({ rescale: { slope: 0.5, intercept: -1024 } }), { bitDepth: 16, window: 'none' });
+    expect(r.voi).toEqual({ kind: 'none' });
+    const scale = Number(r.text!['dicom:scale']);
+    const offset = Number(r.text!['dicom:offset']);
+    expect(Array.from(r.data).map((v) => v * scale + offset)).toEqual(ctStored.map((s) => s * 0.5 - 1024));
+    // Signed data below 0 is shifted by the frame minimum.
+    const signed = await render({ rows: 1, columns: 3, bitsAllocated: 16, pixelRepresentation: 1, pixel: row([-2000, 0, 3000]) }, { bitDepth: 16, window: 'none' });
+    expect(Array.from(signed.data).map((v) => v * Number(signed.text!['dicom:scale']) + Number(signed.text!['dicom:offset']))).toEqual([-2000, 0, 3000]);
+    // The tEXt chunks reach the PNG.
+    const png = await renderPng(parseDicom(makeImageDicom(ct())), { frame: 1, bitDepth: 16, window: 'none' });
+    expect(Buffer.from(png.png).toString('latin1')).toContain('dicom:offset\0-1024');
+    await expectError(() => render(ct(), { bitDepth: 8, window: 'none' }), 'InvalidParameter', 400);
+  });
+
+  it('applies the Pixel Value Transformation and Frame VOI LUT of the requested frame (PS3.3 C.7.6.16)', async () => {
+    const fg = (slope: number, intercept: number, center: number, width: number) => [
+      { tag: '00289145', vr: 'SQ', value: [[{ tag: '00281052', vr: 'DS', value: String(intercept) }, { tag: '00281053', vr: 'DS', value: String(slope) }]] },
+      { tag: '00289132', vr: 'SQ', value: [[{ tag: '00281050', vr: 'DS', value: String(center) }, { tag: '00281051', vr: 'DS', value: String(width) }]] },
+    ];
+    const o: MakeImageOptions = {
+      rows: 1,
+      columns: 2,
+      bitsAllocated: 16,
+      frames: 2,
+      pixel: (_f, _r, c) => [100, 200][c],
+      extra: [{ tag: '52009230', vr: 'SQ', value: [fg(1, 0, 150, 101), fg(2, -100, 200, 201)] }],
+    };
+    const f1 = await render(o, { frame: 1 });
+    expect(f1.window).toEqual({ center: 150, width: 101, fn: 'linear' });
+    const f2 = await render(o, { frame: 2 });
+    expect(f2.window).toEqual({ center: 200, width: 201, fn: 'linear' });
+    // Frame 2 modality values: 100 and 300; window 200/201 spans 99.5..299.5 -> 0 and 255.
+    expect(Array.from(f2.data)).toEqual([0, 255]);
+  });
+
+  it('renders Float Pixel Data (PS3.3 C.7.6.24) at min-max, NaN as black', async () => {
+    const bytes = new Uint8Array(16);
+    const dv = new DataView(bytes.buffer);
+    [-1.5, 0.5, 2.5, Number.NaN].forEach((v, i) => dv.setFloat32(i * 4, v, true));
+    const elements = makeImageElements({ rows: 2, columns: 2, bitsAllocated: 32, pixel: () => 0 })
+      .filter((e) => !['7FE00010', '00280101', '00280102', '00280103'].includes(e.tag))
+      .concat([{ tag: '7FE00008', vr: 'OF', value: bytes }]);
+    const r = await renderPixels(parseDicom(writeDicom({ elements })), grey8);
+    expect(r.voi).toEqual({ kind: 'window', source: 'minmax' });
+    expect(r.data[0]).toBe(0);
+    expect(r.data[2]).toBe(255);
+    expect(r.data[3]).toBe(0);
+  });
+
+  it('a 65535 x 65535 header is 422 ImageTooLarge at once, whatever the frame count, without reading pixels', async () => {
+    const elements = makeImageElements({ rows: 1, columns: 1, bitsAllocated: 16, pixel: () => 0 }).map((e) =>
+      e.tag === '00280010' || e.tag === '00280011' ? { ...e, value: 65535 } : e,
+    );
+    const t0 = performance.now();
+    await expectError(() => renderPixels(parseDicom(writeDicom({ elements })), grey8), 'ImageTooLarge', 422);
+    // Many frames of a small image: only one frame is ever decoded; a file too short for the frame is refused.
+    const many = makeImageElements({ rows: 512, columns: 512, bitsAllocated: 16, pixel: () => 0 }).map((e) =>
+      e.tag === '7FE00010' ? { ...e, value: new Uint8Array(16) } : e,
+    );
+    many.push({ tag: '00280008', vr: 'IS', value: '99999' });
+    await expectError(() => renderPixels(parseDicom(writeDicom({ elements: many })), { ...grey8, frame: 99999 }), 'MalformedDicom', 422);
+    expect(performance.now() - t0).toBeLessThan(500);
   });
 });

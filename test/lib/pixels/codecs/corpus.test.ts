@@ -97,11 +97,6 @@ const SPECIAL: Record<string, (ts: string, path: string) => Promise<string>> = {
     await expect(decodeCorpusFile(path, 14)).rejects.toMatchObject({ code: 'MalformedDicom' });
     return 'frame 1 exact vs default.png (RGB identity rendering); frames 1-13 decode; frame 14 holds a 55 x 240 JPEG in a 240 x 240 image -> MalformedDicom (the dcmtk reference has all 140 frames; not comparable)';
   },
-  // dicom-parser (lib/dicom/parse.ts, not a codec) cannot parse this data set; dcmtk cannot either, gdcm can.
-  'pydicom/SC_rgb_jpeg.dcm': async (_ts, path) => {
-    await expect(decodeCorpusFile(path)).rejects.toMatchObject({ code: 'MalformedDicom' });
-    return 'NOT DECODED: the data set parser refuses it (buffer overrun in dicom-parser; dcmtk also refuses, gdcm parses)';
-  },
 };
 
 interface Row {
