@@ -27,6 +27,13 @@ import { uploadKey, type Storage } from '../storage/storage.js';
 
 /** The first read: most headers (even with large private groups) fit in 64 KiB. */
 export const FIRST_READ_BYTES = 64 * 1024;
+/**
+ * Inflation bound for Deflated Explicit VR LE (PS3.5 A.5) on the header path. The header
+ * Lambda has 512 MB and inflating keeps two copies for a moment, so a deflate bomb must stop
+ * far below the export's 256 MiB: found by the robustness suite (a 250 KiB upload inflating
+ * to 250 MiB peaked at 800 MB here).
+ */
+export const HEADER_MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 /** Headers above this are refused: no scanner writes one, and it bounds memory and time. */
 export const DEFAULT_MAX_HEADER_BYTES = 10 * 1024 * 1024;
 /** Largest bulk value answered in one response (Lambda responses are limited to 6 MB, base64 adds 1/3). */
@@ -98,14 +105,14 @@ export async function readHeader(storage: Storage, key: string, options: ReadHea
     const chunk = await reads.range(held.length, want - 1);
     if (chunk.length === 0) {
       // The object is shorter than HEAD said (replaced or lying metadata): parse what we have.
-      parsed = parseDicom(held, { untilPixelData: true, complete: true, vrLookup });
+      parsed = parseDicom(held, { untilPixelData: true, complete: true, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
       break;
     }
     held = concat(held, chunk);
     const complete = held.length >= objectSize;
     let needed: number | undefined;
     try {
-      parsed = parseDicom(held, { untilPixelData: true, complete, vrLookup });
+      parsed = parseDicom(held, { untilPixelData: true, complete, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
       break;
     } catch (e) {
       if (!(e instanceof NeedMoreBytes)) throw e;
@@ -134,7 +141,7 @@ async function readTrailing(reads: Reads, head: HeaderRead, maxHeaderBytes: numb
     // Deflated: no offsets to skip by; inflate the whole object (bounded) and parse it all.
     if (objectSize > maxHeaderBytes) throw tooLarge(maxHeaderBytes);
     const all = await reads.range(0, objectSize - 1);
-    const whole = parseDicom(all, { complete: true, vrLookup });
+    const whole = parseDicom(all, { complete: true, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
     return { ...head, parsed: whole, bytesRead: reads.bytes, reads: reads.count, fileOffset: () => undefined };
   }
   const pixelEnd = pixel.hadUndefinedLength || pixel.length === 0xffffffff
@@ -337,7 +344,7 @@ export async function getBulk(storage: Storage, id: string, pathSpec: string, ra
     if (isPixel && head.parsed.inflated) {
       // Deflated pixel data: inflate the object (bounded) to reach it.
       const all = await reads.range(0, head.objectSize - 1);
-      const whole = parseDicom(all, { complete: true, vrLookup });
+      const whole = parseDicom(all, { complete: true, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
       const p = whole.pixelElement!;
       raw = whole.byteArray.subarray(p.dataOffset + from, p.dataOffset + to + 1);
     } else {

@@ -27,6 +27,9 @@ export function createS3Client(opts: S3StorageOptions): S3Client {
     // Local S3 servers and LocalStack address buckets by path, not by virtual host.
     forcePathStyle: Boolean(opts.endpoint),
     maxAttempts: opts.maxAttempts ?? 4,
+    // Without these a request that S3 accepts and never answers hangs until the Lambda dies
+    // and the client gets API Gateway's non-JSON error instead of our 504.
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
     // Otherwise presigned PUT URLs carry a CRC of an empty body and S3 refuses the real one.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -50,6 +53,10 @@ const isConditionFailed = (e: unknown): boolean =>
 function storageFailure(e: unknown): DomainError {
   const name = (e as { name?: string })?.name ?? '';
   const code = (e as { code?: string })?.code ?? '';
+  // A dropped or refused connection is unavailability, even when the SDK names it a timeout.
+  if (['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) {
+    return new DomainError('StorageUnavailable', 'Object storage is unavailable right now; please retry.');
+  }
   if (/Timeout|TimedOut/i.test(name) || code === 'ETIMEDOUT' || name === 'RequestTimeout') {
     return new DomainError('StorageTimeout', 'Object storage did not answer in time; please retry.');
   }
