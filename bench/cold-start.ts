@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { ESM_BANNER } from '../infra/bundling.js';
 import { FUNCTION_ENTRIES, type FunctionName } from '../lib/http/routes.js';
 import { summarize, type Timing } from './measure.js';
 
@@ -19,7 +20,7 @@ export interface ColdStartRow {
   aboveNodeMs: number;
 }
 
-const BANNER = "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);";
+const BANNER = ESM_BANNER;
 
 async function bundle(entry: string, outfile: string): Promise<void> {
   await build({

@@ -12,6 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { CODEC_WASM_FILES, DECODING_FUNCTIONS, ESM_BANNER } from './bundling.js';
 import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName, type HttpFunctionName, type S3Access } from '../lib/http/routes.js';
 import { UPLOAD_STATE_TAG } from '../lib/storage/storage.js';
 
@@ -234,9 +235,7 @@ export class DicomServiceStack extends Stack {
 /**
  * esbuild, run locally (no Docker), ESM output. The AWS SDK is bundled rather than taken from
  * the runtime so the deployed code runs the versions package-lock.json pins and the tests ran.
- * The banner gives the ESM bundle a real `require`: dicom-parser is a UMD module that calls
- * `require("zlib")`, which esbuild's ESM output otherwise rejects with
- * "Dynamic require of "zlib" is not supported".
+ * The banner and the copied files are explained in infra/bundling.ts.
  */
 export function bundlingOptions(name: FunctionName): BundlingOptions {
   return {
@@ -249,18 +248,19 @@ export function bundlingOptions(name: FunctionName): BundlingOptions {
     sourcesContent: false,
     externalModules: [],
     logLevel: LogLevel.WARNING,
-    banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    commandHooks:
-      name === 'upload'
-        ? {
-            beforeBundling: () => [],
-            beforeInstall: () => [],
-            // GET /openapi and GET /docs read openapi.yaml beside the handler (/var/task).
-            afterBundling: (inputDir: string, outputDir: string) => [
-              `cp ${shellQuote(path.join(inputDir, 'openapi.yaml'))} ${shellQuote(path.join(outputDir, 'openapi.yaml'))}`,
-            ],
-          }
-        : undefined,
+    banner: ESM_BANNER,
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir: string, outputDir: string) => [
+        // GET /openapi and GET /docs read openapi.yaml beside the handler (/var/task).
+        ...(name === 'upload' ? [`cp ${shellQuote(path.join(inputDir, 'openapi.yaml'))} ${shellQuote(path.join(outputDir, 'openapi.yaml'))}`] : []),
+        // The codecs' Emscripten loaders read their .wasm beside the bundle on first use.
+        ...((DECODING_FUNCTIONS as readonly string[]).includes(name)
+          ? CODEC_WASM_FILES.map((f) => `cp ${shellQuote(path.join(inputDir, f))} ${shellQuote(outputDir)}`)
+          : []),
+      ],
+    },
   };
 }
 

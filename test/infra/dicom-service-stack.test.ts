@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CODEC_WASM_FILES, DECODING_FUNCTIONS, ESM_BANNER } from '../../infra/bundling.js';
 import { DicomServiceStack, FUNCTION_SIZING, PROCESSING, PROJECT_ROOT, type DicomServiceStackProps } from '../../infra/dicom-service-stack.js';
 import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName } from '../../lib/http/routes.js';
 
@@ -448,13 +449,14 @@ describe('bundles', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('are minified ESM with source maps; only upload carries openapi.yaml', () => {
+  it('are minified ESM with source maps; upload carries openapi.yaml, the decoding functions the codec WASM', () => {
     for (const name of NAMES) {
       const files = readdirSync(assets[name]).sort();
-      const expected = name === 'upload' ? ['index.mjs', 'index.mjs.map', 'openapi.yaml'] : ['index.mjs', 'index.mjs.map'];
+      const wasm = (DECODING_FUNCTIONS as readonly string[]).includes(name) ? CODEC_WASM_FILES.map((f) => basename(f)) : [];
+      const expected = [...(name === 'upload' ? ['index.mjs', 'index.mjs.map', 'openapi.yaml'] : ['index.mjs', 'index.mjs.map']), ...wasm].sort();
       expect(files, name).toEqual(expected);
       const code = readFileSync(join(assets[name], 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire as __createRequire } from 'node:module';"), name).toBe(true);
+      expect(code.startsWith(ESM_BANNER), name).toBe(true);
       // Minified: the comments of the sources are gone (lib/errors.ts is in every bundle).
       expect(code, name).toContain('StorageUnavailable');
       expect(code, name).not.toContain('Services throw these');
