@@ -23,6 +23,7 @@ import {
 import { NeedMoreBytes, parseDicom, type ParsedDicom } from '../dicom/parse.js';
 import { MalformedAt, OutOfBytes, makeDataSet, readDataSet } from '../dicom/reader.js';
 import { formatTagPath, parseTag, parseTagPath, type TagPathStep } from '../dicom/tag.js';
+import { missingUploadError } from '../processing/summary.js';
 import { uploadKey, type Storage } from '../storage/storage.js';
 
 /** The first read: most headers (even with large private groups) fit in 64 KiB. */
@@ -233,7 +234,7 @@ export function parseTagFilter(specs: readonly string[]): string[] {
  */
 export async function getHeaderJson(storage: Storage, id: string, tags?: readonly string[], options: HeaderOptions = {}): Promise<DicomJsonDataSet> {
   const includeTrailing = tags?.some((t) => t > FIRST_PIXEL_TAG) ?? false;
-  const { parsed } = await readHeader(storage, uploadKey(id), { includeTrailing });
+  const { parsed } = await readUploadHeader(storage, id, { includeTrailing });
   const json = dataSetToJson(parsed, { bulkDataUri: options.bulkDataUri });
   if (!tags) return json;
   const out: DicomJsonDataSet = {};
@@ -271,7 +272,7 @@ function privateCreator(parsed: ParsedDicom, steps: readonly TagPathStep[]): str
 /** GET /files/{id}/tags/{tag}: one element (nested paths allowed); TagNotFound when absent. */
 export async function getTag(storage: Storage, id: string, tagSpec: string, options: HeaderOptions = {}): Promise<TagJson> {
   const steps = parseTagPath(tagSpec);
-  const { parsed } = await readHeader(storage, uploadKey(id), { includeTrailing: needsTrailing(steps) });
+  const { parsed } = await readUploadHeader(storage, id, { includeTrailing: needsTrailing(steps) });
   const element = elementToJson(parsed, steps, { bulkDataUri: options.bulkDataUri });
   const tag = formatTagPath(steps);
   if (!element) throw notFound(tag);
@@ -305,11 +306,24 @@ export function parseByteRange(header: string | undefined, total: number): { sta
  * whole encapsulated value, items and fragments). Values over MAX_BULK_RESPONSE_BYTES need a
  * `Range`.
  */
+/**
+ * readHeader on an upload. A file the processor quarantined is no longer under uploads/, so
+ * its recorded reason (e.g. 422 NotDicom) is answered rather than a bare 404.
+ */
+async function readUploadHeader(storage: Storage, id: string, options: ReadHeaderOptions): Promise<HeaderRead> {
+  try {
+    return await readHeader(storage, uploadKey(id), options);
+  } catch (e) {
+    if (e instanceof DomainError && e.code === 'FileNotFound') throw await missingUploadError(storage, id);
+    throw e;
+  }
+}
+
 export async function getBulk(storage: Storage, id: string, pathSpec: string, rangeHeader?: string): Promise<BulkValue> {
   const steps = parseTagPath(pathSpec);
   if (rangeHeader !== undefined) parseByteRange(rangeHeader, Number.MAX_SAFE_INTEGER); // 400 before any read
   const key = uploadKey(id);
-  const head = await readHeader(storage, key, { includeTrailing: needsTrailing(steps) });
+  const head = await readUploadHeader(storage, id, { includeTrailing: needsTrailing(steps) });
   const tag = formatTagPath(steps);
   const located = locateElement(head.parsed, steps);
   if (!located) throw notFound(tag);

@@ -132,6 +132,12 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
     const png = await api(`/files/${id}/png`);
     expect(png.status).toBe(422);
     expect(((await png.json()) as { error: { code: string } }).error.code).toBe('NotDicom');
+    // So do the header routes.
+    for (const path of [`/files/${id}/tags`, `/files/${id}/tags/00100010`]) {
+      const res = await api(path);
+      expect(res.status, path).toBe(422);
+      expect(((await res.json()) as { error: { code: string } }).error.code, path).toBe('NotDicom');
+    }
   });
 
   it('processes identical bytes once: one render for two uploads, shared by both', async () => {
