@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   FileNotFound: 404,
   TagNotFound: 404,
   FrameNotFound: 404,
+  VoiNotFound: 404,
   MethodNotAllowed: 405,
   NotAcceptable: 406,
   PayloadTooLarge: 413,

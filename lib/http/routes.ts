@@ -63,6 +63,7 @@ export const ROUTES: readonly Route[] = [
     errors: [
       'InvalidParameter',
       'FrameNotFound',
+      'VoiNotFound',
       ...PARSE_ERRORS,
       'NoPixelData',
       'UnsupportedTransferSyntax',

@@ -166,7 +166,7 @@ export function chooseVoi(
     const total = voiCount(info);
     if (!Number.isInteger(n) || n < 1 || n > total) {
       throw new DomainError(
-        'NotFound',
+        'VoiNotFound',
         `VOI ${n} does not exist: the image has ${info.windows.length} window(s) (0028,1050/1051) and ${info.voiLuts.length} VOI LUT(s) (0028,3010), numbered 1 to ${total}, windows first (PS3.3 C.11.2).`,
         { voi: n, windows: info.windows.length, voiLuts: info.voiLuts.length },
       );

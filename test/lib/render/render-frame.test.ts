@@ -188,7 +188,7 @@ describe('issue 3: VOI choice, window=none, presentation, functional groups, flo
     { tag: '00283006', vr: 'US', value: data },
   ];
 
-  it('voi=<n> counts windows first, then VOI LUTs; past the end is 404 NotFound', async () => {
+  it('voi=<n> counts windows first, then VOI LUTs; past the end is 404 VoiNotFound', async () => {
     const o = ct({ window: { center: [40, 500], width: [400, 2000] }, extra: [{ tag: '00283010', vr: 'SQ', value: [voiLut(1024, 16, [0, 32768, 65535])] }] });
     expect((await render(o)).voi).toEqual({ kind: 'window', source: 'file' });
     expect((await render(o, { voi: 2 })).window).toEqual({ center: 500, width: 2000, fn: 'linear' });
@@ -197,7 +197,7 @@ describe('issue 3: VOI choice, window=none, presentation, functional groups, flo
     // VOI LUT input is the modality value (HU); first mapped 1024 -> HU 1024 is entry 0.
     // HU below 1024 take entry 0 (-> 0); stored 3000 = HU 1976 is past the table: last entry (-> 255).
     expect(Array.from(lut.data)).toEqual([0, 0, 0, 0, 0, 0, 255]);
-    const err = await expectError(() => render(o, { voi: 4 }), 'NotFound', 404);
+    const err = await expectError(() => render(o, { voi: 4 }), 'VoiNotFound', 404);
     expect(err.message).toMatch(/2 window\(s\).*1 VOI LUT/);
   });
 
