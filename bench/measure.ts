@@ -13,7 +13,8 @@ export function summarize(samples: number[]): Timing {
 }
 
 export async function time(fn: () => unknown, opts: { runs?: number; warmup?: number } = {}): Promise<Timing> {
-  const { runs = 15, warmup = 3 } = opts;
+  // Enough warm-up for the JIT to settle: a Lambda container serves many requests.
+  const { runs = 15, warmup = 10 } = opts;
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {

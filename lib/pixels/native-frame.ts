@@ -70,6 +70,14 @@ export function extractNativeFrame(
   // Stored value = bits (highBit - bitsStored + 1) .. highBit of the cell (PS3.5 8.1.1, Annex D).
   // Bits outside that range may hold overlays or garbage and are masked out.
   const shift = highBit - bitsStored + 1;
+  if (bitsAllocated === 16 && bitsStored === 16 && shift === 0 && info.samplesPerPixel === 1) {
+    // The common CT/MR/DX cell: every bit is the value, so a copy is the decode (a typed copy
+    // runs at memory speed; the general loop below took most of a CT render).
+    const raw = readCells(pixelData, startBit / 8, count, 16, littleEndian, wordSwap16) as Uint16Array;
+    const copy = raw.buffer.slice(raw.byteOffset, raw.byteOffset + count * 2);
+    // Signed: the same 16 bits read as two's complement (PS3.5 8.1.1, High Bit is the sign).
+    return signed ? new Int16Array(copy) : new Uint16Array(copy);
+  }
   const out: Int32Array | Uint32Array = bitsAllocated === 32 && !signed ? new Uint32Array(count) : new Int32Array(count);
 
   if (bitsAllocated === 1) {

@@ -18,6 +18,7 @@ import { frameImageInfo } from '../pixels/functional-groups.js';
 import type { StoredValues } from '../pixels/native-frame.js';
 import { applyPalette, readPalette } from '../pixels/palette.js';
 import { encodePng } from '../png/encode-png.js';
+import { applyLut, storedRange } from './apply-lut.js';
 import { modalityTransform } from './modality-lut.js';
 import { chooseVoi, voiChoiceTransform, type VoiChoice, type Window, type WindowFunction } from './voi-lut.js';
 import { presentationRange } from './presentation.js';
@@ -128,8 +129,13 @@ function renderGrey(
   const request = { window: req.window === 'none' ? undefined : req.window, voi: req.voi };
 
   if (!isFloat(stored) && info.bitsStored <= MAX_LUT_BITS && info.bitsAllocated <= 16) {
-    const lowest = info.pixelRepresentation === 1 ? -(2 ** (info.bitsStored - 1)) : 0;
-    const size = 2 ** info.bitsStored;
+    // The table covers the stored values this frame has (all possible ones when that is not
+    // cheap to know). Small integers (| 0): a double makes each table index a slow lookup.
+    // Scanning costs about 1 ns a pixel, tabulating about 10 ns an entry: scan only when the
+    // full table would cost more than the scan.
+    const used = (1 << info.bitsStored) * 10 > stored.length ? storedRange(stored) : undefined;
+    const lowest = used ? used[0] | 0 : info.pixelRepresentation === 1 ? -(1 << (info.bitsStored - 1)) | 0 : 0;
+    const size = used ? (used[1] - used[0] + 1) | 0 : (1 << info.bitsStored) | 0;
     const modalityLut = new Float64Array(size);
     for (let i = 0; i < size; i++) modalityLut[i] = modality(i + lowest);
     const choice = chooseVoi(info, request, () => {
@@ -146,7 +152,7 @@ function renderGrey(
     const voi = voiChoiceTransform(choice, yMin, yMax);
     const lut = allocateOutput(req.bitDepth, size);
     for (let i = 0; i < size; i++) lut[i] = toOutputValue(voi(modalityLut[i]), max);
-    for (let i = 0; i < stored.length; i++) out[i] = lut[stored[i] - lowest];
+    applyLut(stored, lowest, lut, out);
     return { data: out, window: choice.kind === 'window' ? choice.window : undefined, voi: voiSummary(choice) };
   }
 
