@@ -70,6 +70,15 @@ class Reads {
     readonly key: string,
   ) {}
 
+  async first(length: number): Promise<{ bytes: Uint8Array; size: number } | undefined> {
+    const out = await this.storage.getHead(this.key, length);
+    if (out) {
+      this.count++;
+      this.bytes += out.bytes.length;
+    }
+    return out;
+  }
+
   async range(start: number, endInclusive: number): Promise<Uint8Array> {
     this.count++;
     const chunk = await this.storage.getRange(this.key, start, endInclusive);
@@ -93,23 +102,26 @@ function tooLarge(maxHeaderBytes: number): DomainError {
  */
 export async function readHeader(storage: Storage, key: string, options: ReadHeaderOptions = {}): Promise<HeaderRead> {
   const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
-  const info = await storage.head(key);
-  if (!info) throw new DomainError('FileNotFound', 'No DICOM file was uploaded under this id.');
-  const objectSize = info.size;
-  if (objectSize === 0) throw new DomainError('NotDicom', 'The file is empty, so it is not DICOM (PS3.10 7.1).');
   const reads = new Reads(storage, key);
+  // One ranged GET gives the first bytes and the object's size: no HEAD before it.
+  const first = await reads.first(options.firstReadBytes ?? FIRST_READ_BYTES);
+  if (!first) throw new DomainError('FileNotFound', 'No DICOM file was uploaded under this id.');
+  const objectSize = first.size;
+  if (objectSize === 0) throw new DomainError('NotDicom', 'The file is empty, so it is not DICOM (PS3.10 7.1).');
 
-  let held: Uint8Array = new Uint8Array(0);
-  let want = Math.min(options.firstReadBytes ?? FIRST_READ_BYTES, objectSize);
+  let held: Uint8Array = first.bytes;
+  let want = held.length;
   let parsed: ParsedDicom | undefined;
-  for (;;) {
-    const chunk = await reads.range(held.length, want - 1);
-    if (chunk.length === 0) {
-      // The object is shorter than HEAD said (replaced or lying metadata): parse what we have.
-      parsed = parseDicom(held, { untilPixelData: true, complete: true, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
-      break;
+  for (let round = 0; ; round++) {
+    if (round > 0) {
+      const chunk = await reads.range(held.length, want - 1);
+      if (chunk.length === 0) {
+        // The object is shorter than it said (replaced meanwhile): parse what we have.
+        parsed = parseDicom(held, { untilPixelData: true, complete: true, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
+        break;
+      }
+      held = concat(held, chunk);
     }
-    held = concat(held, chunk);
     const complete = held.length >= objectSize;
     let needed: number | undefined;
     try {

@@ -110,6 +110,23 @@ export class S3Storage implements Storage {
     });
   }
 
+  async getHead(key: string, length: number): Promise<{ bytes: Uint8Array; size: number } | undefined> {
+    return guard(async () => {
+      try {
+        const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${length - 1}` }));
+        const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
+        // "bytes 0-65535/531324": the total after the slash. Without it the object was sent whole.
+        const total = /\/(\d+)\s*$/.exec(out.ContentRange ?? '')?.[1];
+        return { bytes, size: total !== undefined ? Number(total) : bytes.length };
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        // 416: an empty object has no byte 0.
+        if (e instanceof S3ServiceException && e.$metadata?.httpStatusCode === 416) return { bytes: new Uint8Array(0), size: 0 };
+        throw e;
+      }
+    });
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
     return guard(async () => {
       try {

@@ -13,6 +13,11 @@ export interface Storage {
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Bytes [start, endInclusive] of an object (clamped to its end by S3). */
   getRange(key: string, start: number, endInclusive: number): Promise<Uint8Array>;
+  /**
+   * The first `length` bytes of an object and its total size in one request (the size comes
+   * from Content-Range), or undefined when there is no object: saves a HEAD on every header read.
+   */
+  getHead(key: string, length: number): Promise<{ bytes: Uint8Array; size: number } | undefined>;
   /** The whole object, or undefined when there is none. */
   get(key: string): Promise<Uint8Array | undefined>;
   /** Writes an object; `tags` become its object tags (lifecycle rules can filter on them). */

@@ -30,6 +30,15 @@ export class MemoryStorage implements Storage {
     return slice;
   }
 
+  async getHead(key: string, length: number): Promise<{ bytes: Uint8Array; size: number } | undefined> {
+    const o = this.objects.get(key);
+    if (!o) return undefined;
+    this.rangeGets++;
+    const bytes = o.body.slice(0, length);
+    this.bytesRead += bytes.length;
+    return { bytes, size: o.body.length };
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
     const o = this.objects.get(key);
     if (!o) return undefined;

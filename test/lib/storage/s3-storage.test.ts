@@ -39,6 +39,19 @@ describe('S3Storage', () => {
     expect(s3.commandCalls(GetObjectCommand)[0].args[0].input).toMatchObject({ Bucket: 'b', Key: 'k', Range: 'bytes=0-65535' });
   });
 
+  it('getHead: first bytes and the total size from Content-Range in one request; undefined when absent; size 0 when empty', async () => {
+    s3.on(GetObjectCommand).resolves({ Body: body(new Uint8Array([7, 8])) as never, ContentRange: 'bytes 0-1/531324' });
+    expect(await storage().getHead('k', 65536)).toEqual({ bytes: new Uint8Array([7, 8]), size: 531324 });
+    expect(s3.commandCalls(GetObjectCommand)[0].args[0].input).toMatchObject({ Key: 'k', Range: 'bytes=0-65535' });
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    s3.reset();
+    s3.on(GetObjectCommand).rejects(s3Error('NoSuchKey', 404));
+    expect(await storage().getHead('k', 10)).toBeUndefined();
+    s3.reset();
+    s3.on(GetObjectCommand).rejects(s3Error('InvalidRange', 416));
+    expect(await storage().getHead('k', 10)).toEqual({ bytes: new Uint8Array(0), size: 0 });
+  });
+
   it('maps throttling and 5xx after retries to 503 StorageUnavailable', async () => {
     s3.on(GetObjectCommand).rejects(s3Error('SlowDown', 503));
     await expect(storage().get('k')).rejects.toMatchObject({ status: 503, code: 'StorageUnavailable' });
