@@ -18,9 +18,14 @@ export interface RenderParams {
    */
   voi?: number;
   bitDepth: 8 | 16;
+  /** `size=<edge>`: a thumbnail whose longer edge is at most this (16..2048 pixels). */
+  size?: number;
 }
 
-const ALLOWED = ['frame', 'window', 'voi', 'bitDepth'] as const;
+/** The edge of the thumbnail the processor pre-renders. */
+export const THUMBNAIL_EDGE = 256;
+
+const ALLOWED = ['frame', 'window', 'voi', 'bitDepth', 'size'] as const;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$/;
 const MAX_ABS = 1e9;
 const VOI_FUNCTIONS: readonly VoiFunction[] = ['linear', 'linear-exact', 'sigmoid'];
@@ -93,7 +98,21 @@ export function parseRenderParams(query: Map<string, string[]>): RenderParams {
     if (window !== undefined) throw invalid('Give either window or voi, not both: each selects the VOI transform (PS3.4 N.2.1.1).');
     voi = Number(voiRaw);
   }
-  return { frame, ...(window !== undefined ? { window } : {}), ...(voi !== undefined ? { voi } : {}), bitDepth };
+  const sizeRaw = single(query, 'size');
+  let size: number | undefined;
+  if (sizeRaw !== undefined) {
+    if (!/^\d{1,4}$/.test(sizeRaw) || Number(sizeRaw) < 16 || Number(sizeRaw) > 2048) {
+      throw invalid('The size (the thumbnail\'s longer edge) must be a whole number of pixels from 16 to 2048.');
+    }
+    size = Number(sizeRaw);
+  }
+  return {
+    frame,
+    ...(window !== undefined ? { window } : {}),
+    ...(voi !== undefined ? { voi } : {}),
+    bitDepth,
+    ...(size !== undefined ? { size } : {}),
+  };
 }
 
 /** Bumped whenever the rendering changes, so cached PNGs from an older pipeline are not served. */
@@ -112,5 +131,5 @@ export function renderVariant(p: RenderParams): string {
         : p.voi !== undefined
           ? `voi${p.voi}`
           : 'wfile';
-  return `v${RENDER_VERSION}-f${p.frame}-b${p.bitDepth}-${w}`;
+  return `v${RENDER_VERSION}-f${p.frame}-b${p.bitDepth}-${w}${p.size !== undefined ? `-s${p.size}` : ''}`;
 }

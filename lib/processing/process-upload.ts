@@ -18,7 +18,7 @@ import type { Config } from '../config.js';
 import { vrLookup } from '../dicom/dictionary.js';
 import { parseDicom, type ParsedDicom } from '../dicom/parse.js';
 import { DomainError } from '../errors.js';
-import { renderVariant, type RenderParams } from '../export/render-params.js';
+import { THUMBNAIL_EDGE, renderVariant, type RenderParams } from '../export/render-params.js';
 import { log } from '../log.js';
 import { renderPng } from '../render/render-frame.js';
 import {
@@ -35,6 +35,10 @@ import { type FileSummary, SUMMARY_META, serializeSummary } from './summary.js';
 
 /** The render GET /files/{id}/png makes without parameters: frame 1, the file's window, 8 bits. */
 export const DEFAULT_RENDER: RenderParams = { frame: 1, bitDepth: 8 };
+/** The thumbnail: the same rendering, longer edge THUMBNAIL_EDGE (GET .../png?size=256). */
+export const THUMBNAIL_RENDER: RenderParams = { ...DEFAULT_RENDER, size: THUMBNAIL_EDGE };
+/** What the processor renders ahead, so the first requests for them are cache hits. */
+export const PRE_RENDERS: readonly RenderParams[] = [DEFAULT_RENDER, THUMBNAIL_RENDER];
 
 export type ProcessOutcome =
   /** Validated, summarised and (when it is an image the renderer supports) pre-rendered. */
@@ -166,28 +170,33 @@ export async function processUpload(
 }
 
 /**
- * Renders the default PNG into the content-addressed cache unless the same content already
- * has it. A file the renderer cannot draw (no pixel data, an unsupported syntax...) is still a
- * valid DICOM file: it is ready, and GET /files/{id}/png names the reason when asked.
+ * Renders the default PNG and the thumbnail into the content-addressed cache, each unless the
+ * same content already has it. A file the renderer cannot draw (no pixel data, an unsupported
+ * syntax...) is still a valid DICOM file: it is ready, and GET /files/{id}/png names the reason.
+ * Returns whether anything was rendered.
  */
 async function preRender(storage: Storage, parsed: ParsedDicom, sha256: string): Promise<boolean> {
   if (!parsed.pixelElement) return false;
-  const key = contentRenderKey(sha256, renderVariant(DEFAULT_RENDER));
-  if (await storage.head(key)) return false;
-  let out: Awaited<ReturnType<typeof renderPng>>;
-  try {
-    out = await renderPng(parsed, DEFAULT_RENDER);
-  } catch (e) {
-    if (e instanceof DomainError) {
-      log.info('pre-render skipped', { errorCode: e.code });
-    } else {
-      // Unexpected: a renderer bug. The upload itself is fine; GET .../png will surface it.
-      log.error('pre-render failed', { errorName: (e as Error)?.name ?? typeof e });
+  let rendered = false;
+  for (const params of PRE_RENDERS) {
+    const key = contentRenderKey(sha256, renderVariant(params));
+    if (await storage.head(key)) continue;
+    let out: Awaited<ReturnType<typeof renderPng>>;
+    try {
+      out = await renderPng(parsed, params);
+    } catch (e) {
+      if (e instanceof DomainError) {
+        log.info('pre-render skipped', { errorCode: e.code });
+      } else {
+        // Unexpected: a renderer bug. The upload itself is fine; GET .../png will surface it.
+        log.error('pre-render failed', { errorName: (e as Error)?.name ?? typeof e });
+      }
+      return rendered;
     }
-    return false;
+    await storage.put(key, out.png, 'image/png', { width: String(out.width), height: String(out.height) });
+    rendered = true;
   }
-  await storage.put(key, out.png, 'image/png', { width: String(out.width), height: String(out.height) });
-  return true;
+  return rendered;
 }
 
 async function reject(

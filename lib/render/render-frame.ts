@@ -19,6 +19,7 @@ import type { StoredValues } from '../pixels/native-frame.js';
 import { applyPalette, readPalette } from '../pixels/palette.js';
 import { encodePng } from '../png/encode-png.js';
 import { applyLut, storedRange } from './apply-lut.js';
+import { fitWithin } from './fit-within.js';
 import { modalityTransform } from './modality-lut.js';
 import { chooseVoi, voiChoiceTransform, type VoiChoice, type Window, type WindowFunction } from './voi-lut.js';
 import { presentationRange } from './presentation.js';
@@ -37,6 +38,8 @@ export interface RenderRequest {
   /** 1-based index into the file's VOI transforms: windows first, then VOI LUTs (see voiCount). */
   voi?: number;
   bitDepth: BitDepth;
+  /** Thumbnail: the longer edge at most this many pixels (area averaging); undefined = full size. */
+  size?: number;
 }
 
 export interface RenderResult {
@@ -247,7 +250,8 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest): Pro
 }
 
 export async function renderPng(parsed: ParsedDicom, req: RenderRequest): Promise<RenderResult> {
-  const r = await renderPixels(parsed, req);
+  const full = await renderPixels(parsed, req);
+  const r = req.size ? { ...full, ...fitWithin(full, req.size) } : full;
   const png = encodePng({ width: r.width, height: r.height, bitDepth: r.bitDepth, channels: r.channels, data: r.data, text: r.text });
   return { png, width: r.width, height: r.height, frame: r.frame, bitDepth: r.bitDepth };
 }

@@ -65,15 +65,20 @@ describe('processor function', () => {
 
     const hash = createHash('sha256').update(fixture).digest('hex');
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    expect(puts.map((p) => p.Key)).toEqual([expect.stringMatching(new RegExp(`^renders/sha256/${hash}/v\\d+-f1-b8-wfile\\.png$`)), `uploads/${ID}.summary.json`]);
+    expect(puts.map((p) => p.Key)).toEqual([
+      expect.stringMatching(new RegExp(`^renders/sha256/${hash}/v\\d+-f1-b8-wfile\\.png$`)),
+      expect.stringMatching(new RegExp(`^renders/sha256/${hash}/v\\d+-f1-b8-wfile-s256\\.png$`)),
+      `uploads/${ID}.summary.json`,
+    ]);
     expect(puts[0].IfNoneMatch).toBeUndefined();
-    expect(puts[1]).toMatchObject({
+    expect(puts[1].IfNoneMatch).toBeUndefined();
+    expect(puts[2]).toMatchObject({
       Bucket: 'unit-bucket',
       ContentType: 'application/json',
       IfNoneMatch: '*',
       Metadata: { sha256: hash, status: 'ready', 'source-etag': 'e1' },
     });
-    expect(JSON.parse(Buffer.from(puts[1].Body as Uint8Array).toString())).toMatchObject({
+    expect(JSON.parse(Buffer.from(puts[2].Body as Uint8Array).toString())).toMatchObject({
       status: 'ready',
       sha256: hash,
       rows: 2,

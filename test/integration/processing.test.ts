@@ -148,12 +148,17 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
     const second = await settled(b.id);
     expect(second.sha256).toBe(first.sha256);
     const renderWrites = s3Events.filter((e) => e.eventName.startsWith('ObjectCreated') && e.key.startsWith(`renders/sha256/${first.sha256}/`));
-    expect(renderWrites).toHaveLength(1);
+    // The default PNG and the 256-px thumbnail, each once, for both uploads.
+    expect(renderWrites.map((e) => e.key).sort()).toEqual([
+      expect.stringMatching(/-wfile-s256\.png$/),
+      expect.stringMatching(/-wfile\.png$/),
+    ]);
     expect(await (await api(`/files/${b.id}/png`, asJson)).json()).toMatchObject({ cached: true });
+    expect(await (await api(`/files/${b.id}/png?size=256`, asJson)).json()).toMatchObject({ cached: true });
     // A request with other parameters rendered for one id is a hit for the other.
     expect(await (await api(`/files/${a.id}/png?window=40,400`, asJson)).json()).toMatchObject({ cached: false });
     expect(await (await api(`/files/${b.id}/png?window=40,400`, asJson)).json()).toMatchObject({ cached: true });
-    expect(s3Events.filter((e) => e.key.startsWith(`renders/sha256/${first.sha256}/`))).toHaveLength(2);
+    expect(s3Events.filter((e) => e.key.startsWith(`renders/sha256/${first.sha256}/`))).toHaveLength(3);
     expect(s3Events.some((e) => e.key.startsWith(`renders/${a.id}/`) || e.key.startsWith(`renders/${b.id}/`))).toBe(false);
   });
 
@@ -191,7 +196,7 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
     expect(summaryWrites).toBeGreaterThanOrEqual(1);
     expect(summaryWrites).toBeLessThanOrEqual(3);
     const renderKeys = new Set(s3Events.filter((e) => e.key.startsWith(`renders/sha256/${final.sha256}/`)).map((e) => e.key));
-    expect(renderKeys.size).toBe(1);
+    expect(renderKeys.size).toBe(2); // the default PNG and the thumbnail
     expect(svc.processing!.deadLetters).toEqual([]);
   });
 

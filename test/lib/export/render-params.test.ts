@@ -102,3 +102,15 @@ describe('renderVariant', () => {
     expect(renderVariant(parseRenderParams(q('window=-1e5,2.5e-1,linear-exact')))).toMatch(/^[A-Za-z0-9._+-]+$/);
   });
 });
+
+describe('size (thumbnails)', () => {
+  it('accepts a longer edge from 16 to 2048 and keys it separately', () => {
+    const q = (s: string) => new Map([...new URLSearchParams(s)].map(([k, v]) => [k, [v]]));
+    expect(parseRenderParams(q('size=256')).size).toBe(256);
+    expect(renderVariant(parseRenderParams(q('size=256')))).toMatch(/-s256$/);
+    expect(renderVariant(parseRenderParams(q('')))).not.toMatch(/-s/);
+    for (const bad of ['size=15', 'size=2049', 'size=abc', 'size=1.5', 'size=-1']) {
+      expect(() => parseRenderParams(q(bad)), bad).toThrow(/size/);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DomainError } from '../../../lib/errors.js';
-import { DEFAULT_RENDER, processUpload } from '../../../lib/processing/process-upload.js';
+import { DEFAULT_RENDER, THUMBNAIL_RENDER, processUpload } from '../../../lib/processing/process-upload.js';
 import { parseSummary } from '../../../lib/processing/summary.js';
 import { renderVariant } from '../../../lib/export/render-params.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
@@ -38,6 +38,9 @@ const ct = () =>
   });
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const defaultRender = (hash: string) => `renders/sha256/${hash}/${renderVariant(DEFAULT_RENDER)}.png`;
+const thumbnailRender = (hash: string) => `renders/sha256/${hash}/${renderVariant(THUMBNAIL_RENDER)}.png`;
+/** The processor renders the default PNG and the thumbnail: two renders per new content. */
+const PRE_RENDER_COUNT = 2;
 
 function seed(storage: MemoryStorage, id: string, bytes: Uint8Array) {
   storage.objects.set(`uploads/${id}.json`, {
@@ -89,12 +92,12 @@ describe('processUpload', () => {
       'source-etag': uploaded.etag,
     });
     // The render first, the summary last: a reader that sees the summary finds the render.
-    expect(storage.written).toEqual([defaultRender(hash), `uploads/${ID}.summary.json`]);
+    expect(storage.written).toEqual([defaultRender(hash), thumbnailRender(hash), `uploads/${ID}.summary.json`]);
     expect(storage.objects.get(defaultRender(hash))!.metadata).toEqual({ width: '5', height: '4' });
     // The upload arrived: its request record no longer expires as an unused URL.
     expect(storage.objects.get(`uploads/${ID}.json`)!.tags).toEqual({ 'upload-state': 'received' });
     expect(storage.objects.has(`uploads/${ID}.dcm`)).toBe(true);
-    expect(renders.calls).toBe(1);
+    expect(renders.calls).toBe(PRE_RENDER_COUNT);
   });
 
   it('does nothing for the same event twice', async () => {
@@ -107,7 +110,7 @@ describe('processUpload', () => {
     expect(await processUpload(storage, cfg, ID, { now: () => new Date() })).toEqual({ outcome: 'duplicate', rendered: false });
     expect({ puts: storage.puts, gets: storage.gets, written: storage.written.length }).toEqual(before);
     expect(storage.objects.get(`uploads/${ID}.summary.json`)).toBe(summary);
-    expect(renders.calls).toBe(1);
+    expect(renders.calls).toBe(PRE_RENDER_COUNT);
   });
 
   it('reuses every render for identical bytes under another id: no second decode', async () => {
@@ -117,8 +120,8 @@ describe('processUpload', () => {
     await seed(storage, ID2, bytes.slice());
     expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'ready', rendered: true });
     expect(await processUpload(storage, cfg, ID2, { now })).toEqual({ outcome: 'ready', rendered: false });
-    expect(renders.calls).toBe(1);
-    expect(storage.written.filter((k) => k.startsWith('renders/'))).toEqual([defaultRender(sha(bytes))]);
+    expect(renders.calls).toBe(PRE_RENDER_COUNT);
+    expect(storage.written.filter((k) => k.startsWith('renders/'))).toEqual([defaultRender(sha(bytes)), thumbnailRender(sha(bytes))]);
     expect(summaryOf(storage, ID2)).toMatchObject({ status: 'ready', sha256: sha(bytes) });
   });
 
@@ -134,8 +137,8 @@ describe('processUpload', () => {
     expect(await Promise.all(putIfAbsent.mock.results.map((r) => r.value))).toEqual(expect.arrayContaining([true, false]));
     expect(storage.written.filter((k) => k.endsWith('.summary.json'))).toEqual([`uploads/${ID}.summary.json`]);
     // Whatever both rendered went to one content-addressed key, and is one complete PNG.
-    const renders = [...storage.objects.keys()].filter((k) => k.startsWith('renders/'));
-    expect(renders).toEqual([defaultRender(sha(bytes))]);
+    const renders = [...storage.objects.keys()].filter((k) => k.startsWith('renders/')).sort();
+    expect(renders).toEqual([defaultRender(sha(bytes)), thumbnailRender(sha(bytes))].sort());
     expect(Buffer.from(storage.objects.get(renders[0])!.body.subarray(1, 4)).toString()).toBe('PNG');
   });
 

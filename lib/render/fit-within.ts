@@ -1,0 +1,67 @@
+/**
+ * Downscaling for thumbnails: the rendered image shrunk so its longer edge is at most `edge`,
+ * by area averaging (each output pixel is the mean of the source pixels it covers, with
+ * fractional coverage at the borders) — no aliasing, and the display values are already final,
+ * so averaging them is what a viewer's zoom-out shows.
+ */
+export interface Pixels {
+  data: Uint8Array | Uint16Array;
+  channels: 1 | 3;
+  width: number;
+  height: number;
+}
+
+/** Per output index, the source indices it covers and their weights (1-D area filter). */
+function weights(from: number, to: number): { start: Int32Array; count: Int32Array; w: Float64Array; stride: number } {
+  const scale = from / to;
+  const stride = Math.ceil(scale) + 1;
+  const start = new Int32Array(to);
+  const count = new Int32Array(to);
+  const w = new Float64Array(to * stride);
+  for (let o = 0; o < to; o++) {
+    const a = o * scale;
+    const b = a + scale;
+    const first = Math.floor(a);
+    start[o] = first;
+    let n = 0;
+    for (let s = first; s < b && s < from; s++) {
+      w[o * stride + n] = (Math.min(b, s + 1) - Math.max(a, s)) / scale;
+      n++;
+    }
+    count[o] = n;
+  }
+  return { start, count, w, stride };
+}
+
+export function fitWithin(img: Pixels, edge: number): Pixels {
+  const { width, height, channels, data } = img;
+  if (width <= edge && height <= edge) return img;
+  const ratio = edge / Math.max(width, height);
+  const outW = Math.max(1, Math.round(width * ratio));
+  const outH = Math.max(1, Math.round(height * ratio));
+  const xs = weights(width, outW);
+  const ys = weights(height, outH);
+  // Rows first into a float buffer, then columns: separable, O(pixels) work.
+  const rows = new Float64Array(height * outW * channels);
+  for (let y = 0; y < height; y++) {
+    for (let ox = 0; ox < outW; ox++) {
+      for (let c = 0; c < channels; c++) {
+        let acc = 0;
+        for (let k = 0; k < xs.count[ox]; k++) acc += data[(y * width + xs.start[ox] + k) * channels + c] * xs.w[ox * xs.stride + k];
+        rows[(y * outW + ox) * channels + c] = acc;
+      }
+    }
+  }
+  const out = data instanceof Uint16Array ? new Uint16Array(outW * outH * channels) : new Uint8Array(outW * outH * channels);
+  const max = data instanceof Uint16Array ? 65535 : 255;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      for (let c = 0; c < channels; c++) {
+        let acc = 0;
+        for (let k = 0; k < ys.count[oy]; k++) acc += rows[((ys.start[oy] + k) * outW + ox) * channels + c] * ys.w[oy * ys.stride + k];
+        out[(oy * outW + ox) * channels + c] = Math.min(max, Math.round(acc));
+      }
+    }
+  }
+  return { data: out, channels, width: outW, height: outH };
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { fitWithin } from '../../../lib/render/fit-within.js';
+
+describe('fitWithin (thumbnails by area averaging)', () => {
+  it('keeps an image already within the edge as it is', () => {
+    const img = { data: Uint8Array.from([1, 2, 3, 4]), channels: 1 as const, width: 2, height: 2 };
+    expect(fitWithin(img, 2)).toBe(img);
+  });
+
+  it('averages each 2x2 block when halving, per channel', () => {
+    // 4 x 2 grey: blocks [10 20 / 30 40] and [0 0 / 0 255]
+    const grey = { data: Uint8Array.from([10, 20, 0, 0, 30, 40, 0, 255]), channels: 1 as const, width: 4, height: 2 };
+    expect(fitWithin(grey, 2)).toEqual({ data: Uint8Array.from([25, 64]), channels: 1, width: 2, height: 1 });
+    const rgb = { data: Uint8Array.from([255, 0, 0, 0, 0, 255, 255, 0, 0, 0, 0, 255]), channels: 3 as const, width: 2, height: 2 };
+    expect(fitWithin(rgb, 1)).toEqual({ data: Uint8Array.from([128, 0, 128]), channels: 3, width: 1, height: 1 });
+  });
+
+  it('keeps the aspect ratio and the sample type, and weights partial coverage', () => {
+    const data = new Uint16Array(300 * 100).fill(65535);
+    const out = fitWithin({ data, channels: 1, width: 300, height: 100 }, 256);
+    expect([out.width, out.height]).toEqual([256, 85]);
+    expect(out.data).toBeInstanceOf(Uint16Array);
+    // A constant image stays constant however the fractional weights fall.
+    expect(new Set(out.data)).toEqual(new Set([65535]));
+  });
+});
