@@ -172,7 +172,6 @@ export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): Parse
   let meta: Record<string, Element> = {};
   let dataStart = 0;
   let transferSyntaxUid: string;
-  let inferred = false;
   try {
     if (layout.kind === 'part10') {
       const metaStart = layout.hasPreamble ? 132 : 0;
@@ -188,7 +187,6 @@ export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): Parse
       } else {
         // Transfer Syntax UID is Type 1 (PS3.10 7.1), but pydicom and dcmtk read such files:
         // assume Little Endian and let the data set say whether it is explicit or implicit.
-        inferred = true;
         transferSyntaxUid = inferTransferSyntax(bytes, dataStart);
         warnings.push(`File Meta has ${tsElement ? 'an empty' : 'no'} Transfer Syntax UID (0002,0010); inferred ${transferSyntaxUid} from the data set`);
       }

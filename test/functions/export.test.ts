@@ -1,22 +1,16 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { PNG } from 'pngjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { s3Body, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/export.js';
 import { apiEvent, context } from '../support/api-event.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
 
-const s3 = mockClient(S3Client);
-beforeAll(() => {
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
-  process.env.BUCKET_NAME = 'unit-bucket';
-});
-afterEach(() => s3.reset());
+const s3 = useS3Mock();
 
 const id = '0b7e3f52-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
 const notFound = () => new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } });
-const body = (bytes: Uint8Array) => ({ transformToByteArray: async () => bytes });
+const body = s3Body;
 const png = (query = '', accept = 'application/json') =>
   handler(apiEvent('GET /files/{id}/png', { pathParameters: { id }, query, headers: { accept } }), context);
 

@@ -1,21 +1,15 @@
-import { GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { s3Body, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/header.js';
 import { apiEvent, context } from '../support/api-event.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
 
-const s3 = mockClient(S3Client);
-beforeAll(() => {
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
-  process.env.BUCKET_NAME = 'unit-bucket';
-});
-afterEach(() => s3.reset());
+const s3 = useS3Mock();
 
 const id = '6c9a1f4e-2b3d-4e5f-9a8b-7c6d5e4f3a2b';
 const key = `uploads/${id}.dcm`;
-const body = (bytes: Uint8Array) => ({ transformToByteArray: async () => bytes });
+const body = s3Body;
 
 /** Serves `file` for HEAD and ranged GETs the way S3 does (Range clamped to the object). */
 function serve(file: Uint8Array): void {

@@ -6,28 +6,18 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { s3Body, s3Error, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/processor.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
 
-const s3 = mockClient(S3Client);
-beforeAll(() => {
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
-  process.env.BUCKET_NAME = 'unit-bucket';
-});
-afterEach(() => s3.reset());
+const s3 = useS3Mock();
 
 const ID = '0b7e3f52-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
 const ID2 = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
-const s3Error = (name: string, status: number) =>
-  new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
-const body = (bytes: Uint8Array) => ({ transformToByteArray: async () => bytes });
+const body = s3Body;
 const fixture = makeImageDicom({ rows: 2, columns: 3, bitsAllocated: 16, window: { center: 0, width: 100 }, pixel: (_f, r, c) => r * 3 + c });
 const LAST_MODIFIED = new Date('2026-02-03T04:05:06Z');
 

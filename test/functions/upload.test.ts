@@ -1,16 +1,10 @@
-import { HeadObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HeadObjectCommand, GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/upload.js';
 import { apiEvent, context } from '../support/api-event.js';
 
-const s3 = mockClient(S3Client);
-beforeAll(() => {
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
-  process.env.BUCKET_NAME = 'unit-bucket';
-});
-afterEach(() => s3.reset());
+const s3 = useS3Mock();
 
 const notFound = () => new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } });
 const call = (e: ReturnType<typeof apiEvent>) => handler(e, context);
