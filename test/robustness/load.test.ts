@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vrLookup } from '../../lib/dicom/dictionary.js';
 import { parseDicom } from '../../lib/dicom/parse.js';
 import { type RenderParams, renderVariant } from '../../lib/export/render-params.js';
+import { PRE_RENDERS } from '../../lib/processing/process-upload.js';
 import { renderPng } from '../../lib/render/render-frame.js';
 import { uploadKey } from '../../lib/storage/storage.js';
 import { corpusAvailable, corpusPath, loadManifest } from '../support/corpus.js';
@@ -139,7 +140,8 @@ describe(`load: ${CLIENTS} clients x ${ITERATIONS} iterations on loopback`, () =
     // the variant is renderVariant(params) of one of the parameter sets this run asked for.
     const byId = new Map(uploaded.map((u) => [u.id, u]));
     const bySha = new Map(uploaded.map((u) => [createHash('sha256').update(u.bytes).digest('hex'), u]));
-    const byVariant = new Map(PARAMS.map((p) => [renderVariant(p.params), p.params]));
+    // ... or one the processor renders ahead on upload (the default PNG and the thumbnail).
+    const byVariant = new Map([...PARAMS.map((p) => p.params), ...PRE_RENDERS].map((p) => [renderVariant(p), p]));
     let compared = 0;
     for (const key of cachedKeys) {
       const m = /^renders\/(?:sha256\/([0-9a-f]{64})|([0-9a-f-]{36}))\/(.+)\.png$/.exec(key);
