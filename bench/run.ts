@@ -2,7 +2,7 @@
  * `npm run bench`: the performance suite. Prints tables and writes bench/results/bench.json.
  *   BENCH_RUNS (default 15)      repetitions per in-process measurement
  *   BENCH_REQUESTS (default 200) requests per HTTP scenario
- *   BENCH_ONLY=render,http,cold,png  run a subset
+ *   BENCH_ONLY=render,corpus,http,cold,png  run a subset
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { allBenchImages, ct512, dx2048 } from './fixtures.js';
 import { benchColdStart, benchExportRss } from './cold-start.js';
+import { benchCorpus } from './corpus.js';
 import { benchHttp } from './http.js';
 import { ms, table } from './measure.js';
 import { benchHeaderParse, benchRender } from './render.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const requests = Number(process.env.BENCH_REQUESTS ?? 200);
-const only = new Set((process.env.BENCH_ONLY ?? 'render,http,cold,png').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'render,corpus,http,cold,png').split(','));
 const outDir = join('bench', 'results');
 mkdirSync(outDir, { recursive: true });
 
@@ -47,6 +48,14 @@ if (only.has('render')) {
   results.headerParse = header;
   say('\n## Header parse (first 64 KiB, up to Pixel Data), median ms\n');
   say(table(['image', 'parse', 'to DICOM JSON'], header.map((h) => [h.image, ms(h.parse.median), ms(h.json.median)])));
+}
+
+if (only.has('corpus')) {
+  const corpus = await benchCorpus(Math.max(5, Math.min(runs, 15)));
+  results.corpus = corpus ?? 'not run: ../shared/corpus not found';
+  say('\n## Real files: one image per transfer syntax from ../shared/corpus, 8-bit PNG, ms\n');
+  if (!corpus) say('NOT RUN: ../shared/corpus not found (set DICOM_CORPUS).');
+  else say(table(['transfer syntax', 'file', 'size', 'first use', 'median', 'p95'], corpus.map((c) => [c.transferSyntax, c.file, c.size, ms(c.firstMs), ms(c.steady.median), ms(c.steady.p95)])));
 }
 
 if (only.has('http')) {
