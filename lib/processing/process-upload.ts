@@ -20,7 +20,7 @@ import { parseDicom, type ParsedDicom } from '../dicom/parse.js';
 import { DomainError } from '../errors.js';
 import { THUMBNAIL_EDGE, renderVariant, type RenderParams } from '../export/render-params.js';
 import { log } from '../log.js';
-import { renderPng } from '../render/render-frame.js';
+import { encodeRendered, renderPixels } from '../render/render-frame.js';
 import {
   type ObjectInfo,
   type Storage,
@@ -37,7 +37,7 @@ import { type FileSummary, SUMMARY_META, serializeSummary } from './summary.js';
 export const DEFAULT_RENDER: RenderParams = { frame: 1, bitDepth: 8 };
 /** The thumbnail: the same rendering, longer edge THUMBNAIL_EDGE (GET .../png?size=256). */
 export const THUMBNAIL_RENDER: RenderParams = { ...DEFAULT_RENDER, size: THUMBNAIL_EDGE };
-/** What the processor renders ahead, so the first requests for them are cache hits. */
+/** What the processor renders ahead, so the first requests for them are cache hits; they differ only in size. */
 export const PRE_RENDERS: readonly RenderParams[] = [DEFAULT_RENDER, THUMBNAIL_RENDER];
 
 export type ProcessOutcome =
@@ -171,32 +171,37 @@ export async function processUpload(
 
 /**
  * Renders the default PNG and the thumbnail into the content-addressed cache, each unless the
- * same content already has it. A file the renderer cannot draw (no pixel data, an unsupported
- * syntax...) is still a valid DICOM file: it is ready, and GET /files/{id}/png names the reason.
- * Returns whether anything was rendered.
+ * same content already has it, from one decode (they differ only in size). A file the renderer
+ * cannot draw (no pixel data, an unsupported syntax...) is still a valid DICOM file: it is
+ * ready, and GET /files/{id}/png names the reason when asked. Returns whether anything was rendered.
  */
 async function preRender(storage: Storage, parsed: ParsedDicom, sha256: string): Promise<boolean> {
   if (!parsed.pixelElement) return false;
-  let rendered = false;
+  const missing: RenderParams[] = [];
   for (const params of PRE_RENDERS) {
-    const key = contentRenderKey(sha256, renderVariant(params));
-    if (await storage.head(key)) continue;
-    let out: Awaited<ReturnType<typeof renderPng>>;
-    try {
-      out = await renderPng(parsed, params);
-    } catch (e) {
-      if (e instanceof DomainError) {
-        log.info('pre-render skipped', { errorCode: e.code });
-      } else {
-        // Unexpected: a renderer bug. The upload itself is fine; GET .../png will surface it.
-        log.error('pre-render failed', { errorName: (e as Error)?.name ?? typeof e });
-      }
-      return rendered;
-    }
-    await storage.put(key, out.png, 'image/png', { width: String(out.width), height: String(out.height) });
-    rendered = true;
+    if (!(await storage.head(contentRenderKey(sha256, renderVariant(params))))) missing.push(params);
   }
-  return rendered;
+  if (missing.length === 0) return false;
+  let pixels: Awaited<ReturnType<typeof renderPixels>>;
+  try {
+    pixels = await renderPixels(parsed, DEFAULT_RENDER);
+  } catch (e) {
+    if (e instanceof DomainError) {
+      log.info('pre-render skipped', { errorCode: e.code });
+    } else {
+      // Unexpected: a renderer bug. The upload itself is fine; GET .../png will surface it.
+      log.error('pre-render failed', { errorName: (e as Error)?.name ?? typeof e });
+    }
+    return false;
+  }
+  for (const params of missing) {
+    const out = encodeRendered(pixels, params.size);
+    await storage.put(contentRenderKey(sha256, renderVariant(params)), out.png, 'image/png', {
+      width: String(out.width),
+      height: String(out.height),
+    });
+  }
+  return true;
 }
 
 async function reject(

@@ -250,8 +250,15 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest): Pro
 }
 
 export async function renderPng(parsed: ParsedDicom, req: RenderRequest): Promise<RenderResult> {
-  const full = await renderPixels(parsed, req);
-  const r = req.size ? { ...full, ...fitWithin(full, req.size) } : full;
+  return encodeRendered(await renderPixels(parsed, req), req.size);
+}
+
+/**
+ * The PNG of rendered pixels, shrunk first when `size` (a thumbnail's longer edge) asks for it.
+ * Separate from renderPng so one decode can serve several sizes of the same rendering.
+ */
+export function encodeRendered(full: RenderedPixels, size?: number): RenderResult {
+  const r = size ? { ...full, ...fitWithin(full, size) } : full;
   const png = encodePng({ width: r.width, height: r.height, bitDepth: r.bitDepth, channels: r.channels, data: r.data, text: r.text });
   return { png, width: r.width, height: r.height, frame: r.frame, bitDepth: r.bitDepth };
 }

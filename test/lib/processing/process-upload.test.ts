@@ -13,9 +13,9 @@ vi.mock('../../../lib/render/render-frame.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../../lib/render/render-frame.js')>();
   return {
     ...actual,
-    renderPng: (...args: Parameters<typeof actual.renderPng>) => {
+    renderPixels: (...args: Parameters<typeof actual.renderPixels>) => {
       renders.calls++;
-      return actual.renderPng(...args);
+      return actual.renderPixels(...args);
     },
   };
 });
@@ -39,8 +39,8 @@ const ct = () =>
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const defaultRender = (hash: string) => `renders/sha256/${hash}/${renderVariant(DEFAULT_RENDER)}.png`;
 const thumbnailRender = (hash: string) => `renders/sha256/${hash}/${renderVariant(THUMBNAIL_RENDER)}.png`;
-/** The processor renders the default PNG and the thumbnail: two renders per new content. */
-const PRE_RENDER_COUNT = 2;
+/** The processor writes the default PNG and the thumbnail from one decode per new content. */
+const PRE_RENDER_COUNT = 1;
 
 function seed(storage: MemoryStorage, id: string, bytes: Uint8Array) {
   storage.objects.set(`uploads/${id}.json`, {
