@@ -21,7 +21,7 @@ import { dataSetToJson } from '../../lib/dicom/json-model.js';
 import { readHeader } from '../../lib/header/header-service.js';
 import { exportPng } from '../../lib/export/export-service.js';
 import { readImageInfo } from '../../lib/pixels/image-info.js';
-import { encapsulatedFrame } from '../../lib/pixels/encapsulated.js';
+import { decodeFrame } from '../../lib/pixels/decoders.js';
 import { CODECS } from '../../lib/pixels/codecs/index.js';
 import { uploadKey } from '../../lib/storage/storage.js';
 import { MemoryStorage } from '../support/memory-storage.js';
@@ -130,19 +130,9 @@ async function runCase(req: CaseRequest): Promise<StepOutcome[]> {
     if (p && codec && p.pixelElement?.encapsulatedPixelData) {
       push(
         await step('codec', async () => {
+          // The codec through the decoder table, as the renderer calls it (frame lookup, codec, shape checks).
           const info = readImageInfo(p);
-          const frame = encapsulatedFrame(p, Math.min(req.frame, info.numberOfFrames) - 1, info.numberOfFrames);
-          return codec(frame, {
-            rows: info.rows,
-            columns: info.columns,
-            samplesPerPixel: info.samplesPerPixel,
-            bitsAllocated: info.bitsAllocated,
-            bitsStored: info.bitsStored,
-            pixelRepresentation: info.pixelRepresentation,
-            photometric: info.photometric,
-            planarConfiguration: info.planarConfiguration,
-            transferSyntaxUid: p.transferSyntaxUid,
-          });
+          return decodeFrame(p, info, Math.min(req.frame, info.numberOfFrames) - 1);
         }),
       );
     } else out.push({ step: 'codec', outcome: 'skipped', ms: 0 });
