@@ -14,7 +14,7 @@ export type RouteHandlers = Record<string, HttpHandler>;
 export function dispatch(routes: RouteHandlers): HttpHandler {
   return async (event, context) => {
     const route = routes[event.routeKey];
-    if (!route) throw new DomainError('NotFound', `No route for ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}.`.replace(/\s+\./, '.'));
+    if (!route) throw new DomainError('NotFound', `No route for ${event.routeKey || 'this request'}.`);
     return route(event, context);
   };
 }

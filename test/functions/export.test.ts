@@ -1,7 +1,7 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { s3Body, useS3Mock } from '../support/s3-mock.js';
+import { s3Body, s3Error, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/export.js';
 import { apiEvent, context } from '../support/api-event.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
@@ -9,7 +9,7 @@ import { makeImageDicom } from '../support/dicom-writer.js';
 const s3 = useS3Mock();
 
 const id = '0b7e3f52-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
-const notFound = () => new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+const notFound = () => s3Error('NotFound', 404);
 const body = s3Body;
 const png = (query = '', accept = 'application/json') =>
   handler(apiEvent('GET /files/{id}/png', { pathParameters: { id }, query, headers: { accept } }), context);
@@ -62,7 +62,7 @@ describe('export function', () => {
   });
 
   it('is 503 StorageUnavailable, and caches nothing, when S3 keeps failing', async () => {
-    s3.on(HeadObjectCommand).rejects(new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 } }));
+    s3.on(HeadObjectCommand).rejects(s3Error('SlowDown', 503));
     const r = await png();
     expect(r.statusCode).toBe(503);
     expect(JSON.parse(r.body as string).error.code).toBe('StorageUnavailable');

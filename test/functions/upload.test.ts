@@ -1,12 +1,12 @@
-import { HeadObjectCommand, GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { useS3Mock } from '../support/s3-mock.js';
+import { s3Error, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/upload.js';
 import { apiEvent, context } from '../support/api-event.js';
 
 const s3 = useS3Mock();
 
-const notFound = () => new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+const notFound = () => s3Error('NotFound', 404);
 const call = (e: ReturnType<typeof apiEvent>) => handler(e, context);
 
 describe('upload function', () => {
@@ -39,14 +39,14 @@ describe('upload function', () => {
   it('GET /files/{id}: size and upload time from S3; 404 when absent; 400 before S3 for a bad id', async () => {
     const id = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
     s3.on(HeadObjectCommand).resolves({ ContentLength: 531324, LastModified: new Date('2026-01-02T03:04:05Z') });
-    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
+    s3.on(GetObjectCommand).rejects(s3Error('NoSuchKey', 404));
     const ok = await call(apiEvent('GET /files/{id}', { pathParameters: { id } }));
     expect(ok.statusCode).toBe(200);
     expect(JSON.parse(ok.body as string)).toMatchObject({ id, size: 531324, uploadedAt: '2026-01-02T03:04:05.000Z' });
 
     s3.reset();
     s3.on(HeadObjectCommand).rejects(notFound());
-    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
+    s3.on(GetObjectCommand).rejects(s3Error('NoSuchKey', 404));
     const missing = await call(apiEvent('GET /files/{id}', { pathParameters: { id } }));
     expect(missing.statusCode).toBe(404);
 

@@ -5,25 +5,15 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { S3Storage, createS3Client } from '../../../lib/storage/s3-storage.js';
+import { s3Body, s3Error, useS3Mock } from '../../support/s3-mock.js';
 
-const s3 = mockClient(S3Client);
-afterEach(() => s3.reset());
-beforeAll(() => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'test';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-});
+const s3 = useS3Mock();
 
 const storage = () => new S3Storage(createS3Client({ bucket: 'b', region: 'us-east-1', maxAttempts: 1 }), 'b');
-const s3Error = (name: string, status: number) =>
-  new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
-/** The part of the SDK's streaming body the storage uses. */
-const body = (bytes: Uint8Array) => ({ transformToByteArray: async () => bytes });
+const body = s3Body;
 
 describe('S3Storage', () => {
   it('head gives size and metadata, undefined for a missing key', async () => {
