@@ -40,8 +40,8 @@ if (only.has('render')) {
   say('## Render in process (DICOM bytes -> PNG bytes), median ms\n');
   say(
     table(
-      ['image', 'bits', 'render', 'p95', 'floor (LUT + zlib 1)', 'render / floor', 'PNG bytes'],
-      render.map((r) => [r.image, r.bitDepth, ms(r.render.median), ms(r.render.p95), ms(r.floor.median), r.ratio.toFixed(2), r.pngBytes]),
+      ['image', 'bits', 'render', 'p95', 'floor (LUT + zlib 1)', 'render / floor', 'PNG bytes', 'floor bytes'],
+      render.map((r) => [r.image, r.bitDepth, ms(r.render.median), ms(r.render.p95), ms(r.floor.median), r.ratio.toFixed(2), r.pngBytes, r.floorBytes]),
     ),
   );
   const header = await benchHeaderParse(images, runs);
