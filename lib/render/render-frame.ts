@@ -20,6 +20,7 @@ import { applyPalette, readPalette } from '../pixels/palette.js';
 import { encodePng } from '../png/encode-png.js';
 import { applyLut, storedRange } from './apply-lut.js';
 import { fitWithin } from './fit-within.js';
+import { tabulateMonotone } from './monotone-table.js';
 import { modalityTransform } from './modality-lut.js';
 import { chooseVoi, voiChoiceTransform, type VoiChoice, type Window, type WindowFunction } from './voi-lut.js';
 import { presentationRange } from './presentation.js';
@@ -120,6 +121,37 @@ const isFloat = (v: StoredValues): v is Float32Array | Float64Array => v instanc
 
 const voiSummary = (c: VoiChoice): RenderedPixels['voi'] => (c.kind === 'window' ? { kind: 'window', source: c.source } : { kind: 'lut', index: c.index });
 
+/**
+ * The general tabulated path (a Modality LUT Sequence or a VOI LUT Sequence, whose tables need
+ * not be monotone): every stored value the frame uses goes through the chain once. The table
+ * covers the stored values this frame has (all possible ones when that is not cheap to know).
+ * Small integers (| 0): a double makes each table index a slow lookup. Scanning costs about
+ * 1 ns a pixel, tabulating about 10 ns an entry: scan only when the full table costs more.
+ */
+function renderTabulated(
+  info: ImageInfo,
+  stored: Exclude<StoredValues, Float32Array | Float64Array>,
+  req: RenderRequest,
+  choose: (modalityLut: Float64Array, lowest: number) => VoiChoice,
+  yMin: number,
+  yMax: number,
+  out: Uint8Array | Uint16Array,
+): { data: Uint8Array | Uint16Array; window?: Window; voi: RenderedPixels['voi'] } {
+  const max = outputMax(req.bitDepth);
+  const modality = modalityTransform(info);
+  const used = (1 << info.bitsStored) * 10 > stored.length ? storedRange(stored) : undefined;
+  const lowest = used ? used[0] | 0 : info.pixelRepresentation === 1 ? -(1 << (info.bitsStored - 1)) | 0 : 0;
+  const size = used ? (used[1] - used[0] + 1) | 0 : (1 << info.bitsStored) | 0;
+  const modalityLut = new Float64Array(size);
+  for (let i = 0; i < size; i++) modalityLut[i] = modality(i + lowest);
+  const choice = choose(modalityLut, lowest);
+  const voi = voiChoiceTransform(choice, yMin, yMax);
+  const lut = allocateOutput(req.bitDepth, size);
+  for (let i = 0; i < size; i++) lut[i] = toOutputValue(voi(modalityLut[i]), max);
+  applyLut(stored, lowest, lut, out);
+  return { data: out, window: choice.kind === 'window' ? choice.window : undefined, voi: voiSummary(choice) };
+}
+
 function renderGrey(
   info: ImageInfo,
   stored: StoredValues,
@@ -132,16 +164,26 @@ function renderGrey(
   const request = { window: req.window === 'none' ? undefined : req.window, voi: req.voi };
 
   if (!isFloat(stored) && info.bitsStored <= MAX_LUT_BITS && info.bitsAllocated <= 16) {
-    // The table covers the stored values this frame has (all possible ones when that is not
-    // cheap to know). Small integers (| 0): a double makes each table index a slow lookup.
-    // Scanning costs about 1 ns a pixel, tabulating about 10 ns an entry: scan only when the
-    // full table would cost more than the scan.
-    const used = (1 << info.bitsStored) * 10 > stored.length ? storedRange(stored) : undefined;
-    const lowest = used ? used[0] | 0 : info.pixelRepresentation === 1 ? -(1 << (info.bitsStored - 1)) | 0 : 0;
-    const size = used ? (used[1] - used[0] + 1) | 0 : (1 << info.bitsStored) | 0;
-    const modalityLut = new Float64Array(size);
-    for (let i = 0; i < size; i++) modalityLut[i] = modality(i + lowest);
-    const choice = chooseVoi(info, request, () => {
+    if (!info.modalityLut) {
+      // Rescale (C.11.1.1.2) is linear, so the frame's modality range is its stored range rescaled.
+      const choice = chooseVoi(info, request, () => {
+        const r = storedRange(stored) ?? [valueRange(stored).min, valueRange(stored).max];
+        const a = modality(r[0]);
+        const b = modality(r[1]);
+        return { min: Math.min(a, b), max: Math.max(a, b) };
+      });
+      if (choice.kind === 'window') {
+        // Rescale then a window is monotone in the stored value: tabulate every possible stored
+        // value, evaluating only the window's ramp (lib/render/monotone-table.ts).
+        const voi = voiChoiceTransform(choice, yMin, yMax);
+        const lowest = info.pixelRepresentation === 1 ? -(1 << (info.bitsStored - 1)) | 0 : 0;
+        const lut = tabulateMonotone((v) => toOutputValue(voi(modality(v)), max), lowest, allocateOutput(req.bitDepth, 1 << info.bitsStored));
+        applyLut(stored, lowest, lut, out);
+        return { data: out, window: choice.window, voi: voiSummary(choice) };
+      }
+      return renderTabulated(info, stored, req, () => choice, yMin, yMax, out);
+    }
+    return renderTabulated(info, stored, req, (modalityLut, lowest) => chooseVoi(info, request, () => {
       // Min-max over the frame's modality values (what dcmtk's +Wm uses).
       let min = Infinity;
       let max2 = -Infinity;
@@ -151,12 +193,7 @@ function renderGrey(
         if (m > max2) max2 = m;
       }
       return { min, max: max2 };
-    });
-    const voi = voiChoiceTransform(choice, yMin, yMax);
-    const lut = allocateOutput(req.bitDepth, size);
-    for (let i = 0; i < size; i++) lut[i] = toOutputValue(voi(modalityLut[i]), max);
-    applyLut(stored, lowest, lut, out);
-    return { data: out, window: choice.kind === 'window' ? choice.window : undefined, voi: voiSummary(choice) };
+    }), yMin, yMax, out);
   }
 
   // 32-bit cells and float pixel data: too many possible values to tabulate; pixel by pixel.
