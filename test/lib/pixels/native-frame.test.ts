@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDicom } from '../../../lib/dicom/parse.js';
 import { readImageInfo } from '../../../lib/pixels/image-info.js';
@@ -54,6 +55,34 @@ describe('native frame extraction (PS3.5 8.1.1, 8.2)', () => {
     expect(await decode({ rows: 1, columns: 5, bitsAllocated: 16, bitsStored: 12, pixelRepresentation: 1, pixel: (_f, _r, c) => cells[c] })).toEqual([
       -2048, -1, 2047, 0, -5,
     ]);
+  });
+
+  it('reads any Bits Stored / High Bit in 16-bit cells, signed or not, odd or even pixel count, as PS3.5 8.1.1 defines', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 15 }).chain((bitsStored) =>
+          fc.record({
+            bitsStored: fc.constant(bitsStored),
+            highBit: fc.integer({ min: bitsStored - 1, max: 15 }),
+            signed: fc.boolean(),
+            columns: fc.integer({ min: 1, max: 9 }),
+            cells: fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 9, maxLength: 9 }),
+            transferSyntaxUid: fc.constantFrom(TS_EXPLICIT_LE, TS_EXPLICIT_BE),
+          }),
+        ),
+        async ({ bitsStored, highBit, signed, columns, cells, transferSyntaxUid }) => {
+          const shift = highBit - bitsStored + 1;
+          // The definition, by arithmetic rather than bit tricks: bits shift..highBit, then two's complement.
+          const expected = cells.slice(0, columns).map((cell) => {
+            const v = Math.floor(cell / 2 ** shift) % 2 ** bitsStored;
+            return signed && v >= 2 ** (bitsStored - 1) ? v - 2 ** bitsStored : v;
+          });
+          const got = await decode({ rows: 1, columns, bitsAllocated: 16, bitsStored, highBit, pixelRepresentation: signed ? 1 : 0, transferSyntaxUid, pixel: (_f, _r, c) => cells[c] });
+          expect(got).toEqual(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('honours a High Bit other than Bits Stored - 1 (value in bits 4-15)', async () => {
