@@ -5,6 +5,7 @@
  * writes 16-bit but was slower than this writer at the same size. Defaults: zlib level 1,
  * Z_RLE strategy, filter Up — the fastest setting whose size matched pngjs's best.
  */
+import * as zlib from 'node:zlib';
 import { constants as zlibConstants, deflateSync } from 'node:zlib';
 
 export interface PngImage {
@@ -50,13 +51,24 @@ export function crc32(bytes: Uint8Array, crc = 0xffffffff): number {
   return c;
 }
 
+/**
+ * node:zlib's CRC-32 (Node 20.15+, 22.2+; Lambda's nodejs22.x has it): the same polynomial in
+ * native code, about 1 ms less per megabyte of IDAT than the table loop above, kept as the fallback.
+ */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
+/** The finished CRC of a PNG chunk's type and data. */
+function chunkCrc(bytes: Uint8Array): number {
+  return nativeCrc32 ? nativeCrc32(bytes) >>> 0 : (crc32(bytes) ^ 0xffffffff) >>> 0;
+}
+
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, data.length);
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   out.set(data, 8);
-  dv.setUint32(8 + data.length, (crc32(out.subarray(4, 8 + data.length)) ^ 0xffffffff) >>> 0);
+  dv.setUint32(8 + data.length, chunkCrc(out.subarray(4, 8 + data.length)));
   return out;
 }
 
@@ -72,6 +84,50 @@ function textChunk(keyword: string, text: string): Uint8Array {
   return chunk('tEXt', data);
 }
 
+/**
+ * The samples as PNG wants their bytes, row after row with no filter bytes: 8-bit data as it
+ * is, 16-bit data big endian (PNG spec 7.1). The result starts on a 4-byte boundary when the
+ * input does, so the filter below can work on 32-bit words.
+ */
+function sampleBytes(img: PngImage, count: number): Uint8Array {
+  const d = img.data;
+  if (img.bitDepth === 8) return d instanceof Uint8Array ? d.subarray(0, count) : Uint8Array.from(d.subarray(0, count));
+  const src = d instanceof Uint16Array ? d : Uint16Array.from(d);
+  const bytes = new Uint8Array(src.buffer.slice(src.byteOffset, src.byteOffset + count * 2));
+  // Little-endian host order to big endian, two samples per 32-bit word (odd tail by hand).
+  const words = new Uint32Array(bytes.buffer, 0, count >>> 1);
+  for (let i = 0; i < words.length; i++) {
+    const x = words[i];
+    words[i] = ((x & 0x00ff00ff) << 8) | ((x >>> 8) & 0x00ff00ff);
+  }
+  if (count & 1) {
+    const v = src[count - 1];
+    bytes[2 * count - 2] = v >>> 8;
+    bytes[2 * count - 1] = v & 0xff;
+  }
+  return bytes;
+}
+
+/**
+ * Filter type 2 (Up) of one row: Raw(x) - Prior(x) mod 256 (PNG spec 9.2), four bytes per
+ * step when both rows are 4-byte aligned: per-byte subtraction without borrows between bytes
+ * (the high bit of each byte is handled apart). Half the time of the byte loop on a DX.
+ */
+function upRow(bytes: Uint8Array, row: number, prior: number, rowBytes: number, into: Uint8Array, at: number, words: Uint32Array | undefined): void {
+  if (words) {
+    const cur = new Uint32Array(bytes.buffer, bytes.byteOffset + row, rowBytes >>> 2);
+    const above = new Uint32Array(bytes.buffer, bytes.byteOffset + prior, rowBytes >>> 2);
+    for (let i = 0; i < cur.length; i++) {
+      const x = cur[i];
+      const y = above[i];
+      words[i] = ((x | 0x80808080) - (y & 0x7f7f7f7f)) ^ ((x ^ ~y) & 0x80808080);
+    }
+    into.set(new Uint8Array(words.buffer, 0, rowBytes), at);
+    return;
+  }
+  for (let i = 0; i < rowBytes; i++) into[at + i] = (bytes[row + i] - bytes[prior + i]) & 0xff;
+}
+
 /** The filtered scanlines: one filter-type byte per row, then the row (16-bit big endian). */
 function scanlines(img: PngImage, filter: 'none' | 'up'): Uint8Array {
   const bytesPerSample = img.bitDepth / 8;
@@ -80,28 +136,19 @@ function scanlines(img: PngImage, filter: 'none' | 'up'): Uint8Array {
   const stride = rowBytes + 1;
   const expected = samplesPerRow * img.height;
   if (img.data.length < expected) throw new Error(`PNG data holds ${img.data.length} samples, expected ${expected}`);
+  const bytes = sampleBytes(img, expected);
   const raw = new Uint8Array(stride * img.height);
-  const d = img.data;
-  for (let y = 0; y < img.height; y++) {
-    const base = y * stride + 1;
-    const src = y * samplesPerRow;
-    if (bytesPerSample === 1) {
-      raw.set((d as Uint8Array).subarray(src, src + samplesPerRow), base);
+  // The first row has no prior row: Up and None are the same, so it is written as None (0).
+  raw.set(bytes.subarray(0, rowBytes), 1);
+  const aligned = rowBytes % 4 === 0 && bytes.byteOffset % 4 === 0;
+  const words = filter === 'up' && aligned ? new Uint32Array(rowBytes >>> 2) : undefined;
+  for (let y = 1; y < img.height; y++) {
+    const row = y * rowBytes;
+    if (filter === 'none') {
+      raw.set(bytes.subarray(row, row + rowBytes), y * stride + 1);
     } else {
-      for (let i = 0; i < samplesPerRow; i++) {
-        const v = d[src + i];
-        raw[base + 2 * i] = v >>> 8; // PNG samples are big endian
-        raw[base + 2 * i + 1] = v & 0xff;
-      }
-    }
-  }
-  if (filter === 'up') {
-    // Filter type 2 (Up): Raw(x) - Prior(x) mod 256. Bottom-up, so the row above is still unfiltered.
-    for (let y = img.height - 1; y >= 1; y--) {
-      const row = y * stride;
-      const above = row - stride;
-      raw[row] = 2;
-      for (let i = 1; i <= rowBytes; i++) raw[row + i] = (raw[row + i] - raw[above + i]) & 0xff;
+      raw[y * stride] = 2;
+      upRow(bytes, row, row - rowBytes, rowBytes, raw, y * stride + 1, words);
     }
   }
   return raw;
