@@ -108,7 +108,8 @@ export class DicomServiceStack extends Stack {
           // The browser PUTs the file to the presigned URL and may GET the rendered PNG.
           allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
           allowedOrigins: config.corsOrigins,
-          allowedHeaders: ['content-type', 'content-length'],
+          // if-none-match: the upload URL signs it (write-once uploads), so the browser must send it.
+          allowedHeaders: ['content-type', 'content-length', 'if-none-match'],
           exposedHeaders: ['etag'],
           maxAge: 3600,
         },

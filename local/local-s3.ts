@@ -29,6 +29,7 @@ export async function startLocalS3(opts: { port: number; directory: string; buck
     vhostBuckets: false,
     configureBuckets: [{ name: opts.bucket, configs: [CORS] }],
   });
+  enforceIfNoneMatch(server);
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
@@ -36,4 +37,36 @@ export async function startLocalS3(opts: { port: number; directory: string; buck
     server,
     close: () => server.close(),
   };
+}
+
+/**
+ * S3 conditional writes (If-None-Match: *, PutObject): a PUT that carries it fails with 412
+ * PreconditionFailed when the key exists. s3rver 4 ignores the header, so this middleware, put
+ * ahead of its router, adds it: upload URLs are write-once here as in AWS (lib/upload). Unlike
+ * S3 it answers before checking the signature, and two PUTs racing can both pass; local only.
+ */
+function enforceIfNoneMatch(server: {
+  middleware: Array<(ctx: S3rverContext, next: () => Promise<unknown>) => unknown>;
+  store: { existsObject(bucket: string, key: string): Promise<boolean> };
+}): void {
+  const S3Error = require('@20minutes/s3rver/lib/models/error');
+  const check = async (ctx: S3rverContext, next: () => Promise<unknown>) => {
+    if (ctx.method === 'PUT' && ctx.get('if-none-match').trim() === '*' && !ctx.querystring.includes('partNumber')) {
+      // Path-style requests (vhostBuckets: false): /{bucket}/{key}.
+      const [, bucket, ...key] = ctx.path.split('/');
+      if (bucket && key.length > 0 && (await server.store.existsObject(bucket, decodeURIComponent(key.join('/'))))) {
+        throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
+      }
+    }
+    return next();
+  };
+  // Koa runs middleware in array order; the router is the last entry.
+  server.middleware.splice(server.middleware.length - 1, 0, check);
+}
+
+interface S3rverContext {
+  method: string;
+  path: string;
+  querystring: string;
+  get(header: string): string;
 }

@@ -165,7 +165,7 @@ describe('openapi.yaml', () => {
       expect(schema.required.sort()).toEqual(['expiresAt', 'headers', 'id', 'method', 'uploadUrl']);
       expect(schema.properties.method.enum).toEqual(['PUT']);
       expect(schema.properties.headers.properties['content-type'].enum).toEqual(['application/dicom']);
-      expect(created.example.headers).toEqual({ 'content-type': 'application/dicom', 'content-length': '524288' });
+      expect(created.example.headers).toEqual({ 'content-type': 'application/dicom', 'content-length': '524288', 'if-none-match': '*' });
       expect(doc.info.description).toMatch(/PUT/);
       expect(op.description).toContain('10485760');
     });

@@ -221,11 +221,14 @@ export class S3Storage implements Storage {
       Key: key,
       ContentLength: opts.contentLength,
       ContentType: opts.contentType,
+      IfNoneMatch: '*',
     });
-    // Signing both headers makes S3 itself refuse a body of another length or type.
+    // Signing the headers makes S3 itself refuse a body of another length or type, and, with
+    // If-None-Match: * (S3 conditional writes), a second PUT once the object exists (412): an
+    // upload is written once, so what is read from it later can be kept (lib/cache).
     return getSignedUrl(this.client, command, {
       expiresIn: opts.expiresIn,
-      signableHeaders: new Set(['content-length', 'content-type']),
+      signableHeaders: new Set(['content-length', 'content-type', 'if-none-match']),
     });
   }
 

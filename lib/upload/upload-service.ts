@@ -10,7 +10,8 @@ export interface CreateUploadResult {
   id: string;
   uploadUrl: string;
   method: 'PUT';
-  headers: { 'content-type': string; 'content-length': string };
+  /** Headers the PUT must carry exactly: they are signed into the URL. */
+  headers: { 'content-type': string; 'content-length': string; 'if-none-match': '*' };
   expiresAt: string;
 }
 
@@ -67,7 +68,8 @@ export async function createUpload(
     id,
     uploadUrl,
     method: 'PUT',
-    headers: { 'content-type': DICOM_CONTENT_TYPE, 'content-length': String(req.size) },
+    // If-None-Match: * makes the upload write-once: the URL cannot replace bytes already stored.
+    headers: { 'content-type': DICOM_CONTENT_TYPE, 'content-length': String(req.size), 'if-none-match': '*' },
     expiresAt: new Date(now.getTime() + cfg.uploadUrlTtlSeconds * 1000).toISOString(),
   };
 }

@@ -19,7 +19,7 @@ describe('upload function', () => {
     expect(url.pathname).toMatch(new RegExp(`/uploads/${body.id}\\.dcm$`));
     expect(url.pathname).not.toMatch(/PATIENT/);
     expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
-    expect(body.headers).toEqual({ 'content-type': 'application/dicom', 'content-length': '2048' });
+    expect(body.headers).toEqual({ 'content-type': 'application/dicom', 'content-length': '2048', 'if-none-match': '*' });
     // Only the request record was written, under the same id.
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
     expect(puts).toHaveLength(1);

@@ -209,7 +209,7 @@ describe('DicomServiceStack', () => {
       const [rule, ...more] = bucket().Properties.CorsConfiguration.CorsRules;
       expect(more).toEqual([]);
       expect(rule.AllowedMethods).toEqual(expect.arrayContaining(['PUT', 'GET']));
-      expect(rule.AllowedHeaders).toEqual(expect.arrayContaining(['content-type', 'content-length']));
+      expect(rule.AllowedHeaders).toEqual(expect.arrayContaining(['content-type', 'content-length', 'if-none-match']));
       expect(rule.AllowedOrigins).toEqual(['*']);
     });
 

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfig } from '../../lib/config.js';
@@ -73,7 +73,7 @@ describe('POST /files and the presigned PUT', () => {
     const res = await post(JSON.stringify({ size: 10, filename: 'x.dcm' }));
     expect(res.status).toBe(201);
     const c = (await res.json()) as Created;
-    expect(c).toMatchObject({ method: 'PUT', headers: { 'content-type': 'application/dicom', 'content-length': '10' } });
+    expect(c).toMatchObject({ method: 'PUT', headers: { 'content-type': 'application/dicom', 'content-length': '10', 'if-none-match': '*' } });
     expect(c.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(Date.parse(c.expiresAt) - Date.now()).toBeGreaterThan(800_000);
     expect(new URL(c.uploadUrl).pathname).toContain(`uploads/${c.id}.dcm`);
@@ -100,6 +100,23 @@ describe('POST /files and the presigned PUT', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(info).toMatchObject({ id: c.id, size: 10, filename: 'x.dcm', status: 'rejected', reason: { code: 'NotDicom' } });
+  });
+
+  it('writes an upload once: the URL cannot replace stored bytes (If-None-Match: *, 412) nor be used without the header (403)', async () => {
+    const first = ct();
+    const c = (await (await post(JSON.stringify({ size: first.length }))).json()) as Created;
+    const { 'if-none-match': _, ...withoutCondition } = c.headers;
+    expect((await fetch(c.uploadUrl, { method: 'PUT', headers: withoutCondition, body: Buffer.from(first) })).status).toBe(403);
+    expect((await fetch(c.uploadUrl, { method: 'PUT', headers: c.headers, body: Buffer.from(first) })).status).toBe(200);
+    const other = Buffer.from(first).fill(0x41, first.length - 8);
+    const again = await fetch(c.uploadUrl, { method: 'PUT', headers: c.headers, body: other });
+    expect(again.status).toBe(412);
+    expect(await again.text()).toContain('<Code>PreconditionFailed</Code>');
+    const stored = await api(`/files/${c.id}/tags/00280010`);
+    expect(stored.status).toBe(200);
+    const s3 = new S3Client({ endpoint: svc.s3?.endpoint, forcePathStyle: true, region: 'us-east-1' });
+    const body = await (await s3.send(new GetObjectCommand({ Bucket: process.env.BUCKET_NAME, Key: `uploads/${c.id}.dcm` }))).Body!.transformToByteArray();
+    expect(Buffer.from(body).equals(Buffer.from(first))).toBe(true);
   });
 
   it('refuses a changed signature and the same signature on another key', async () => {

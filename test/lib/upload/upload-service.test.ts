@@ -50,7 +50,7 @@ describe('createUpload', () => {
     const out = await createUpload(storage, { maxUploadBytes: MAX, uploadUrlTtlSeconds: 900 }, { size: 1234, filename: '../../etc/passwd' }, now);
     expect(out.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.method).toBe('PUT');
-    expect(out.headers).toEqual({ 'content-type': 'application/dicom', 'content-length': '1234' });
+    expect(out.headers).toEqual({ 'content-type': 'application/dicom', 'content-length': '1234', 'if-none-match': '*' });
     expect(out.expiresAt).toBe('2026-01-01T00:15:00.000Z');
     expect(storage.presigned).toEqual([{ key: `uploads/${out.id}.dcm`, contentLength: 1234, contentType: 'application/dicom', expiresIn: 900 }]);
     // The filename never reaches a key.
