@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -41,32 +42,32 @@ export async function startLocalS3(opts: { port: number; directory: string; buck
 
 /**
  * S3 conditional writes (If-None-Match: *, PutObject): a PUT that carries it fails with 412
- * PreconditionFailed when the key exists. s3rver 4 ignores the header, so this middleware, put
- * ahead of its router, adds it: upload URLs are write-once here as in AWS (lib/upload). Unlike
- * S3 it answers before checking the signature, and two PUTs racing can both pass; local only.
+ * PreconditionFailed when the key exists. s3rver 4 ignores the header, so this adds it: upload
+ * URLs are write-once here as in AWS (lib/upload), and conditional summary writes race as there.
+ * The check runs inside s3rver's store write, after its signature check, so a request that is
+ * not allowed to write learns nothing (403 first). Two PUTs racing can both pass; local only.
  */
 function enforceIfNoneMatch(server: {
   middleware: Array<(ctx: S3rverContext, next: () => Promise<unknown>) => unknown>;
-  store: { existsObject(bucket: string, key: string): Promise<boolean> };
+  store: { existsObject(bucket: string, key: string): Promise<boolean>; putObject(object: { bucket: string; key: string }): Promise<unknown> };
 }): void {
   const S3Error = require('@20minutes/s3rver/lib/models/error');
-  const check = async (ctx: S3rverContext, next: () => Promise<unknown>) => {
-    if (ctx.method === 'PUT' && ctx.get('if-none-match').trim() === '*' && !ctx.querystring.includes('partNumber')) {
-      // Path-style requests (vhostBuckets: false): /{bucket}/{key}.
-      const [, bucket, ...key] = ctx.path.split('/');
-      if (bucket && key.length > 0 && (await server.store.existsObject(bucket, decodeURIComponent(key.join('/'))))) {
-        throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
-      }
+  const conditional = new AsyncLocalStorage<boolean>();
+  // Koa runs middleware in array order; the router (signature check, then the write) is last.
+  server.middleware.splice(server.middleware.length - 1, 0, (ctx, next) =>
+    conditional.run(ctx.method === 'PUT' && ctx.get('if-none-match').trim() === '*', next),
+  );
+  const { store } = server;
+  const write = store.putObject.bind(store);
+  store.putObject = async (object) => {
+    if (conditional.getStore() && (await store.existsObject(object.bucket, object.key))) {
+      throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
     }
-    return next();
+    return write(object);
   };
-  // Koa runs middleware in array order; the router is the last entry.
-  server.middleware.splice(server.middleware.length - 1, 0, check);
 }
 
 interface S3rverContext {
   method: string;
-  path: string;
-  querystring: string;
   get(header: string): string;
 }

@@ -4,7 +4,8 @@ import { vrLookup } from '../dicom/dictionary.js';
 import { parseDicom } from '../dicom/parse.js';
 import { renderPng } from '../render/render-frame.js';
 import { SUMMARY_META, isSha256Hex, missingUploadError } from '../processing/summary.js';
-import { type Storage, contentRenderKey, renderKey, summaryKey, uploadKey } from '../storage/storage.js';
+import { memoOf } from '../cache/immutable-memo.js';
+import { CONTENT_RENDER_PREFIX, type ObjectInfo, type Storage, contentRenderKey, renderKey, summaryKey, uploadKey } from '../storage/storage.js';
 import { type RenderParams, renderVariant } from './render-params.js';
 
 export interface ExportResult {
@@ -16,25 +17,44 @@ export interface ExportResult {
   bitDepth: 8 | 16;
 }
 
+/** Age bound of the memos below (see lib/cache/immutable-memo.ts). */
+const MEMO_TTL_MS = 60_000;
+
+/** id -> content hash, learnt from a `ready` summary: the upload under the id is write-once. */
+const hashMemo = (storage: Storage) =>
+  memoOf<string>(storage, 'export:sha256', { maxEntries: 10_000, maxBytes: 2 * 1024 * 1024, ttlMs: MEMO_TTL_MS, sizeOf: (v) => v.length + 100 });
+/** Content-addressed render key -> its HEAD: a render under a content hash never changes. */
+const renderMemo = (storage: Storage) =>
+  memoOf<ObjectInfo>(storage, 'export:renders', { maxEntries: 10_000, maxBytes: 4 * 1024 * 1024, ttlMs: MEMO_TTL_MS, sizeOf: () => 300 });
+
 /**
  * Where the PNG for (file, parameters) is cached. Once the processor has summarised the file,
  * the key is its content hash plus the normalised parameters (`renders/sha256/{hash}/...`),
  * so identical bytes uploaded under several ids share renders; the hash comes from the
  * summary's metadata (one HEAD, no GET). Before that, the key is the file id
  * (`renders/{id}/...`), which stays a valid fallback for renders made before processing.
+ * A warm container remembers the hash of a ready file and the renders it has seen, so a
+ * repeated request needs no S3 request at all.
  */
-async function cacheLookup(
-  storage: Storage,
-  id: string,
-  variant: string,
-): Promise<{ key: string; hit?: Awaited<ReturnType<Storage['head']>> }> {
+async function cacheLookup(storage: Storage, id: string, variant: string): Promise<{ key: string; hit?: ObjectInfo }> {
+  const known = hashMemo(storage).get(id);
+  if (known) {
+    const key = contentRenderKey(known, variant);
+    const hit = renderMemo(storage).get(key) ?? (await storage.head(key));
+    if (hit) renderMemo(storage).set(key, hit);
+    return { key, hit };
+  }
   const idKey = renderKey(id, variant);
   const [summary, idHit] = await Promise.all([storage.head(summaryKey(id)), storage.head(idKey)]);
   const sha256 = summary?.metadata?.[SUMMARY_META.sha256];
   if (!isSha256Hex(sha256)) return { key: idKey, hit: idHit };
+  if (summary?.metadata?.[SUMMARY_META.status] === 'ready') hashMemo(storage).set(id, sha256);
   const shaKey = contentRenderKey(sha256, variant);
   const shaHit = await storage.head(shaKey);
-  if (shaHit) return { key: shaKey, hit: shaHit };
+  if (shaHit) {
+    renderMemo(storage).set(shaKey, shaHit);
+    return { key: shaKey, hit: shaHit };
+  }
   if (idHit) return { key: idKey, hit: idHit };
   return { key: shaKey };
 }
@@ -74,6 +94,8 @@ export async function exportPng(
   const parsed = parseDicom(bytes, { vrLookup });
   const out = await renderPng(parsed, params);
   // Written only after a complete render: a failed render leaves no cache object behind.
-  await storage.put(key, out.png, 'image/png', { width: String(out.width), height: String(out.height) });
+  const metadata = { width: String(out.width), height: String(out.height) };
+  await storage.put(key, out.png, 'image/png', metadata);
+  if (key.startsWith(CONTENT_RENDER_PREFIX)) renderMemo(storage).set(key, { size: out.png.length, contentType: 'image/png', metadata });
   return { url: await presign(), cached: false, width: out.width, height: out.height, frame: out.frame, bitDepth: out.bitDepth };
 }

@@ -23,8 +23,9 @@ import {
 import { NeedMoreBytes, parseDicom, type ParsedDicom } from '../dicom/parse.js';
 import { MalformedAt, OutOfBytes, makeDataSet, readDataSet } from '../dicom/reader.js';
 import { formatTagPath, parseTag, parseTagPath, type TagPathStep } from '../dicom/tag.js';
-import { missingUploadError } from '../processing/summary.js';
-import { uploadKey, type Storage } from '../storage/storage.js';
+import { memoOf } from '../cache/immutable-memo.js';
+import { SUMMARY_META, missingUploadError } from '../processing/summary.js';
+import { summaryKey, uploadKey, type Storage } from '../storage/storage.js';
 
 /** The first read: most headers (even with large private groups) fit in 64 KiB. */
 export const FIRST_READ_BYTES = 64 * 1024;
@@ -323,13 +324,38 @@ export function parseByteRange(header: string | undefined, total: number): { sta
  * its recorded reason (e.g. 422 NotDicom) is answered rather than a bare 404.
  */
 async function readUploadHeader(storage: Storage, id: string, options: ReadHeaderOptions): Promise<HeaderRead> {
+  const memo = headerMemo(storage);
+  const memoKey = `${id}${options.includeTrailing ? ':trailing' : ''}`;
+  const known = memo.get(memoKey);
+  if (known) return { ...known, bytesRead: 0, reads: 0 };
+  // Beside the first read, not before it: whether the file is ready decides only what to keep.
+  const summary = storage.head(summaryKey(id)).catch(() => undefined);
+  let read: HeaderRead;
   try {
-    return await readHeader(storage, uploadKey(id), options);
+    read = await readHeader(storage, uploadKey(id), options);
   } catch (e) {
     if (e instanceof DomainError && e.code === 'FileNotFound') throw await missingUploadError(storage, id);
     throw e;
   }
+  // A ready file stays: its upload is write-once and the processor leaves it in place (it moves
+  // only rejected files). A pending one may still be quarantined, so it is read again next time.
+  if ((await summary)?.metadata?.[SUMMARY_META.status] === 'ready') memo.set(memoKey, read);
+  return read;
 }
+
+/**
+ * Parsed headers of ready files, per container (lib/cache/immutable-memo.ts): a viewer asking
+ * for several tags of the same file is answered from memory after the first request. At most
+ * 32 MiB of header bytes; a minute at most, so a deleted file stops being answered soon.
+ */
+const headerMemo = (storage: Storage) =>
+  memoOf<HeaderRead>(storage, 'header:reads', {
+    maxEntries: 1000,
+    maxBytes: 32 * 1024 * 1024,
+    ttlMs: 60_000,
+    // The bytes the parse holds, plus the element objects (about 200 bytes each).
+    sizeOf: (r) => r.parsed.byteArray.length + 200 * Object.keys(r.parsed.dataSet.elements).length,
+  });
 
 export async function getBulk(storage: Storage, id: string, pathSpec: string, rangeHeader?: string): Promise<BulkValue> {
   const steps = parseTagPath(pathSpec);

@@ -49,7 +49,9 @@ export const summaryKey = (id: string): string => `uploads/${id}.summary.json`;
 /** Where the processor moves an upload it rejects. */
 export const quarantineKey = (id: string): string => `quarantine/${id}.dcm`;
 /** Renders keyed by content: identical bytes uploaded under two ids share every render. */
-export const contentRenderKey = (sha256: string, variant: string): string => `renders/sha256/${sha256}/${variant}.png`;
+/** Renders keyed by content hash: immutable, whoever uploaded the bytes. */
+export const CONTENT_RENDER_PREFIX = 'renders/sha256/';
+export const contentRenderKey = (sha256: string, variant: string): string => `${CONTENT_RENDER_PREFIX}${sha256}/${variant}.png`;
 
 /**
  * Object tag of request records. POST /files writes `awaiting`; the processor sets `received`

@@ -1,6 +1,6 @@
 import type { ObjectInfo, Storage } from '../../lib/storage/storage.js';
 
-/** An in-memory Storage for service tests; counts what was read so tests can assert on it. */
+/** An in-memory Storage for service tests; counts what was read (and HEADs) so tests can assert on it. */
 export class MemoryStorage implements Storage {
   readonly objects = new Map<
     string,
@@ -8,6 +8,7 @@ export class MemoryStorage implements Storage {
   >();
   readonly presigned: Array<{ key: string; contentLength: number; contentType: string; expiresIn: number }> = [];
   bytesRead = 0;
+  heads = 0;
   gets = 0;
   rangeGets = 0;
   puts = 0;
@@ -17,6 +18,7 @@ export class MemoryStorage implements Storage {
   private version = 0;
 
   async head(key: string): Promise<ObjectInfo | undefined> {
+    this.heads++;
     const o = this.objects.get(key);
     return o && { size: o.body.length, contentType: o.contentType, metadata: o.metadata, lastModified: o.lastModified, etag: o.etag };
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../../../lib/errors.js';
 import { FIRST_READ_BYTES, getBulk, getHeaderJson, getTag, readHeader } from '../../../lib/header/header-service.js';
-import { uploadKey } from '../../../lib/storage/storage.js';
+import { summaryKey, uploadKey } from '../../../lib/storage/storage.js';
 import { TS_EXPLICIT_BE, TS_IMPLICIT_LE, makeImageDicom, writeDicom } from '../../support/dicom-writer.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
 
@@ -299,5 +299,44 @@ describe('getHeaderJson / getTag', () => {
     });
     const storage = await storageWith(body);
     expect((await getTag(storage, ID, 'PatientName')).Value).toEqual([{ Alphabetic: 'Doe^Jane' }]);
+  });
+});
+
+describe('header memo (ready files, per container)', () => {
+  const processed = async (status: 'ready' | 'rejected' | undefined) => {
+    const storage = new MemoryStorage();
+    storage.objects.set(uploadKey(ID), { body: bigImage, contentType: 'application/dicom', lastModified: new Date() });
+    if (status) {
+      storage.objects.set(summaryKey(ID), { body: new TextEncoder().encode('{}'), contentType: 'application/json', metadata: { status }, lastModified: new Date() });
+    }
+    return storage;
+  };
+
+  it('reads a ready file once: the next tag requests make no ranged GET', async () => {
+    const storage = await processed('ready');
+    const first = await getTag(storage, ID, '00280010');
+    const reads = storage.rangeGets;
+    expect(reads).toBeGreaterThan(0);
+    expect(await getTag(storage, ID, 'Columns')).toMatchObject({ vr: 'US' });
+    expect(await getTag(storage, ID, '00280010')).toEqual(first);
+    expect((await getHeaderJson(storage, ID, ['00280010']))['00280010']).toMatchObject({ vr: 'US', Value: [first.Value?.[0]] });
+    expect(storage.rangeGets).toBe(reads);
+  });
+
+  it('reads a file again when it is not (yet) ready: a pending file may still be quarantined', async () => {
+    const storage = await processed(undefined);
+    await getTag(storage, ID, '00280010');
+    const reads = storage.rangeGets;
+    await getTag(storage, ID, '00280010');
+    expect(storage.rangeGets).toBeGreaterThan(reads);
+  });
+
+  it('keeps a header read with the trailing elements apart from one without', async () => {
+    const storage = await processed('ready');
+    await getHeaderJson(storage, ID);
+    const reads = storage.rangeGets;
+    await getBulk(storage, ID, '7FE00010').catch(() => undefined);
+    await getHeaderJson(storage, ID);
+    expect(storage.rangeGets).toBeGreaterThan(reads); // the bulk value is read; the header is not
   });
 });

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { exportPng } from '../../../lib/export/export-service.js';
+import { DEFAULT_RENDER, processUpload } from '../../../lib/processing/process-upload.js';
+import { MemoryStorage } from '../../support/memory-storage.js';
+import { makeImageDicom } from '../../support/dicom-writer.js';
+
+const cfg = { maxUploadBytes: 10 * 1024 * 1024, renderUrlTtlSeconds: 300 };
+const ID = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
+const image = () => makeImageDicom({ rows: 4, columns: 5, bitsAllocated: 16, bitsStored: 12, window: { center: 1000, width: 2000 }, pixel: (_f, r, c) => r * 500 + c * 100 });
+
+function uploaded(): MemoryStorage {
+  const storage = new MemoryStorage();
+  storage.objects.set(`uploads/${ID}.dcm`, { body: image(), contentType: 'application/dicom', lastModified: new Date(), etag: 'e1' });
+  return storage;
+}
+
+/** Counts of S3 requests a call made. */
+async function requests(storage: MemoryStorage, call: () => Promise<unknown>) {
+  const before = { heads: storage.heads, gets: storage.gets + storage.rangeGets, puts: storage.puts };
+  await call();
+  return { heads: storage.heads - before.heads, gets: storage.gets + storage.rangeGets - before.gets, puts: storage.puts - before.puts };
+}
+
+describe('exportPng cache lookup', () => {
+  it('answers a repeated request for a ready file from the container memo: no S3 request at all', async () => {
+    const storage = uploaded();
+    expect((await processUpload(storage, cfg, ID)).outcome).toBe('ready');
+    // First request: summary + id-keyed HEADs, then the content-hash HEAD finds the pre-render.
+    const first = await requests(storage, async () => expect(await exportPng(storage, cfg, ID, DEFAULT_RENDER)).toMatchObject({ cached: true, width: 5, height: 4 }));
+    expect(first).toEqual({ heads: 3, gets: 0, puts: 0 });
+    const again = await requests(storage, async () => expect(await exportPng(storage, cfg, ID, DEFAULT_RENDER)).toMatchObject({ cached: true, width: 5, height: 4 }));
+    expect(again).toEqual({ heads: 0, gets: 0, puts: 0 });
+  });
+
+  it('remembers a render it made under the content hash, and HEADs a new variant once', async () => {
+    const storage = uploaded();
+    await processUpload(storage, cfg, ID);
+    await exportPng(storage, cfg, ID, DEFAULT_RENDER); // learns the hash
+    const params = { frame: 1, bitDepth: 16 as const };
+    const miss = await requests(storage, async () => expect(await exportPng(storage, cfg, ID, params)).toMatchObject({ cached: false }));
+    expect(miss).toMatchObject({ heads: 2, puts: 1 }); // the render key, then the upload before GETting it
+    const hit = await requests(storage, async () => expect(await exportPng(storage, cfg, ID, params)).toMatchObject({ cached: true, width: 5 }));
+    expect(hit).toEqual({ heads: 0, gets: 0, puts: 0 });
+  });
+
+  it('learns nothing from a file that is not ready: each request asks S3 again', async () => {
+    const storage = uploaded(); // never processed: no summary
+    await exportPng(storage, cfg, ID, DEFAULT_RENDER);
+    const again = await requests(storage, () => exportPng(storage, cfg, ID, DEFAULT_RENDER));
+    expect(again.heads).toBeGreaterThan(0);
+  });
+
+  it('keeps one memo per storage (per container), so another storage starts empty', async () => {
+    const a = uploaded();
+    await processUpload(a, cfg, ID);
+    await exportPng(a, cfg, ID, DEFAULT_RENDER);
+    const b = uploaded();
+    await processUpload(b, cfg, ID);
+    expect((await requests(b, () => exportPng(b, cfg, ID, DEFAULT_RENDER))).heads).toBe(3);
+  });
+});
