@@ -8,6 +8,8 @@ export interface Config {
   uploadUrlTtlSeconds: number;
   renderUrlTtlSeconds: number;
   maxDecodedBytes: number;
+  /** How long a warm container keeps what it read of ready files (lib/cache); 0 turns that off. */
+  memoTtlSeconds: number;
 }
 
 function intFromEnv(name: string, fallback: number, min: number, max: number): number {
@@ -31,6 +33,7 @@ export function loadConfig(): Config {
     uploadUrlTtlSeconds: intFromEnv('UPLOAD_URL_TTL_SECONDS', 900, 1, 7 * 24 * 3600),
     renderUrlTtlSeconds: intFromEnv('RENDER_URL_TTL_SECONDS', 300, 1, 7 * 24 * 3600),
     maxDecodedBytes: intFromEnv('MAX_DECODED_BYTES', 256 * 1024 * 1024, 1024, 2 * 1024 ** 3),
+    memoTtlSeconds: intFromEnv('MEMO_TTL_SECONDS', 60, 0, 3600),
   };
 }
 

@@ -57,7 +57,7 @@ export class ImmutableMemo<V> {
     const bytes = this.opts.sizeOf(value);
     const old = this.entries.get(key);
     if (old) this.remove(key, old);
-    if (bytes > this.opts.maxBytes || this.opts.maxEntries < 1) return; // would evict everything
+    if (bytes > this.opts.maxBytes || this.opts.maxEntries < 1 || this.opts.ttlMs <= 0) return; // off, or would evict everything
     this.entries.set(key, { value, bytes, expires: this.now() + this.opts.ttlMs });
     this.bytes += bytes;
     for (const [k, e] of this.entries) {

@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import { type Config, config } from '../config.js';
 import { DomainError } from '../errors.js';
 import { vrLookup } from '../dicom/dictionary.js';
 import { parseDicom } from '../dicom/parse.js';
@@ -17,15 +17,15 @@ export interface ExportResult {
   bitDepth: 8 | 16;
 }
 
-/** Age bound of the memos below (see lib/cache/immutable-memo.ts). */
-const MEMO_TTL_MS = 60_000;
+/** Age bound of the memos below (see lib/cache/immutable-memo.ts); MEMO_TTL_SECONDS. */
+const memoTtlMs = () => config().memoTtlSeconds * 1000;
 
 /** id -> content hash, learnt from a `ready` summary: the upload under the id is write-once. */
 const hashMemo = (storage: Storage) =>
-  memoOf<string>(storage, 'export:sha256', { maxEntries: 10_000, maxBytes: 2 * 1024 * 1024, ttlMs: MEMO_TTL_MS, sizeOf: (v) => v.length + 100 });
+  memoOf<string>(storage, 'export:sha256', { maxEntries: 10_000, maxBytes: 2 * 1024 * 1024, ttlMs: memoTtlMs(), sizeOf: (v) => v.length + 100 });
 /** Content-addressed render key -> its HEAD: a render under a content hash never changes. */
 const renderMemo = (storage: Storage) =>
-  memoOf<ObjectInfo>(storage, 'export:renders', { maxEntries: 10_000, maxBytes: 4 * 1024 * 1024, ttlMs: MEMO_TTL_MS, sizeOf: () => 300 });
+  memoOf<ObjectInfo>(storage, 'export:renders', { maxEntries: 10_000, maxBytes: 4 * 1024 * 1024, ttlMs: memoTtlMs(), sizeOf: () => 300 });
 
 /**
  * Where the PNG for (file, parameters) is cached. Once the processor has summarised the file,

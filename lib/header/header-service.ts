@@ -10,6 +10,7 @@
  * read only when asked for: the pixel data value is skipped by its length (or, encapsulated,
  * by walking its item headers) and only the bytes after it are fetched.
  */
+import { config } from '../config.js';
 import { DomainError } from '../errors.js';
 import { lookupTag, vrLookup } from '../dicom/dictionary.js';
 import {
@@ -346,13 +347,13 @@ async function readUploadHeader(storage: Storage, id: string, options: ReadHeade
 /**
  * Parsed headers of ready files, per container (lib/cache/immutable-memo.ts): a viewer asking
  * for several tags of the same file is answered from memory after the first request. At most
- * 32 MiB of header bytes; a minute at most, so a deleted file stops being answered soon.
+ * 32 MiB of header bytes; a minute at most (MEMO_TTL_SECONDS), so a deleted file stops being answered soon.
  */
 const headerMemo = (storage: Storage) =>
   memoOf<HeaderRead>(storage, 'header:reads', {
     maxEntries: 1000,
     maxBytes: 32 * 1024 * 1024,
-    ttlMs: 60_000,
+    ttlMs: config().memoTtlSeconds * 1000,
     // The bytes the parse holds, plus the element objects (about 200 bytes each).
     sizeOf: (r) => r.parsed.byteArray.length + 200 * Object.keys(r.parsed.dataSet.elements).length,
   });

@@ -54,3 +54,11 @@ describe('ImmutableMemo', () => {
     expect([m.size, m.totalBytes, m.get('a')]).toEqual([0, 0, undefined]);
   });
 });
+
+describe('ImmutableMemo turned off (MEMO_TTL_SECONDS=0)', () => {
+  it('stores nothing', () => {
+    const { m } = memo({ ttlMs: 0 });
+    m.set('a', 'x');
+    expect([m.get('a'), m.size]).toEqual([undefined, 0]);
+  });
+});

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resetConfig } from '../../../lib/config.js';
 import { exportPng } from '../../../lib/export/export-service.js';
 import { DEFAULT_RENDER, processUpload } from '../../../lib/processing/process-upload.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
@@ -57,5 +58,21 @@ describe('exportPng cache lookup', () => {
     const b = uploaded();
     await processUpload(b, cfg, ID);
     expect((await requests(b, () => exportPng(b, cfg, ID, DEFAULT_RENDER))).heads).toBe(3);
+  });
+
+  describe('with MEMO_TTL_SECONDS=0', () => {
+    afterEach(() => {
+      delete process.env.MEMO_TTL_SECONDS;
+      resetConfig();
+    });
+
+    it('asks S3 on every request', async () => {
+      process.env.MEMO_TTL_SECONDS = '0';
+      resetConfig();
+      const storage = uploaded();
+      await processUpload(storage, cfg, ID);
+      await exportPng(storage, cfg, ID, DEFAULT_RENDER);
+      expect((await requests(storage, () => exportPng(storage, cfg, ID, DEFAULT_RENDER))).heads).toBe(3);
+    });
   });
 });
