@@ -2,15 +2,20 @@
  * End-to-end benchmark over HTTP against the local server (loopback only): header requests,
  * cached renders and uncached renders (a new window each request), at 1 and 4 connections.
  * Requests are bounded in count; each client sends its next request when the last answered.
+ *
+ * The service runs in its own process (bench/http-server.ts), the load client here, so the
+ * client's work is not queued behind the server's on one event loop. It runs twice: as
+ * deployed (a warm container keeps what it read of ready files, MEMO_TTL_SECONDS=60) and with
+ * that memo off (MEMO_TTL_SECONDS=0: every request goes to S3, as on a cold container).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startLocal } from '../local/server.js';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { BenchImage } from './fixtures.js';
 import { type Timing, summarize } from './measure.js';
 
 export interface HttpRow {
+  /** 'warm memo' or 'memo off' (see the module comment). */
+  memo: string;
   scenario: string;
   image: string;
   connections: number;
@@ -48,37 +53,63 @@ async function load(connections: number, requests: number, makePath: (i: number)
   return { latency: summarize(latencies), requestsPerSecond: requests / seconds, non2xx };
 }
 
+async function startServer(memoTtlSeconds: number): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts'], {
+    env: { ...process.env, MEMO_TTL_SECONDS: String(memoTtlSeconds), NODE_NO_WARNINGS: '1' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((ok, fail) => {
+    createInterface({ input: child.stdout! }).once('line', ok);
+    child.once('exit', (code) => fail(new Error(`bench server exited (${code})`)));
+  });
+  return { url: (JSON.parse(line) as { url: string }).url, child };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((ok) => child.once('exit', ok));
+  child.stdin!.end();
+  await exited;
+}
+
+/** Waits until the upload processor has made the file ready (its pre-renders exist then). */
+async function ready(base: string, id: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const info = (await (await fetch(`${base}/files/${id}`)).json()) as { status: string };
+    if (info.status === 'ready') return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('upload not processed within 5 s');
+}
+
 export async function benchHttp(images: BenchImage[], requests: number): Promise<HttpRow[]> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'dicom-bench-'));
-  const prevLevel = process.env.LOG_LEVEL;
-  process.env.LOG_LEVEL = 'silent';
-  const svc = await startLocal({ port: 0, s3Port: 0, dataDir, bucket: 'bench' });
   const rows: HttpRow[] = [];
-  try {
-    for (const img of images) {
-      const id = await upload(svc.url, img.bytes);
-      // Warm the cached variant once, and the process (JIT, dictionary, S3 connections).
-      await fetch(`${svc.url}/files/${id}/png?window=40,400`, { headers: { accept: 'application/json' } });
-      await fetch(`${svc.url}/files/${id}/tags`);
-      let windowSeed = 0;
-      const scenarios: Array<[string, (i: number) => string, number]> = [
-        ['header: one tag', () => `/files/${id}/tags/00100010`, requests],
-        ['header: whole', () => `/files/${id}/tags`, requests],
-        ['png cached', () => `/files/${id}/png?window=40,400`, requests],
-        // A window never asked before: a full download, decode, render, encode and store.
-        ['png uncached', () => `/files/${id}/png?window=${100 + windowSeed++},${1000 + (windowSeed % 7)}`, Math.max(8, Math.floor(requests / 5))],
-      ];
-      for (const [scenario, path, n] of scenarios) {
-        for (const connections of [1, 4]) {
-          const r = await load(connections, n, path, svc.url);
-          rows.push({ scenario, image: img.name, connections, requests: n, ...r });
+  for (const [memo, ttl] of [['warm memo', 60], ['memo off', 0]] as const) {
+    const { url, child } = await startServer(ttl);
+    try {
+      for (const img of images) {
+        const id = await upload(url, img.bytes);
+        await ready(url, id);
+        // Warm the cached variant once, and the process (JIT, dictionary, S3 connections).
+        await fetch(`${url}/files/${id}/png?window=40,400`, { headers: { accept: 'application/json' } });
+        await fetch(`${url}/files/${id}/tags`);
+        let windowSeed = 0;
+        const scenarios: Array<[string, (i: number) => string, number]> = [
+          ['header: one tag', () => `/files/${id}/tags/00100010`, requests],
+          ['header: whole', () => `/files/${id}/tags`, requests],
+          ['png cached', () => `/files/${id}/png?window=40,400`, requests],
+          // A window never asked before: a full download, decode, render, encode and store.
+          ['png uncached', () => `/files/${id}/png?window=${100 + windowSeed++},${1000 + (windowSeed % 7)}`, Math.max(8, Math.floor(requests / 5))],
+        ];
+        for (const [scenario, path, n] of scenarios) {
+          for (const connections of [1, 4]) {
+            const r = await load(connections, n, path, url);
+            rows.push({ memo, scenario, image: img.name, connections, requests: n, ...r });
+          }
         }
       }
+    } finally {
+      await stopServer(child);
     }
-  } finally {
-    await svc.close();
-    rmSync(dataDir, { recursive: true, force: true });
-    process.env.LOG_LEVEL = prevLevel;
   }
   return rows;
 }

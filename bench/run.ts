@@ -61,11 +61,11 @@ if (only.has('corpus')) {
 if (only.has('http')) {
   const http = await benchHttp([ct512(), dx2048()], requests);
   results.http = http;
-  say('\n## End to end over HTTP (local server + embedded S3), ms\n');
+  say('\n## End to end over HTTP (local server + embedded S3 in one process, the client in another), ms\n');
   say(
     table(
-      ['scenario', 'image', 'conns', 'requests', 'p50', 'p95', 'req/s', 'non-2xx'],
-      http.map((h) => [h.scenario, h.image, h.connections, h.requests, ms(h.latency.median), ms(h.latency.p95), h.requestsPerSecond.toFixed(0), h.non2xx]),
+      ['container memo', 'scenario', 'image', 'conns', 'requests', 'p50', 'p95', 'req/s', 'non-2xx'],
+      http.map((h) => [h.memo, h.scenario, h.image, h.connections, h.requests, ms(h.latency.median), ms(h.latency.p95), h.requestsPerSecond.toFixed(0), h.non2xx]),
     ),
   );
 }

@@ -32,6 +32,11 @@ export class ImmutableMemo<V> {
     this.now = opts.now ?? Date.now;
   }
 
+  /** False when the age bound is 0 (MEMO_TTL_SECONDS=0): nothing is ever kept. */
+  get enabled(): boolean {
+    return this.opts.ttlMs > 0 && this.opts.maxEntries > 0;
+  }
+
   get size(): number {
     return this.entries.size;
   }

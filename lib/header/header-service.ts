@@ -330,7 +330,7 @@ async function readUploadHeader(storage: Storage, id: string, options: ReadHeade
   const known = memo.get(memoKey);
   if (known) return { ...known, bytesRead: 0, reads: 0 };
   // Beside the first read, not before it: whether the file is ready decides only what to keep.
-  const summary = storage.head(summaryKey(id)).catch(() => undefined);
+  const summary = memo.enabled ? storage.head(summaryKey(id)).catch(() => undefined) : undefined;
   let read: HeaderRead;
   try {
     read = await readHeader(storage, uploadKey(id), options);
