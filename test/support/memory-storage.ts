@@ -87,7 +87,10 @@ export class MemoryStorage implements Storage {
     return `https://bucket.example/${key}?signed`;
   }
 
+  presignedGets = 0;
+
   async presignGet(key: string): Promise<string> {
-    return `https://bucket.example/${key}?signed-get`;
+    this.presignedGets++;
+    return `https://bucket.example/${key}?signed-get=${this.presignedGets}`;
   }
 }

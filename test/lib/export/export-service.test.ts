@@ -44,6 +44,22 @@ describe('exportPng cache lookup', () => {
     expect(hit).toEqual({ heads: 0, gets: 0, puts: 0 });
   });
 
+  it('hands out the same presigned URL for the same PNG within a fifth of the URL lifetime', async () => {
+    const storage = uploaded();
+    await processUpload(storage, cfg, ID);
+    const a = await exportPng(storage, cfg, ID, DEFAULT_RENDER);
+    const signed = storage.presignedGets;
+    const b = await exportPng(storage, cfg, ID, DEFAULT_RENDER);
+    expect(b.url).toBe(a.url);
+    expect(storage.presignedGets).toBe(signed);
+    // A 5 s URL is reused for 1 s at most.
+    const short = { ...cfg, renderUrlTtlSeconds: 5 };
+    await exportPng(storage, short, ID, DEFAULT_RENDER);
+    await new Promise((r) => setTimeout(r, 1050));
+    await exportPng(storage, short, ID, DEFAULT_RENDER);
+    expect(storage.presignedGets).toBe(signed + 2);
+  });
+
   it('learns nothing from a file that is not ready: each request asks S3 again', async () => {
     const storage = uploaded(); // never processed: no summary
     await exportPng(storage, cfg, ID, DEFAULT_RENDER);
