@@ -5,7 +5,8 @@ import { basename, join } from 'node:path';
 import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CODEC_WASM_FILES, DECODING_FUNCTIONS, ESM_BANNER } from '../../infra/bundling.js';
+import { build } from 'esbuild';
+import { CODEC_WASM_FILES, DECODING_FUNCTIONS, ESM_BANNER, functionEsbuildOptions } from '../../infra/bundling.js';
 import { DicomServiceStack, FUNCTION_SIZING, PROCESSING, PROJECT_ROOT, type DicomServiceStackProps } from '../../infra/dicom-service-stack.js';
 import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName } from '../../lib/http/routes.js';
 
@@ -465,6 +466,14 @@ describe('bundles', () => {
     expect(readFileSync(join(assets.upload, 'openapi.yaml'), 'utf8')).toBe(readFileSync(join(PROJECT_ROOT, 'openapi.yaml'), 'utf8'));
     expect(synthSeconds).toBeLessThan(60);
   });
+
+  it('are byte for byte what esbuildOptions() builds, so the bench measures what is deployed', async () => {
+    for (const name of NAMES) {
+      const outfile = join(work, 'esbuild', name, 'index.mjs');
+      await build({ ...functionEsbuildOptions(name, outfile), logLevel: 'silent' });
+      expect(readFileSync(outfile).equals(readFileSync(join(assets[name], 'index.mjs'))), name).toBe(true);
+    }
+  }, 60_000);
 
   /** Imports a bundle in a fresh Node process and invokes its handler with an API Gateway v2 event. */
   function invoke(name: FunctionName, routeKey: string, rawPath: string, pathParameters: Record<string, string> = {}) {
