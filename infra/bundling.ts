@@ -30,6 +30,15 @@ export const CODEC_WASM_FILES = [
 export const DECODING_FUNCTIONS = ['export', 'processor'] as const;
 
 /**
+ * Credential providers of the SDK's default chain that cannot apply in Lambda, replaced in the
+ * bundles by stand-ins that pass to the next provider (why: infra/unused-credential-providers.ts).
+ * Paths are relative to the repository root, where CDK runs esbuild.
+ */
+export const CREDENTIAL_PROVIDER_STUBS = Object.fromEntries(
+  ['ini', 'sso', 'process', 'web-identity'].map((p) => [`@aws-sdk/credential-provider-${p}`, './infra/unused-credential-providers.ts']),
+) as Readonly<Record<string, string>>;
+
+/**
  * The esbuild settings of every function, in esbuild's own terms. bundlingOptions() hands each
  * of them to CDK; test/infra checks that CDK's bundle and esbuildOptions()'s are the same bytes.
  *
@@ -45,6 +54,7 @@ export const ESBUILD_SETTINGS = {
   sourcemap: true,
   sourcesContent: false,
   banner: ESM_BANNER,
+  alias: CREDENTIAL_PROVIDER_STUBS,
 } as const;
 
 /**
@@ -70,6 +80,7 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     sourcemap: s.sourcemap,
     sourcesContent: s.sourcesContent,
     banner: { js: s.banner },
+    alias: { ...s.alias },
     logLevel: 'warning',
   };
 }
@@ -95,6 +106,8 @@ export function bundlingOptions(name: FunctionName): BundlingOptions {
     externalModules: [],
     logLevel: LogLevel.WARNING,
     banner: s.banner,
+    // CDK has no alias option; its esbuildArgs are passed to the esbuild CLI as they are.
+    esbuildArgs: Object.fromEntries(Object.entries(s.alias).map(([from, to]) => [`--alias:${from}`, to])),
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],

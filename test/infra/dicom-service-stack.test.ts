@@ -6,7 +6,15 @@ import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
-import { CODEC_WASM_FILES, DECODING_FUNCTIONS, ESM_BANNER, functionEsbuildOptions } from '../../infra/bundling.js';
+import {
+  CODEC_WASM_FILES,
+  CREDENTIAL_PROVIDER_STUBS,
+  DECODING_FUNCTIONS,
+  ESM_BANNER,
+  FUNCTION_NODE_OPTIONS,
+  bundlingOptions,
+  functionEsbuildOptions,
+} from '../../infra/bundling.js';
 import { DicomServiceStack, FUNCTION_SIZING, PROCESSING, PROJECT_ROOT, type DicomServiceStackProps } from '../../infra/dicom-service-stack.js';
 import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName } from '../../lib/http/routes.js';
 
@@ -112,6 +120,26 @@ describe('DicomServiceStack', () => {
       for (const fn of ourFunctions()) {
         expect(fn.Properties.LoggingConfig.LogGroup.Ref).toMatch(/FunctionLogs/);
       }
+    });
+  });
+
+  describe('bundling', () => {
+    it('is ESM for node22, minified, module-first main fields, source maps on with NODE_OPTIONS, the credential stand-ins aliased', () => {
+      for (const name of NAMES) {
+        expect(bundlingOptions(name), name).toMatchObject({
+          format: 'esm',
+          target: 'node22',
+          mainFields: ['module', 'main'],
+          minify: true,
+          sourceMap: true,
+          sourcesContent: false,
+          externalModules: [],
+          banner: ESM_BANNER,
+          esbuildArgs: Object.fromEntries(Object.entries(CREDENTIAL_PROVIDER_STUBS).map(([from, to]) => [`--alias:${from}`, to])),
+        });
+      }
+      expect(FUNCTION_NODE_OPTIONS).toBe('--enable-source-maps');
+      for (const fn of ourFunctions()) expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe(FUNCTION_NODE_OPTIONS);
     });
   });
 
