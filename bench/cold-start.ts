@@ -1,6 +1,6 @@
 /**
  * The cold start we control: each function bundled exactly as CDK bundles it
- * (infra/bundling.ts: esbuild, ESM, minified, node22, source maps), its size, and its
+ * (infra/bundling.ts: esbuild, ESM, minified, node22), its size, and its
  * module-initialisation time in a fresh Node process next to `node -e 0`. Also the first
  * request after init, and the export's peak RSS rendering the 8 MB DX image.
  */
@@ -20,11 +20,14 @@ export interface ColdStartRow {
   importMs: Timing;
   /**
    * Wall time of `node bundle.mjs` minus wall time of `node -e 0` (medians), with the
-   * functions' NODE_OPTIONS (source maps on): what Lambda's init runs.
+   * functions' NODE_OPTIONS: what Lambda's init runs.
    */
   aboveNodeMs: number;
-  /** The same without NODE_OPTIONS: the bench's measure before it ran the deployed options. */
-  aboveNodeNoMapsMs: number;
+  /**
+   * The same bundle with its source map linked and Node's source maps on (--enable-source-maps),
+   * as deployed until they were turned off (infra/bundling.ts): what that choice costs.
+   */
+  aboveNodeWithSourceMapsMs: number;
   /**
    * The first request after init, in process: creating the S3 client (done on first use) and
    * one S3 call to a local stub answering 404. Undefined for the processor (queue-driven).
@@ -108,7 +111,11 @@ export async function benchColdStart(outDir: string, runs: number): Promise<Cold
   mkdirSync(outDir, { recursive: true });
   const names = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
   const outfiles = Object.fromEntries(names.map((n) => [n, resolve(outDir, n, 'index.mjs')])) as Record<FunctionName, string>;
-  for (const name of names) await build({ ...functionEsbuildOptions(name, outfiles[name]), logLevel: 'silent' });
+  const mapped = Object.fromEntries(names.map((n) => [n, resolve(outDir, 'source-maps-on', n, 'index.mjs')])) as Record<FunctionName, string>;
+  for (const name of names) {
+    await build({ ...functionEsbuildOptions(name, outfiles[name]), logLevel: 'silent' });
+    await build({ ...functionEsbuildOptions(name, mapped[name]), sourcemap: true, logLevel: 'silent' });
+  }
   const probe = resolve(outDir, 'probe.mjs');
   writeFileSync(probe, PROBE);
 
@@ -125,17 +132,18 @@ export async function benchColdStart(outDir: string, runs: number): Promise<Cold
       LOG_LEVEL: 'silent',
     };
     const deployed: NodeJS.ProcessEnv = { ...base, ...(FUNCTION_NODE_OPTIONS ? { NODE_OPTIONS: FUNCTION_NODE_OPTIONS } : {}) };
+    const withSourceMaps: NodeJS.ProcessEnv = { ...base, NODE_OPTIONS: '--enable-source-maps' };
     const baseline: number[] = [];
     const samples = Object.fromEntries(
-      names.map((n) => [n, { walls: [] as number[], wallsNoMaps: [] as number[], imports: [] as number[], firsts: [] as number[] }]),
-    ) as Record<FunctionName, { walls: number[]; wallsNoMaps: number[]; imports: number[]; firsts: number[] }>;
+      names.map((n) => [n, { walls: [] as number[], wallsMapped: [] as number[], imports: [] as number[], firsts: [] as number[] }]),
+    ) as Record<FunctionName, { walls: number[]; wallsMapped: number[]; imports: number[]; firsts: number[] }>;
     // Interleaved, so drift on a busy machine hits every column alike.
     for (let i = 0; i < runs; i++) {
       baseline.push(timed(['-e', '0'], base).ms);
       for (const name of names) {
         const s = samples[name];
         s.walls.push(timed([outfiles[name]], deployed).ms);
-        s.wallsNoMaps.push(timed([outfiles[name]], base).ms);
+        s.wallsMapped.push(timed([mapped[name]], withSourceMaps).ms);
         const first = FIRST_REQUEST[name];
         const args = [probe, pathToFileURL(outfiles[name]).href, ...(first ? [apiEvent(first.routeKey, first.path)] : [])];
         const out = JSON.parse(timed(args, deployed).stdout) as { importMs: number; firstMs?: number };
@@ -151,7 +159,7 @@ export async function benchColdStart(outDir: string, runs: number): Promise<Cold
         bundleBytes: statSync(outfiles[name]).size,
         importMs: summarize(s.imports),
         aboveNodeMs: summarize(s.walls).median - node,
-        aboveNodeNoMapsMs: summarize(s.wallsNoMaps).median - node,
+        aboveNodeWithSourceMapsMs: summarize(s.wallsMapped).median - node,
         firstRequestMs: s.firsts.length ? summarize(s.firsts) : undefined,
       };
     });

@@ -138,7 +138,7 @@ export class DicomServiceStack extends Stack {
       RENDER_URL_TTL_SECONDS: String(config.limits.renderUrlTtlSeconds),
       MAX_DECODED_BYTES: String(config.limits.maxDecodedBytes),
       LOG_LEVEL: config.logLevel,
-      // Source-mapped stack traces (infra/bundling.ts).
+      // Only when infra/bundling.ts turns Node's source maps on (they cost init time).
       ...(FUNCTION_NODE_OPTIONS ? { NODE_OPTIONS: FUNCTION_NODE_OPTIONS } : {}),
     };
 
