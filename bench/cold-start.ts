@@ -19,6 +19,12 @@ export interface ColdStartRow {
   /** Time to import the bundle, measured inside the fresh process, as deployed. */
   importMs: Timing;
   /**
+   * CPU time (user + system, all threads) of the process up to the end of the import, minus
+   * the same for a process that imports nothing (medians): steadier than wall time when other
+   * work shares the machine.
+   */
+  cpuAboveNodeMs: number;
+  /**
    * Wall time of `node bundle.mjs` minus wall time of `node -e 0` (medians), with the
    * functions' NODE_OPTIONS: what Lambda's init runs.
    */
@@ -70,18 +76,27 @@ async function startS3Stub(outDir: string): Promise<{ endpoint: string; stop: ()
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill() };
 }
 
-/** Imports the bundle, then (when given an event) serves one request; prints both times. */
+/**
+ * Imports the bundle, then (when given an event) serves one request; prints both times and the
+ * CPU time used up to the end of the import. Without a bundle: only the CPU time (the baseline).
+ */
 const PROBE = `
   const [bundle, event] = process.argv.slice(2);
+  if (!bundle) {
+    const u = process.cpuUsage();
+    process.stdout.write(JSON.stringify({ cpuMs: (u.user + u.system) / 1000 }));
+    process.exit(0);
+  }
   const t0 = performance.now();
   const { handler } = await import(bundle);
   const t1 = performance.now();
+  const u = process.cpuUsage();
   let first;
   if (event) {
     await handler(JSON.parse(event), { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 10_000 });
     first = performance.now() - t1;
   }
-  process.stdout.write(JSON.stringify({ importMs: t1 - t0, firstMs: first }));
+  process.stdout.write(JSON.stringify({ importMs: t1 - t0, cpuMs: (u.user + u.system) / 1000, firstMs: first }));
 `;
 
 function apiEvent(routeKey: string, path: string): string {
@@ -134,30 +149,35 @@ export async function benchColdStart(outDir: string, runs: number): Promise<Cold
     const deployed: NodeJS.ProcessEnv = { ...base, ...(FUNCTION_NODE_OPTIONS ? { NODE_OPTIONS: FUNCTION_NODE_OPTIONS } : {}) };
     const withSourceMaps: NodeJS.ProcessEnv = { ...base, NODE_OPTIONS: '--enable-source-maps' };
     const baseline: number[] = [];
+    const baselineCpu: number[] = [];
     const samples = Object.fromEntries(
-      names.map((n) => [n, { walls: [] as number[], wallsMapped: [] as number[], imports: [] as number[], firsts: [] as number[] }]),
-    ) as Record<FunctionName, { walls: number[]; wallsMapped: number[]; imports: number[]; firsts: number[] }>;
+      names.map((n) => [n, { walls: [] as number[], wallsMapped: [] as number[], imports: [] as number[], cpus: [] as number[], firsts: [] as number[] }]),
+    ) as Record<FunctionName, { walls: number[]; wallsMapped: number[]; imports: number[]; cpus: number[]; firsts: number[] }>;
     // Interleaved, so drift on a busy machine hits every column alike.
     for (let i = 0; i < runs; i++) {
       baseline.push(timed(['-e', '0'], base).ms);
+      baselineCpu.push((JSON.parse(timed([probe], deployed).stdout) as { cpuMs: number }).cpuMs);
       for (const name of names) {
         const s = samples[name];
         s.walls.push(timed([outfiles[name]], deployed).ms);
         s.wallsMapped.push(timed([mapped[name]], withSourceMaps).ms);
         const first = FIRST_REQUEST[name];
         const args = [probe, pathToFileURL(outfiles[name]).href, ...(first ? [apiEvent(first.routeKey, first.path)] : [])];
-        const out = JSON.parse(timed(args, deployed).stdout) as { importMs: number; firstMs?: number };
+        const out = JSON.parse(timed(args, deployed).stdout) as { importMs: number; cpuMs: number; firstMs?: number };
         s.imports.push(out.importMs);
+        s.cpus.push(out.cpuMs);
         if (out.firstMs !== undefined) s.firsts.push(out.firstMs);
       }
     }
     const node = summarize(baseline).median;
+    const nodeCpu = summarize(baselineCpu).median;
     return names.map((name) => {
       const s = samples[name];
       return {
         function: name,
         bundleBytes: statSync(outfiles[name]).size,
         importMs: summarize(s.imports),
+        cpuAboveNodeMs: summarize(s.cpus).median - nodeCpu,
         aboveNodeMs: summarize(s.walls).median - node,
         aboveNodeWithSourceMapsMs: summarize(s.wallsMapped).median - node,
         firstRequestMs: s.firsts.length ? summarize(s.firsts) : undefined,
