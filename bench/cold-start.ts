@@ -137,6 +137,9 @@ export async function benchColdStart(outDir: string, runs: number): Promise<Cold
   const s3 = await startS3Stub(outDir);
   try {
     // Credentials and endpoint as Lambda would give them, except that S3 is the local stub.
+    // Nothing else from this shell: NODE_EXTRA_CA_CERTS, for one, makes Node read a CA bundle
+    // when TLS loads (~5 ms more above `node -e 0` here), and Lambda's node22 runtime does not
+    // set it by default.
     const base: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       BUCKET_NAME: 'bench',
