@@ -62,8 +62,8 @@ export const ESBUILD_SETTINGS = {
 /**
  * NODE_OPTIONS of every function. --enable-source-maps makes stack traces point into the
  * TypeScript sources, but Node then reads and parses the bundle's .map and scans the whole
- * bundle for line lengths at every cold start: ~10 ms of init here for an upload bundle,
- * 9-12 ms for the others. Our logs never carry stack traces (errors are logged by name, see
+ * bundle for line lengths at every cold start: 8-14 ms of init here (the bench prints it as
+ * "same with Node source maps on"). Our logs never carry stack traces (errors are logged by name, see
  * lib/http/middleware.ts), so only a crash during init would show one: the maps stay off.
  */
 export const FUNCTION_NODE_OPTIONS = ESBUILD_SETTINGS.sourcemap === true ? '--enable-source-maps' : '';
