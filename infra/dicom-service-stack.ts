@@ -1,23 +1,22 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogLevel, NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { CODEC_WASM_FILES, DECODING_FUNCTIONS, ESM_BANNER } from './bundling.js';
+import { FUNCTION_NODE_OPTIONS, PROJECT_ROOT, bundlingOptions } from './bundling.js';
 import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName, type HttpFunctionName, type S3Access } from '../lib/http/routes.js';
 import { UPLOAD_STATE_TAG } from '../lib/storage/storage.js';
 
-/** Repository root: entries, package-lock.json and openapi.yaml are resolved from here, not from the cwd. */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The repository root (defined with the bundling, which resolves entries from it). */
+export { PROJECT_ROOT };
 
 /** The service limits the functions read from their environment. */
 export interface ServiceLimits {
@@ -140,8 +139,8 @@ export class DicomServiceStack extends Stack {
       RENDER_URL_TTL_SECONDS: String(config.limits.renderUrlTtlSeconds),
       MAX_DECODED_BYTES: String(config.limits.maxDecodedBytes),
       LOG_LEVEL: config.logLevel,
-      // Stack traces point into the TypeScript sources (the bundles ship .map files).
-      NODE_OPTIONS: '--enable-source-maps',
+      // Only when infra/bundling.ts turns Node's source maps on (they cost init time).
+      ...(FUNCTION_NODE_OPTIONS ? { NODE_OPTIONS: FUNCTION_NODE_OPTIONS } : {}),
     };
 
     const names = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
@@ -231,38 +230,6 @@ export class DicomServiceStack extends Stack {
       bundling: bundlingOptions(name),
     });
   }
-}
-
-/**
- * esbuild, run locally (no Docker), ESM output. The AWS SDK is bundled rather than taken from
- * the runtime so the deployed code runs the versions package-lock.json pins and the tests ran.
- * The banner and the copied files are explained in infra/bundling.ts.
- */
-export function bundlingOptions(name: FunctionName): BundlingOptions {
-  return {
-    forceDockerBundling: false,
-    format: OutputFormat.ESM,
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    minify: true,
-    sourceMap: true,
-    sourcesContent: false,
-    externalModules: [],
-    logLevel: LogLevel.WARNING,
-    banner: ESM_BANNER,
-    commandHooks: {
-      beforeBundling: () => [],
-      beforeInstall: () => [],
-      afterBundling: (inputDir: string, outputDir: string) => [
-        // GET /openapi and GET /docs read openapi.yaml beside the handler (/var/task).
-        ...(name === 'upload' ? [`cp ${shellQuote(path.join(inputDir, 'openapi.yaml'))} ${shellQuote(path.join(outputDir, 'openapi.yaml'))}`] : []),
-        // The codecs' Emscripten loaders read their .wasm beside the bundle on first use.
-        ...((DECODING_FUNCTIONS as readonly string[]).includes(name)
-          ? CODEC_WASM_FILES.map((f) => `cp ${shellQuote(path.join(inputDir, f))} ${shellQuote(outputDir)}`)
-          : []),
-      ],
-    },
-  };
 }
 
 /** Least privilege from FUNCTION_S3_ACCESS: object actions on the listed key patterns only. */
@@ -369,4 +336,3 @@ function parseDays(value: unknown, key: string): number | undefined {
 
 const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
-const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -9,10 +9,15 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CODEC_WASM_FILES, ESM_BANNER } from '../../infra/bundling.js';
+import { CODEC_WASM_FILES, esbuildOptions } from '../../infra/bundling.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dicom-wasm-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function functionSettings(outfile: string) {
+  const { entryPoints: _entry, ...settings } = esbuildOptions('functions/export.ts', outfile);
+  return settings;
+}
 
 async function bundleProbe(copyWasm: boolean): Promise<string> {
   const dir = mkdtempSync(join(work, 'b-'));
@@ -32,13 +37,8 @@ async function bundleProbe(copyWasm: boolean): Promise<string> {
       sourcefile: 'probe.ts',
       loader: 'ts',
     },
-    outfile: join(dir, 'index.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    banner: { js: ESM_BANNER },
+    // The functions' settings (infra/bundling.ts) with this probe as the entry.
+    ...functionSettings(join(dir, 'index.mjs')),
     logLevel: 'silent',
   });
   if (copyWasm) for (const f of CODEC_WASM_FILES) copyFileSync(resolve(f), join(dir, basename(f)));

@@ -5,7 +5,16 @@ import { basename, join } from 'node:path';
 import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CODEC_WASM_FILES, DECODING_FUNCTIONS, ESM_BANNER } from '../../infra/bundling.js';
+import { build } from 'esbuild';
+import {
+  CODEC_WASM_FILES,
+  CREDENTIAL_PROVIDER_STUBS,
+  DECODING_FUNCTIONS,
+  ESM_BANNER,
+  FUNCTION_NODE_OPTIONS,
+  bundlingOptions,
+  functionEsbuildOptions,
+} from '../../infra/bundling.js';
 import { DicomServiceStack, FUNCTION_SIZING, PROCESSING, PROJECT_ROOT, type DicomServiceStackProps } from '../../infra/dicom-service-stack.js';
 import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName } from '../../lib/http/routes.js';
 
@@ -99,7 +108,6 @@ describe('DicomServiceStack', () => {
             RENDER_URL_TTL_SECONDS: '300',
             MAX_DECODED_BYTES: '268435456',
             LOG_LEVEL: 'info',
-            NODE_OPTIONS: '--enable-source-maps',
           },
         },
       });
@@ -111,6 +119,28 @@ describe('DicomServiceStack', () => {
       for (const fn of ourFunctions()) {
         expect(fn.Properties.LoggingConfig.LogGroup.Ref).toMatch(/FunctionLogs/);
       }
+    });
+  });
+
+  describe('bundling', () => {
+    it('is ESM for node22, minified, module-first main fields, unlinked source maps, the credential stand-ins aliased', () => {
+      for (const name of NAMES) {
+        expect(bundlingOptions(name), name).toMatchObject({
+          format: 'esm',
+          target: 'node22',
+          mainFields: ['module', 'main'],
+          minify: true,
+          sourceMap: true,
+          sourceMapMode: 'external',
+          sourcesContent: false,
+          externalModules: [],
+          banner: ESM_BANNER,
+          esbuildArgs: Object.fromEntries(Object.entries(CREDENTIAL_PROVIDER_STUBS).map(([from, to]) => [`--alias:${from}`, to])),
+        });
+      }
+      // Maps beside the bundles, not linked and not enabled: Node would parse them at every cold start.
+      expect(FUNCTION_NODE_OPTIONS).toBe('');
+      for (const fn of ourFunctions()) expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
     });
   });
 
@@ -449,7 +479,7 @@ describe('bundles', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('are minified ESM with source maps; upload carries openapi.yaml, the decoding functions the codec WASM', () => {
+  it('are minified ESM with (unlinked) source maps; upload carries openapi.yaml, the decoding functions the codec WASM', () => {
     for (const name of NAMES) {
       const files = readdirSync(assets[name]).sort();
       const wasm = (DECODING_FUNCTIONS as readonly string[]).includes(name) ? CODEC_WASM_FILES.map((f) => basename(f)) : [];
@@ -460,11 +490,20 @@ describe('bundles', () => {
       // Minified: the comments of the sources are gone (lib/errors.ts is in every bundle).
       expect(code, name).toContain('StorageUnavailable');
       expect(code, name).not.toContain('Services throw these');
-      expect(code, name).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      // The map is for mapping a stack trace by hand; linked, Node would parse it at every cold start.
+      expect(code, name).not.toContain('sourceMappingURL');
     }
     expect(readFileSync(join(assets.upload, 'openapi.yaml'), 'utf8')).toBe(readFileSync(join(PROJECT_ROOT, 'openapi.yaml'), 'utf8'));
     expect(synthSeconds).toBeLessThan(60);
   });
+
+  it('are byte for byte what esbuildOptions() builds, so the bench measures what is deployed', async () => {
+    for (const name of NAMES) {
+      const outfile = join(work, 'esbuild', name, 'index.mjs');
+      await build({ ...functionEsbuildOptions(name, outfile), logLevel: 'silent' });
+      expect(readFileSync(outfile).equals(readFileSync(join(assets[name], 'index.mjs'))), name).toBe(true);
+    }
+  }, 60_000);
 
   /** Imports a bundle in a fresh Node process and invokes its handler with an API Gateway v2 event. */
   function invoke(name: FunctionName, routeKey: string, rawPath: string, pathParameters: Record<string, string> = {}) {
