@@ -167,9 +167,10 @@ function renderGrey(
     if (!info.modalityLut) {
       // Rescale (C.11.1.1.2) is linear, so the frame's modality range is its stored range rescaled.
       const choice = chooseVoi(info, request, () => {
-        const r = storedRange(stored) ?? [valueRange(stored).min, valueRange(stored).max];
-        const a = modality(r[0]);
-        const b = modality(r[1]);
+        const used = storedRange(stored);
+        const { min: lo, max: hi } = used ? { min: used[0], max: used[1] } : valueRange(stored);
+        const a = modality(lo);
+        const b = modality(hi);
         return { min: Math.min(a, b), max: Math.max(a, b) };
       });
       if (choice.kind === 'window') {
