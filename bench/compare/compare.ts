@@ -410,7 +410,7 @@ export function compareTables(r: CompareResult): string {
         VARIANT_LABEL[ip.variant],
         span(ip.ours),
         py6 && py1 ? `${ms(py6.median)} / ${ms(py1.median)}` : '-',
-        ip.variant === '16' ? 'no such route' : http('orthanc', key, ip.variant),
+        ip.variant === '16' && r.versions.orthanc ? 'no such route' : http('orthanc', key, ip.variant),
         ip.variant === '16raw' ? 'n/a (see 16-bit, file window)' : http('service', key, ip.variant, 'uncached'),
         http('service', key, ip.variant, 'cached'),
       ]);
