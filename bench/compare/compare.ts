@@ -83,7 +83,8 @@ export interface HttpScenario {
   image: string;
   key: string;
   variant: Variant | 'header';
-  cache: 'renders every request' | 'uncached' | 'cached' | 'header';
+  /** uncached-json: the service's JSON answer ({url, ...}) without downloading the PNG, as bench/http.ts measures. */
+  cache: 'renders every request' | 'uncached' | 'uncached-json' | 'cached' | 'header';
   path: string;
   /** The first request after upload (and after the service's processor finished). */
   firstMs: number;
@@ -345,6 +346,14 @@ export async function benchCompare(opts: CompareOptions): Promise<CompareResult>
             await scenario(
               { server: 'service', scenario: `GET /png${depth ? `?${depth}` : ''} uncached`, image: f.image.name, key: f.key, variant: v, cache: 'uncached', path: `/files/{id}/png?${depth ? `${depth}&` : ''}window=<new each request>` },
               () => s(`/png?${depth ? `${depth}&` : ''}${fresh()}`),
+            );
+          }
+          if (v === '8') {
+            // Where the uncached time goes: the same request answered with JSON (no redirect, no PNG download).
+            await scenario(
+              { server: 'service', scenario: 'GET /png uncached, JSON answer', image: f.image.name, key: f.key, variant: v, cache: 'uncached-json', path: '/files/{id}/png?window=<new each request> (Accept: application/json)' },
+              () => s(`/png?${fresh()}`),
+              { accept: 'application/json' },
             );
           }
           await scenario(
