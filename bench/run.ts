@@ -2,7 +2,12 @@
  * `npm run bench`: the performance suite. Prints tables and writes bench/results/bench.json.
  *   BENCH_RUNS (default 15)      repetitions per in-process measurement
  *   BENCH_REQUESTS (default 200) requests per HTTP scenario
- *   BENCH_ONLY=render,corpus,http,cold,png  run a subset
+ *   BENCH_ONLY=render,corpus,http,cold,png  run a subset (the default list)
+ *   BENCH_ONLY=compare           side by side with pydicom + Pillow and Orthanc (bench/compare/;
+ *                                set up with bench/compare/install.sh); not in the default list.
+ *                                Writes bench/results/compare.json. BENCH_COMPARE_ROUNDS (default 3)
+ *                                in-process rounds; BENCH_COMPARE_BUDGET_MS (default 3000) wall
+ *                                time aimed at per HTTP scenario (at most BENCH_REQUESTS requests)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -10,6 +15,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { allBenchImages, ct512, dx2048 } from './fixtures.js';
 import { benchColdStart, benchExportRss } from './cold-start.js';
+import { benchCompare, compareTables } from './compare/compare.js';
 import { benchCorpus } from './corpus.js';
 import { benchHttp } from './http.js';
 import { ms, table } from './measure.js';
@@ -104,6 +110,23 @@ if (only.has('png')) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/png-encoders.ts', String(Math.max(3, Math.min(runs, 7)))], { encoding: 'utf8' });
   say(r.stdout.trim());
   results.pngEncoders = r.stdout;
+}
+
+if (only.has('compare')) {
+  say('\n## Side by side: this service, pydicom + Pillow, Orthanc (bench/compare/)\n');
+  const compare = await benchCompare({
+    runs,
+    rounds: Number(process.env.BENCH_COMPARE_ROUNDS ?? 3),
+    requests,
+    minRequests: 15,
+    budgetMs: Number(process.env.BENCH_COMPARE_BUDGET_MS ?? 3000),
+    outDir,
+    say,
+  });
+  results.compare = compare;
+  writeFileSync(join(outDir, 'compare.json'), JSON.stringify({ machine, ...compare }, null, 2));
+  say(`\n${compareTables(compare)}`);
+  say(`\nWrote ${join(outDir, 'compare.json')} (PNGs in ${join(outDir, 'compare-png')})`);
 }
 
 writeFileSync(join(outDir, 'bench.json'), JSON.stringify(results, null, 2));
