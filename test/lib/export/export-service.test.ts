@@ -60,6 +60,16 @@ describe('exportPng cache lookup', () => {
     expect(storage.presignedGets).toBe(signed + 2);
   });
 
+  it('downloads a ready file once for several new renderings (a viewer changing the window)', async () => {
+    const storage = uploaded();
+    await processUpload(storage, cfg, ID);
+    const window = (c: number) => ({ frame: 1, bitDepth: 8 as const, window: { center: c, width: 400, fn: 'linear' as const } });
+    const first = await requests(storage, async () => expect(await exportPng(storage, cfg, ID, window(40))).toMatchObject({ cached: false }));
+    expect(first.gets).toBe(1);
+    const next = await requests(storage, async () => expect(await exportPng(storage, cfg, ID, window(60))).toMatchObject({ cached: false }));
+    expect(next).toMatchObject({ gets: 0, puts: 1 });
+  });
+
   it('learns nothing from a file that is not ready: each request asks S3 again', async () => {
     const storage = uploaded(); // never processed: no summary
     await exportPng(storage, cfg, ID, DEFAULT_RENDER);
