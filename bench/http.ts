@@ -3,14 +3,13 @@
  * cached renders and uncached renders (a new window each request), at 1 and 4 connections.
  * Requests are bounded in count; each client sends its next request when the last answered.
  *
- * The service runs in its own process (bench/http-server.ts), the load client here, so the
+ * The service runs in its own process (bench/service-process.ts), the load client here, so the
  * client's work is not queued behind the server's on one event loop. It runs twice: as
  * deployed (a warm container keeps what it read of ready files, MEMO_TTL_SECONDS=60) and with
  * that memo off (MEMO_TTL_SECONDS=0: every request goes to S3, as on a cold container).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { BenchImage } from './fixtures.js';
+import { startServiceProcess } from './service-process.js';
 import { type Timing, summarize } from './measure.js';
 
 export interface HttpRow {
@@ -53,24 +52,6 @@ async function load(connections: number, requests: number, makePath: (i: number)
   return { latency: summarize(latencies), requestsPerSecond: requests / seconds, non2xx };
 }
 
-async function startServer(memoTtlSeconds: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts'], {
-    env: { ...process.env, MEMO_TTL_SECONDS: String(memoTtlSeconds), NODE_NO_WARNINGS: '1' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((ok, fail) => {
-    createInterface({ input: child.stdout! }).once('line', ok);
-    child.once('exit', (code) => fail(new Error(`bench server exited (${code})`)));
-  });
-  return { url: (JSON.parse(line) as { url: string }).url, child };
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  const exited = new Promise((ok) => child.once('exit', ok));
-  child.stdin!.end();
-  await exited;
-}
-
 /** Waits until the upload processor has made the file ready (its pre-renders exist then). */
 async function ready(base: string, id: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -84,7 +65,8 @@ async function ready(base: string, id: string): Promise<void> {
 export async function benchHttp(images: BenchImage[], requests: number): Promise<HttpRow[]> {
   const rows: HttpRow[] = [];
   for (const [memo, ttl] of [['warm memo', 60], ['memo off', 0]] as const) {
-    const { url, child } = await startServer(ttl);
+    const service = await startServiceProcess({ MEMO_TTL_SECONDS: String(ttl) });
+    const { url } = service;
     try {
       for (const img of images) {
         const id = await upload(url, img.bytes);
@@ -108,7 +90,7 @@ export async function benchHttp(images: BenchImage[], requests: number): Promise
         }
       }
     } finally {
-      await stopServer(child);
+      await service.close();
     }
   }
   return rows;

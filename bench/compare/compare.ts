@@ -15,7 +15,7 @@
  * Set-up needs bench/compare/install.sh (Debian: orthanc, python3-pydicom, python3-numpy,
  * python3-pil); a missing tool is reported as NOT RUN and its columns are left empty.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,7 @@ import { vrLookup } from '../../lib/dicom/dictionary.js';
 import { parseDicom } from '../../lib/dicom/parse.js';
 import { renderPng } from '../../lib/render/render-frame.js';
 import { type BenchImage, ct512, dx2048, multiFrame, usRgb } from '../fixtures.js';
+import { startServiceProcess } from '../service-process.js';
 import { type Timing, ms, summarize, table, time } from '../measure.js';
 import { type LoadResult, load, makeClient } from './load.js';
 import { type Orthanc, orthancVersion, startOrthanc } from './orthanc.js';
@@ -138,36 +139,11 @@ function runPydicom(jobDir: string, files: Record<string, string>, fx: Fixture[]
   return (JSON.parse(r.stdout) as { rows: PyRow[] }).rows;
 }
 
-/** The service in a child process (bench/compare/serve.ts), so it gets its own event loop. */
-async function startService(dataDir: string): Promise<{ url: string; close: () => Promise<void> }> {
+/** The service in a child process (bench/service-process.ts), so it gets its own event loop. */
+function startService() {
   // The MR fixture (20 x 512 x 512 x 2 bytes + header) is just over the default 10 MiB upload
   // limit (MAX_UPLOAD_BYTES_DEFAULT); the limit is raised here so every fixture can be compared.
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', MAX_UPLOAD_BYTES: String(SERVICE_MAX_UPLOAD_BYTES), NODE_NO_WARNINGS: '1' };
-  // The child must embed its own S3, not talk to one this shell points at.
-  delete env.AWS_ENDPOINT_URL_S3;
-  delete env.AWS_ENDPOINT_URL;
-  delete env.BUCKET_NAME;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'serve.ts'), dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4000)));
-  const url = await new Promise<string>((ok, fail) => {
-    let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString('utf8');
-      const line = buf.split('\n')[0];
-      if (buf.includes('\n')) ok((JSON.parse(line) as { url: string }).url);
-    });
-    child.once('exit', (code) => fail(new Error(`service exited (${code}) before listening: ${stderr}`)));
-  });
-  return {
-    url,
-    close: async () => {
-      if (child.exitCode !== null) return;
-      const gone = new Promise<void>((ok) => child.once('exit', () => ok()));
-      child.kill('SIGTERM');
-      await gone;
-    },
-  };
+  return startServiceProcess({ MAX_UPLOAD_BYTES: String(SERVICE_MAX_UPLOAD_BYTES) });
 }
 
 async function uploadToService(base: string, bytes: Uint8Array): Promise<string> {
@@ -277,7 +253,7 @@ export async function benchCompare(opts: CompareOptions): Promise<CompareResult>
     // ---- Over HTTP: Orthanc and the service, the same client loop.
     const orthanc: Orthanc | undefined = ov ? await startOrthanc(join(work, 'orthanc')) : undefined;
     if (orthanc) versions.orthancRest = orthanc.version;
-    const service = await startService(join(work, 'service'));
+    const service = await startService();
     const probe = makeClient(1);
     try {
       const scenario = async (

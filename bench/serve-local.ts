@@ -1,11 +1,11 @@
 /**
- * The local service in its own process for bench/compare (so it does not share an event loop
- * with the benchmark's client, as Orthanc does not): `startLocal` on free loopback ports with
+ * The local service in its own process for the HTTP benchmarks (so it does not share an event loop
+ * with the benchmark's client): `startLocal` on free loopback ports with
  * the embedded S3 in the given directory. Prints {"url": ...} on one line once listening;
  * closes on SIGTERM.
- *   node --import tsx bench/compare/serve.ts DATA_DIR
+ *   node --import tsx bench/serve-local.ts DATA_DIR
  */
-import { startLocal } from '../../local/server.js';
+import { startLocal } from '../local/server.js';
 
 const dataDir = process.argv[2];
 if (!dataDir) {
