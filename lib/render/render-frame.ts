@@ -122,34 +122,41 @@ const isFloat = (v: StoredValues): v is Float32Array | Float64Array => v instanc
 const voiSummary = (c: VoiChoice): RenderedPixels['voi'] => (c.kind === 'window' ? { kind: 'window', source: c.source } : { kind: 'lut', index: c.index });
 
 /**
- * The general tabulated path (a Modality LUT Sequence or a VOI LUT Sequence, whose tables need
- * not be monotone): every stored value the frame uses goes through the chain once. The table
- * covers the stored values this frame has (all possible ones when that is not cheap to know).
- * Small integers (| 0): a double makes each table index a slow lookup. Scanning costs about
- * 1 ns a pixel, tabulating about 10 ns an entry: scan only when the full table costs more.
+ * The frame's smallest and largest modality value, for a min-max window (what dcmtk's +Wm
+ * uses). Rescale (C.11.1.1.2) is linear, so that is the stored range rescaled; a Modality LUT
+ * Sequence (C.11.1) need not be monotone, so each pixel goes through it.
  */
-function renderTabulated(
-  info: ImageInfo,
-  stored: Exclude<StoredValues, Float32Array | Float64Array>,
-  req: RenderRequest,
-  choose: (modalityLut: Float64Array, lowest: number) => VoiChoice,
-  yMin: number,
-  yMax: number,
-  out: Uint8Array | Uint16Array,
-): { data: Uint8Array | Uint16Array; window?: Window; voi: RenderedPixels['voi'] } {
-  const max = outputMax(req.bitDepth);
-  const modality = modalityTransform(info);
+function modalityRange(info: ImageInfo, stored: StoredValues, modality: (v: number) => number): { min: number; max: number } {
+  if (info.modalityLut) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < stored.length; i++) {
+      const m = modality(stored[i]);
+      if (m < min) min = m;
+      if (m > max) max = m;
+    }
+    return { min, max };
+  }
+  const used = isFloat(stored) ? undefined : storedRange(stored);
+  const r = used ? { min: used[0], max: used[1] } : valueRange(stored);
+  const a = modality(r.min);
+  const b = modality(r.max);
+  return { min: Math.min(a, b), max: Math.max(a, b) };
+}
+
+/**
+ * A table over the stored values the frame uses (all possible ones when that is not cheap to
+ * know), for chains that need not be monotone (a Modality or VOI LUT Sequence). Small integers
+ * (| 0): a double makes each table index a slow lookup. Scanning costs about 1 ns a pixel,
+ * tabulating about 10 ns an entry: scan only when the full table costs more.
+ */
+function tabulateUsed(info: ImageInfo, stored: Exclude<StoredValues, Float32Array | Float64Array>, f: (v: number) => number, out: Uint8Array | Uint16Array): void {
   const used = (1 << info.bitsStored) * 10 > stored.length ? storedRange(stored) : undefined;
   const lowest = used ? used[0] | 0 : info.pixelRepresentation === 1 ? -(1 << (info.bitsStored - 1)) | 0 : 0;
   const size = used ? (used[1] - used[0] + 1) | 0 : (1 << info.bitsStored) | 0;
-  const modalityLut = new Float64Array(size);
-  for (let i = 0; i < size; i++) modalityLut[i] = modality(i + lowest);
-  const choice = choose(modalityLut, lowest);
-  const voi = voiChoiceTransform(choice, yMin, yMax);
-  const lut = allocateOutput(req.bitDepth, size);
-  for (let i = 0; i < size; i++) lut[i] = toOutputValue(voi(modalityLut[i]), max);
+  const lut = out instanceof Uint16Array ? new Uint16Array(size) : new Uint8Array(size);
+  for (let i = 0; i < size; i++) lut[i] = f(i + lowest);
   applyLut(stored, lowest, lut, out);
-  return { data: out, window: choice.kind === 'window' ? choice.window : undefined, voi: voiSummary(choice) };
 }
 
 function renderGrey(
@@ -163,50 +170,26 @@ function renderGrey(
   const out = allocateOutput(req.bitDepth, stored.length);
   const request = { window: req.window === 'none' ? undefined : req.window, voi: req.voi };
 
+  const choice = chooseVoi(info, request, () => modalityRange(info, stored, modality));
+  const voi = voiChoiceTransform(choice, yMin, yMax);
+  const chain = (v: number) => toOutputValue(voi(modality(v)), max);
+  const result = { data: out, window: choice.kind === 'window' ? choice.window : undefined, voi: voiSummary(choice) };
+
   if (!isFloat(stored) && info.bitsStored <= MAX_LUT_BITS && info.bitsAllocated <= 16) {
-    if (!info.modalityLut) {
-      // Rescale (C.11.1.1.2) is linear, so the frame's modality range is its stored range rescaled.
-      const choice = chooseVoi(info, request, () => {
-        const used = storedRange(stored);
-        const { min: lo, max: hi } = used ? { min: used[0], max: used[1] } : valueRange(stored);
-        const a = modality(lo);
-        const b = modality(hi);
-        return { min: Math.min(a, b), max: Math.max(a, b) };
-      });
-      if (choice.kind === 'window') {
-        // Rescale then a window is monotone in the stored value: tabulate every possible stored
-        // value, evaluating only the window's ramp (lib/render/monotone-table.ts).
-        const voi = voiChoiceTransform(choice, yMin, yMax);
-        const lowest = info.pixelRepresentation === 1 ? -(1 << (info.bitsStored - 1)) | 0 : 0;
-        const lut = tabulateMonotone((v) => toOutputValue(voi(modality(v)), max), lowest, allocateOutput(req.bitDepth, 1 << info.bitsStored));
-        applyLut(stored, lowest, lut, out);
-        return { data: out, window: choice.window, voi: voiSummary(choice) };
-      }
-      return renderTabulated(info, stored, req, () => choice, yMin, yMax, out);
+    if (!info.modalityLut && choice.kind === 'window') {
+      // Rescale then a window is monotone in the stored value: tabulate every possible stored
+      // value, evaluating only the window's ramp (lib/render/monotone-table.ts).
+      const lowest = info.pixelRepresentation === 1 ? -(1 << (info.bitsStored - 1)) | 0 : 0;
+      applyLut(stored, lowest, tabulateMonotone(chain, lowest, allocateOutput(req.bitDepth, 1 << info.bitsStored)), out);
+    } else {
+      tabulateUsed(info, stored, chain, out);
     }
-    return renderTabulated(info, stored, req, (modalityLut, lowest) => chooseVoi(info, request, () => {
-      // Min-max over the frame's modality values (what dcmtk's +Wm uses).
-      let min = Infinity;
-      let max2 = -Infinity;
-      for (let i = 0; i < stored.length; i++) {
-        const m = modalityLut[stored[i] - lowest];
-        if (m < min) min = m;
-        if (m > max2) max2 = m;
-      }
-      return { min, max: max2 };
-    }), yMin, yMax, out);
+    return result;
   }
 
   // 32-bit cells and float pixel data: too many possible values to tabulate; pixel by pixel.
-  const choice = chooseVoi(info, request, () => {
-    const r = valueRange(stored);
-    const a = modality(r.min);
-    const b = modality(r.max);
-    return { min: Math.min(a, b), max: Math.max(a, b) };
-  });
-  const voi = voiChoiceTransform(choice, yMin, yMax);
-  for (let i = 0; i < stored.length; i++) out[i] = toOutputValue(voi(modality(stored[i])), max);
-  return { data: out, window: choice.kind === 'window' ? choice.window : undefined, voi: voiSummary(choice) };
+  for (let i = 0; i < stored.length; i++) out[i] = chain(stored[i]);
+  return result;
 }
 
 /**
