@@ -108,26 +108,6 @@ function sampleBytes(img: PngImage, count: number): Uint8Array {
   return bytes;
 }
 
-/**
- * Filter type 2 (Up) of one row: Raw(x) - Prior(x) mod 256 (PNG spec 9.2), four bytes per
- * step when both rows are 4-byte aligned: per-byte subtraction without borrows between bytes
- * (the high bit of each byte is handled apart). Half the time of the byte loop on a DX.
- */
-function upRow(bytes: Uint8Array, row: number, prior: number, rowBytes: number, into: Uint8Array, at: number, words: Uint32Array | undefined): void {
-  if (words) {
-    const cur = new Uint32Array(bytes.buffer, bytes.byteOffset + row, rowBytes >>> 2);
-    const above = new Uint32Array(bytes.buffer, bytes.byteOffset + prior, rowBytes >>> 2);
-    for (let i = 0; i < cur.length; i++) {
-      const x = cur[i];
-      const y = above[i];
-      words[i] = ((x | 0x80808080) - (y & 0x7f7f7f7f)) ^ ((x ^ ~y) & 0x80808080);
-    }
-    into.set(new Uint8Array(words.buffer, 0, rowBytes), at);
-    return;
-  }
-  for (let i = 0; i < rowBytes; i++) into[at + i] = (bytes[row + i] - bytes[prior + i]) & 0xff;
-}
-
 /** The filtered scanlines: one filter-type byte per row, then the row (16-bit big endian). */
 function scanlines(img: PngImage, filter: 'none' | 'up'): Uint8Array {
   const bytesPerSample = img.bitDepth / 8;
@@ -140,18 +120,44 @@ function scanlines(img: PngImage, filter: 'none' | 'up'): Uint8Array {
   const raw = new Uint8Array(stride * img.height);
   // The first row has no prior row: Up and None are the same, so it is written as None (0).
   raw.set(bytes.subarray(0, rowBytes), 1);
-  const aligned = rowBytes % 4 === 0 && bytes.byteOffset % 4 === 0;
-  const words = filter === 'up' && aligned ? new Uint32Array(rowBytes >>> 2) : undefined;
-  for (let y = 1; y < img.height; y++) {
-    const row = y * rowBytes;
-    if (filter === 'none') {
-      raw.set(bytes.subarray(row, row + rowBytes), y * stride + 1);
-    } else {
-      raw[y * stride] = 2;
-      upRow(bytes, row, row - rowBytes, rowBytes, raw, y * stride + 1, words);
-    }
+  if (filter === 'none') {
+    for (let y = 1; y < img.height; y++) raw.set(bytes.subarray(y * rowBytes, (y + 1) * rowBytes), y * stride + 1);
+    return raw;
   }
+  for (let y = 1; y < img.height; y++) raw[y * stride] = 2;
+  if (rowBytes % 4 === 0 && bytes.byteOffset % 4 === 0) upWords(bytes, rowBytes, img.height, raw, stride);
+  else upBytes(bytes, rowBytes, img.height, raw, stride);
   return raw;
+}
+
+/** Filter type 2 (Up) of rows 1 on: Raw(x) - Prior(x) mod 256 (PNG spec 9.2). */
+function upBytes(bytes: Uint8Array, rowBytes: number, height: number, raw: Uint8Array, stride: number): void {
+  for (let y = 1; y < height; y++) {
+    const src = y * rowBytes;
+    const at = y * stride + 1;
+    for (let i = 0; i < rowBytes; i++) raw[at + i] = (bytes[src + i] - bytes[src - rowBytes + i]) & 0xff;
+  }
+}
+
+/**
+ * The same, four bytes per step when rows are 4-byte aligned: per-byte subtraction without
+ * borrows between bytes (the high bit of each byte is handled apart). Half the time of the
+ * byte loop on a DX. Rows of `raw` start at odd offsets, so each row goes through `row`.
+ */
+function upWords(bytes: Uint8Array, rowBytes: number, height: number, raw: Uint8Array, stride: number): void {
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, (rowBytes * height) >>> 2);
+  const perRow = rowBytes >>> 2;
+  const row = new Uint32Array(perRow);
+  const rowAsBytes = new Uint8Array(row.buffer);
+  for (let y = 1; y < height; y++) {
+    const cur = y * perRow;
+    for (let i = 0; i < perRow; i++) {
+      const x = words[cur + i];
+      const p = words[cur - perRow + i];
+      row[i] = ((x | 0x80808080) - (p & 0x7f7f7f7f)) ^ ((x ^ ~p) & 0x80808080);
+    }
+    raw.set(rowAsBytes, y * stride + 1);
+  }
 }
 
 export function encodePng(img: PngImage, options: PngOptions = {}): Uint8Array {
