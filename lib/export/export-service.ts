@@ -87,8 +87,13 @@ async function sourceBytes(storage: Storage, cfg: Pick<Config, 'maxUploadBytes'>
 async function cacheLookup(storage: Storage, id: string, variant: string): Promise<{ key: string; hit?: ObjectInfo }> {
   const known = hashMemo(storage).get(id);
   if (known) {
+    // The hash is known only for ready files, whose renders go under the hash key (the id-keyed
+    // fallback is for renders made before processing).
     const key = contentRenderKey(known, variant);
-    const hit = renderMemo(storage).get(key) ?? (await storage.head(key));
+    const remembered = renderMemo(storage).get(key);
+    if (remembered) return { key, hit: remembered };
+    const hit = await storage.head(key);
+    // Set only when read from S3: an entry's age stays bounded however often it is used.
     if (hit) renderMemo(storage).set(key, hit);
     return { key, hit };
   }
