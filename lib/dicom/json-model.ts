@@ -81,23 +81,32 @@ interface Scope {
   littleEndian: boolean;
   /** Tag path of this data set, '' at the top, '00400275.0' for an item. */
   path: string;
+  /**
+   * Where this data set's bytes must end: the file's (read) end at the top, the end of the
+   * enclosing sequence's value in an item. No value is read past it, so an item whose element
+   * lengths lie reads the same whatever follows the sequence (a whole file or a ranged read).
+   */
+  end: number;
 }
 
 const hexTag = (dicomParserTag: string): string => dicomParserTag.slice(1).toUpperCase();
 const parserTag = (tag: string): string => `x${tag.toLowerCase()}`;
 
 function valueBytes(scope: Scope, element: Element): Uint8Array {
-  const { byteArray } = scope.root;
-  const start = Math.min(element.dataOffset, byteArray.length);
-  return byteArray.subarray(start, Math.min(start + element.length, byteArray.length));
+  const start = Math.min(element.dataOffset, scope.end);
+  return scope.root.byteArray.subarray(start, Math.min(start + element.length, scope.end));
 }
+
+/** The end of a sequence's value: its defined length, bounded by its data set's end. */
+const sequenceEnd = (scope: Scope, element: Element): number =>
+  element.hadUndefinedLength ? scope.end : Math.min(scope.end, element.dataOffset + element.length);
 
 function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function scopeFor(root: Root, dataSet: DataSet, parent: Scope | undefined, implicit: boolean, littleEndian: boolean, path: string): Scope {
-  const scope: Scope = { root, dataSet, parent, charsets: parent?.charsets ?? [], implicit, littleEndian, path };
+function scopeFor(root: Root, dataSet: DataSet, parent: Scope | undefined, implicit: boolean, littleEndian: boolean, path: string, end: number): Scope {
+  const scope: Scope = { root, dataSet, parent, charsets: parent?.charsets ?? [], implicit, littleEndian, path, end };
   const charsetElement = dataSet.elements.x00080005;
   if (charsetElement && charsetElement.length > 0) {
     scope.charsets = parseCharsets(decodeAscii(valueBytes(scope, charsetElement)).replace(/[\0 ]+$/, ''));
@@ -111,7 +120,7 @@ function rootScope(parsed: ParsedDicom, options: JsonModelOptions): Scope {
     options,
     inlineBinaryLimit: options.inlineBinaryLimit ?? DEFAULT_INLINE_BINARY_LIMIT,
   };
-  return scopeFor(root, parsed.dataSet, undefined, isImplicitVr(parsed.transferSyntaxUid), !isBigEndian(parsed.transferSyntaxUid), '');
+  return scopeFor(root, parsed.dataSet, undefined, isImplicitVr(parsed.transferSyntaxUid), !isBigEndian(parsed.transferSyntaxUid), '', root.byteArray.length);
 }
 
 /** An unsigned 16-bit value of an element of a scope's data set. */
@@ -178,7 +187,11 @@ function reparseImplicitItems(scope: Scope, element: Element): Element[] {
     dataOffset: element.dataOffset,
     hadUndefinedLength: element.hadUndefinedLength,
   };
-  const stream = new dicomParser.ByteStream(dicomParser.littleEndianByteArrayParser, scope.root.byteArray, element.dataOffset);
+  // dicom-parser clamps an inner length that runs past its bytes to their end, so the bytes
+  // after the value must not be in reach: they differ between a whole-file parse and a ranged
+  // header read (found by the fuzzer).
+  const bytes = scope.root.byteArray.subarray(0, sequenceEnd(scope, element));
+  const stream = new dicomParser.ByteStream(dicomParser.littleEndianByteArrayParser, bytes, element.dataOffset);
   dicomParser.readSequenceItemsImplicit(stream, copy, vrLookup as (tag: string) => string);
   return copy.items ?? [];
 }
@@ -199,9 +212,10 @@ function itemScopes(scope: Scope, element: Element, tag: string, resolved: Resol
   const implicit = resolved.asImplicitLittleEndian || scope.implicit;
   const littleEndian = resolved.asImplicitLittleEndian || scope.littleEndian;
   const prefix = scope.path ? `${scope.path}.` : '';
+  const end = sequenceEnd(scope, element);
   const emptyItem = { elements: {} } as unknown as DataSet;
   return items.map((item, index) =>
-    scopeFor(scope.root, item.dataSet ?? emptyItem, scope, implicit, littleEndian, `${prefix}${tag}.${index}`),
+    scopeFor(scope.root, item.dataSet ?? emptyItem, scope, implicit, littleEndian, `${prefix}${tag}.${index}`, end),
   );
 }
 

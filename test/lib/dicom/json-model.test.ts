@@ -155,3 +155,25 @@ describe('elementToJson', () => {
     expect(elementToJson(parsed, parseTagPath('00100010.0.00321060'))).toBeUndefined();
   });
 });
+
+describe('sequences read from UN (PS3.5 6.2.2) with lying inner lengths', () => {
+  it('read no value past the sequence, so the JSON does not depend on what follows it (found by the fuzzer)', () => {
+    // One implicit VR item holding LUT Data (0028,3002) that claims 100 bytes but has 6.
+    const item = new Uint8Array(8 + 8 + 6);
+    const dv = new DataView(item.buffer);
+    dv.setUint16(0, 0xfffe, true);
+    dv.setUint16(2, 0xe000, true);
+    dv.setUint32(4, 14, true);
+    dv.setUint16(8, 0x0028, true);
+    dv.setUint16(10, 0x3002, true);
+    dv.setUint32(12, 100, true);
+    item.set([1, 0, 2, 0, 3, 0], 16);
+    const withSequence = (after: WriterElement[]) =>
+      writeDicom({ elements: [{ tag: '00283000', vr: 'UN', value: item }, ...after] });
+    const alone = withSequence([]);
+    const followed = withSequence([{ tag: '00291010', vr: 'OB', value: new Uint8Array(64).fill(0x55) }]);
+    const sequenceJson = (bytes: Uint8Array) => dataSetToJson(parseDicom(bytes, { vrLookup }))['00283000'];
+    expect(sequenceJson(followed)).toEqual(sequenceJson(alone));
+    expect(sequenceJson(alone)).toMatchObject({ vr: 'SQ', Value: [{ '00283002': { Value: [1, 2, 3] } }] });
+  });
+});
