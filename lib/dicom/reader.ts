@@ -387,7 +387,7 @@ class Reader {
       const tag = this.tagAt(at, le);
       const length = this.u32(at + 4, le);
       if (tag === SEQUENCE_DELIMITER) {
-        // The length counts the delimiter too, as dicom-parser's walker counted it (pixel code relies on it).
+        // The length counts the delimiter too, as dicom-parser's walker counted it.
         element.length = at + 8 - element.dataOffset;
         Object.assign(element, { encapsulatedPixelData: true, basicOffsetTable, fragments });
         return { element, end: at + 8 };
