@@ -132,8 +132,8 @@ export function tagForKeyword(keyword: string): string | undefined {
 }
 
 /**
- * VR for dicom-parser's implicit VR reading (tag 'xggggeeee'). Only 'SQ' changes how
- * dicom-parser reads, so an ambiguous VR answers with its first choice ('US or SS' -> 'US',
+ * VR for the reader's implicit VR reading (reader.ts; tag 'xggggeeee'). Only 'SQ' changes how
+ * the reader reads, so an ambiguous VR answers with its first choice ('US or SS' -> 'US',
  * 'OB or OW' -> 'OB'); the JSON layer resolves the real VR (PS3.5 Annex A). Unknown and
  * private elements answer undefined (read as UN), items and delimiters too.
  */

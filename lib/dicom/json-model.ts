@@ -14,12 +14,13 @@
  * - An explicit 'UN' of a standard tag is decoded with its dictionary VR (PS3.5 6.2.2: its
  *   value is Implicit VR Little Endian), as pydicom does.
  */
-import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { LUT_DESCRIPTOR_TAGS, resolveAmbiguousVr } from './ambiguous-vr.js';
 import { CHARSET_VRS, decodeAscii, decodeText, parseCharsets } from './charset.js';
+import type { DataSet, Element, Item } from './data-set.js';
 import { lookupTag, vrLookup } from './dictionary.js';
 import type { ParsedDicom } from './parse.js';
-import type { TagPathStep } from './tag.js';
+import { readSequenceItems } from './reader.js';
+import { VALID_VRS, isPixelTag, keyOfTag, tagOfKey, tagOfNumber, type TagPathStep } from './tag.js';
 import { isBigEndian, isImplicitVr } from './transfer-syntax.js';
 
 export interface PersonNameJson {
@@ -48,9 +49,6 @@ export interface JsonModelOptions {
 
 export const DEFAULT_INLINE_BINARY_LIMIT = 65536;
 
-const VALID_VRS = new Set(
-  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
-);
 const BULK_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
 /** Byte size of one value of a binary VR: words are swapped to little endian by this size (F.2.7). */
 const WORD_SIZE: Record<string, number> = { OW: 2, OF: 4, OL: 4, OD: 8, OV: 8 };
@@ -59,7 +57,6 @@ const NUMBER_SIZE: Record<string, number> = { US: 2, SS: 2, UL: 4, SL: 4, FL: 4,
 const SINGLE_VALUED = new Set(['LT', 'ST', 'UT', 'UR']);
 /** VRs whose leading spaces are insignificant too (PS3.5 Table 6.2-1). */
 const TRIM_BOTH = new Set(['AE', 'CS', 'DS', 'IS']);
-const TOP_LEVEL_PIXEL_TAGS = new Set(['7FE00010', '7FE00008', '7FE00009']);
 const ITEM = 0xfffee000;
 const SEQUENCE_DELIMITER = 0xfffee0dd;
 
@@ -88,9 +85,6 @@ interface Scope {
    */
   end: number;
 }
-
-const hexTag = (dicomParserTag: string): string => dicomParserTag.slice(1).toUpperCase();
-const parserTag = (tag: string): string => `x${tag.toLowerCase()}`;
 
 function valueBytes(scope: Scope, element: Element): Uint8Array {
   const start = Math.min(element.dataOffset, scope.end);
@@ -179,32 +173,27 @@ function resolveVr(scope: Scope, element: Element, tag: string): Resolved {
   return { vr: 'UN', asImplicitLittleEndian: false };
 }
 
-/** Items of a sequence whose content is Implicit VR LE but that dicom-parser did not (fully) parse. */
-function reparseImplicitItems(scope: Scope, element: Element): Element[] {
-  const copy: Element = {
-    tag: element.tag,
-    length: element.hadUndefinedLength ? 0xffffffff : element.length,
-    dataOffset: element.dataOffset,
-    hadUndefinedLength: element.hadUndefinedLength,
-  };
-  // dicom-parser clamps an inner length that runs past its bytes to their end, so the bytes
-  // after the value must not be in reach: they differ between a whole-file parse and a ranged
-  // header read (found by the fuzzer).
+/**
+ * Items of a sequence whose content is Implicit VR LE (a UN value, PS3.5 6.2.2) or that the
+ * reader did not read as one, read by the reader, leniently: lengths that run past the value
+ * are cut to it. The bytes after the value are out of reach, as they differ between a
+ * whole-file parse and a ranged header read (found by the fuzzer).
+ */
+function readImplicitItems(scope: Scope, element: Element): Item[] {
   const bytes = scope.root.byteArray.subarray(0, sequenceEnd(scope, element));
-  const stream = new dicomParser.ByteStream(dicomParser.littleEndianByteArrayParser, bytes, element.dataOffset);
-  dicomParser.readSequenceItemsImplicit(stream, copy, vrLookup as (tag: string) => string);
-  return copy.items ?? [];
+  const sequence = { tag: element.tag, dataOffset: element.dataOffset, length: element.hadUndefinedLength ? 0xffffffff : element.length };
+  return readSequenceItems(bytes, sequence, { implicit: true, littleEndian: true }, { complete: true, vrLookup, detectEncoding: false, lenient: true });
 }
 
 /**
  * Scopes of the items of a sequence; undefined when the value is not a readable sequence.
- * A sequence read from UN (PS3.5 6.2.2) or a private one dicom-parser dropped is re-read here.
+ * A sequence read from UN (PS3.5 6.2.2), or a private one the reader kept as a value, is read here.
  */
 function itemScopes(scope: Scope, element: Element, tag: string, resolved: Resolved): Scope[] | undefined {
   let items = element.items;
   if (resolved.asImplicitLittleEndian || !items) {
     try {
-      items = reparseImplicitItems(scope, element);
+      items = readImplicitItems(scope, element);
     } catch {
       return undefined;
     }
@@ -213,10 +202,7 @@ function itemScopes(scope: Scope, element: Element, tag: string, resolved: Resol
   const littleEndian = resolved.asImplicitLittleEndian || scope.littleEndian;
   const prefix = scope.path ? `${scope.path}.` : '';
   const end = sequenceEnd(scope, element);
-  const emptyItem = { elements: {} } as unknown as DataSet;
-  return items.map((item, index) =>
-    scopeFor(scope.root, item.dataSet ?? emptyItem, scope, implicit, littleEndian, `${prefix}${tag}.${index}`, end),
-  );
+  return items.map((item, index) => scopeFor(scope.root, item.dataSet, scope, implicit, littleEndian, `${prefix}${tag}.${index}`, end));
 }
 
 function sequenceToJson(scope: Scope, element: Element, tag: string, resolved: Resolved): DicomJsonElement {
@@ -279,7 +265,7 @@ function numbersToJson(bytes: Uint8Array, vr: string, tag: string, littleEndian:
       case 'AT': {
         const group = dv.getUint16(at, littleEndian);
         const elementNumber = dv.getUint16(at + 2, littleEndian);
-        values.push(((group << 16) | elementNumber).toString(16).padStart(8, '0').toUpperCase().slice(-8));
+        values.push(tagOfNumber((group << 16) | elementNumber));
         break;
       }
     }
@@ -330,10 +316,10 @@ function stringsToJson(scope: Scope, bytes: Uint8Array, vr: string): DicomJsonEl
 }
 
 function convertElement(scope: Scope, element: Element): DicomJsonElement {
-  const tag = hexTag(element.tag);
+  const tag = tagOfKey(element.tag);
   const resolved = resolveVr(scope, element, tag);
   const { vr } = resolved;
-  if (!scope.parent && TOP_LEVEL_PIXEL_TAGS.has(tag)) {
+  if (!scope.parent && isPixelTag(element.tag)) {
     // The pixel data value is not part of a header (see the module comment).
     const uri = bulkUri(scope, tag);
     return uri ? { vr, BulkDataURI: uri } : { vr };
@@ -349,16 +335,12 @@ function convertElement(scope: Scope, element: Element): DicomJsonElement {
   return out;
 }
 
-/** Delimiters that dicom-parser keeps as elements of undefined-length items. */
-const isDelimiterTag = (parserTagName: string): boolean => parserTagName.startsWith('xfffe');
-
 function dataSetJson(scope: Scope): DicomJsonDataSet {
   const out: DicomJsonDataSet = {};
   const includeMeta = scope.root.options.includeFileMeta ?? true;
   for (const name of Object.keys(scope.dataSet.elements).sort()) {
-    if (isDelimiterTag(name)) continue;
     if (!includeMeta && !scope.parent && name.startsWith('x0002')) continue;
-    out[hexTag(name)] = convertElement(scope, scope.dataSet.elements[name]);
+    out[tagOfKey(name)] = convertElement(scope, scope.dataSet.elements[name]);
   }
   return out;
 }
@@ -381,7 +363,7 @@ export function elementToJson(
   let scope = rootScope(parsed, options);
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
-    const element = scope.dataSet.elements[parserTag(step.tag)];
+    const element = scope.dataSet.elements[keyOfTag(step.tag)];
     if (!element) return undefined;
     if (step.item === undefined || i === steps.length - 1) return convertElement(scope, element);
     const resolved = resolveVr(scope, element, step.tag);
@@ -409,7 +391,7 @@ export function locateElement(parsed: ParsedDicom, path: readonly TagPathStep[])
   let scope = rootScope(parsed, {});
   for (let i = 0; i < path.length; i++) {
     const step = path[i];
-    const element = scope.dataSet.elements[parserTag(step.tag)];
+    const element = scope.dataSet.elements[keyOfTag(step.tag)];
     if (!element) return undefined;
     const resolved = resolveVr(scope, element, step.tag);
     if (step.item === undefined || i === path.length - 1) {

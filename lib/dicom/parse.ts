@@ -1,15 +1,12 @@
-import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
 import { DomainError, describeThrown } from '../errors.js';
 import { decodeAscii } from './charset.js';
-import { MalformedAt, OutOfBytes, VALID_VRS, makeDataSet, readDataSet, readFileMeta, type Encoding } from './reader.js';
+import type { DataSet, Element } from './data-set.js';
+import { makeDataSet } from './dicom-parser-adapter.js';
+import { MalformedAt, OutOfBytes, readDataSet, readFileMeta, type Encoding } from './reader.js';
+import { DOUBLE_FLOAT_PIXEL_DATA_TAG, FLOAT_PIXEL_DATA_TAG, PIXEL_DATA_TAG, VALID_VRS } from './tag.js';
 import { TS, isBigEndian, isImplicitVr } from './transfer-syntax.js';
 import type { VrLookup } from './vr-lookup.js';
-
-export const PIXEL_DATA_TAG = 'x7fe00010';
-/** Float Pixel Data and Double Float Pixel Data (PS3.3 C.7.6.3): also bulk pixel elements. */
-export const FLOAT_PIXEL_DATA_TAG = 'x7fe00008';
-export const DOUBLE_FLOAT_PIXEL_DATA_TAG = 'x7fe00009';
 
 /** Upper bound on what a Deflated Explicit VR Little Endian data set may inflate to (bomb guard). */
 export const DEFAULT_MAX_INFLATED_BYTES = 256 * 1024 * 1024;
@@ -71,7 +68,7 @@ type Layout =
   | { kind: 'bare'; bytes: Uint8Array; transferSyntaxUid: string };
 
 /**
- * Tells a DICOM stream from anything else before dicom-parser sees it (PS3.10 7.1):
+ * Tells a DICOM stream from anything else before the reader walks it (PS3.10 7.1):
  * a preamble and "DICM"; File Meta without preamble (some writers omit it); or a bare
  * data set (no meta at all) whose first element is a plausible group, explicit or implicit VR.
  */
@@ -157,8 +154,8 @@ function encodingOf(transferSyntaxUid: string): Encoding {
 }
 
 /**
- * Parses a DICOM Part 10 stream (or a bare data set) with the reader of reader.ts into
- * dicom-parser DataSet/Element objects. Malformed data is a DomainError('MalformedDicom')
+ * Parses a DICOM Part 10 stream (or a bare data set) with the reader of reader.ts into the
+ * DataSet/Element objects of data-set.ts. Malformed data is a DomainError('MalformedDicom')
  * whose details name the byte offset and tag where parsing stopped.
  */
 export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): ParsedDicom {
@@ -224,14 +221,9 @@ export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): Parse
   warnings.push(...result.warnings);
 
   const bigEndian = !result.encoding.littleEndian;
-  const elements: Record<string, Element> = { ...result.elements };
-  for (const [tag, element] of Object.entries(meta)) {
-    // File Meta is always Explicit VR Little Endian, whatever the data set (PS3.10 7.1).
-    if (bigEndian) element.parser = dicomParser.littleEndianByteArrayParser;
-    elements[tag] = element;
-  }
+  // File Meta elements are read little endian whatever the data set (Element.littleEndian, PS3.10 7.1).
+  const elements: Record<string, Element> = { ...result.elements, ...meta };
   const dataSet = makeDataSet(parsedBytes, !bigEndian, elements);
-  (dataSet as DataSet & { warnings?: string[] }).warnings = warnings;
 
   const pixelElement = elements[PIXEL_DATA_TAG] ?? elements[FLOAT_PIXEL_DATA_TAG] ?? elements[DOUBLE_FLOAT_PIXEL_DATA_TAG];
   if (!complete && !pixelElement) {

@@ -1,20 +1,23 @@
 /**
  * The DICOM data set reader (PS3.5 section 7): elements, sequences, items and encapsulated
- * pixel data, Explicit/Implicit VR, little and big endian. It builds dicom-parser DataSet and
- * Element objects (the shapes the rest of the code reads), but does its own walking so that:
+ * pixel data, Explicit/Implicit VR, little and big endian. It is the parser: it builds the
+ * DataSet and Element objects of data-set.ts (their value readers come from
+ * dicom-parser-adapter.ts) and walks the bytes itself so that:
  *
  *  - every failure names the byte offset and tag where parsing stopped (MalformedAt), and a
  *    read that runs off the end of the bytes held says so (OutOfBytes) with the offset needed,
  *    so a ranged header read knows what to fetch next;
  *  - OV, SV and UV (and OD, OL, UC, UR, UT) have 4-byte lengths in Explicit VR (PS3.5 7.1.2),
- *    which dicom-parser 1.8 reads as 2-byte;
+ *    which dicom-parser 1.8's own walker read as 2-byte;
  *  - the header read stops at the first top-level Pixel Data, Float Pixel Data or Double
  *    Float Pixel Data (PS3.3 C.7.6.3), having read its tag and length but not its value;
  *  - a data set whose first element contradicts the declared VR encoding (explicit declared,
  *    implicit written, or the reverse) is read the way it is written, as pydicom does
  *    (pydicom.filereader._is_implicit_vr), per data set, items included.
  */
-import dicomParser, { type DataSet, type Element } from 'dicom-parser';
+import type { Element, Fragment, Item } from './data-set.js';
+import { makeDataSet } from './dicom-parser-adapter.js';
+import { PIXEL_DATA_TAG, PIXEL_TAGS, VALID_VRS, elementKey, tagOfKey } from './tag.js';
 import type { VrLookup } from './vr-lookup.js';
 
 /** Where parsing failed: the offset of the element (or item) and its tag when known. */
@@ -40,13 +43,9 @@ export class OutOfBytes extends Error {
   }
 }
 
-export const VALID_VRS: ReadonlySet<string> = new Set(
-  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
-);
 /** Explicit VRs with a 2-byte reserved field and a 4-byte length (PS3.5 7.1.2, Table 7.1-1). */
 const LONG_LENGTH_VRS: ReadonlySet<string> = new Set('OB OD OF OL OV OW SQ SV UC UN UR UT UV'.split(' '));
 
-export const PIXEL_TAGS: ReadonlySet<string> = new Set(['x7fe00010', 'x7fe00008', 'x7fe00009']);
 const UNDEFINED = 0xffffffff;
 const ITEM = 'xfffee000';
 const ITEM_DELIMITER = 'xfffee00d';
@@ -66,6 +65,12 @@ export interface ReaderOptions {
   stopAtPixelData?: boolean;
   /** Detect a data set written with the other VR encoding than declared (pydicom's heuristic). */
   detectEncoding?: boolean;
+  /**
+   * Content that is not what its tag says (a sequence read from UN, PS3.5 6.2.2): an element
+   * or item length that runs past its item, sequence or the bytes is cut to them instead of
+   * failing, so the values that are there can still be shown.
+   */
+  lenient?: boolean;
 }
 
 export interface ReadResult {
@@ -78,19 +83,13 @@ export interface ReadResult {
   encoding: Encoding;
 }
 
-type ByteArrayParser = typeof dicomParser.littleEndianByteArrayParser;
-const DataSetClass = (dicomParser as unknown as {
-  DataSet: new (parser: ByteArrayParser, byteArray: Uint8Array, elements: Record<string, Element>) => DataSet;
-}).DataSet;
-
-/** A dicom-parser DataSet (its typed accessors: string(), uint16()...) over our elements. */
-export function makeDataSet(bytes: Uint8Array, littleEndian: boolean, elements: Record<string, Element>): DataSet {
-  return new DataSetClass(littleEndian ? dicomParser.littleEndianByteArrayParser : dicomParser.bigEndianByteArrayParser, bytes, elements);
+/** An element read, and the offset after it (its value, or its delimiter). */
+interface Read {
+  element: Element;
+  end: number;
 }
 
 const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
-/** 'GGGGEEEE' for error details. */
-export const displayTag = (parserTag: string): string => parserTag.slice(1).toUpperCase();
 
 class Reader {
   readonly dv: DataView;
@@ -111,7 +110,7 @@ class Reader {
   need(at: number, n: number, offset: number, tag: string | undefined, what: string): void {
     if (at + n <= this.end) return;
     if (!this.options.complete) throw new OutOfBytes(at + n, what);
-    throw new MalformedAt(offset, tag && displayTag(tag), `${what}: it runs past the end of the data (${this.end} bytes)`);
+    throw new MalformedAt(offset, tag && tagOfKey(tag), `${what}: it runs past the end of the data (${this.end} bytes)`);
   }
 
   u16(at: number, le: boolean): number {
@@ -123,7 +122,7 @@ class Reader {
   }
 
   tagAt(at: number, le: boolean): string {
-    return `x${hex4(this.u16(at, le))}${hex4(this.u16(at + 2, le))}`;
+    return elementKey(this.u16(at, le), this.u16(at + 2, le));
   }
 
   vrAt(at: number): string {
@@ -186,30 +185,34 @@ class Reader {
         }
         if (tag === SEQUENCE_DELIMITER) {
           if (!top && limit === undefined) {
-            throw new MalformedAt(pos, displayTag(tag), 'a Sequence Delimitation Item ends an item that has no Item Delimitation Item');
+            throw new MalformedAt(pos, tagOfKey(tag), 'a Sequence Delimitation Item ends an item that has no Item Delimitation Item');
           }
           pos += 8;
           continue;
         }
-        throw new MalformedAt(pos, displayTag(tag), `an Item (FFFE,E000) outside a sequence${length === UNDEFINED ? '' : ''}`);
+        throw new MalformedAt(pos, tagOfKey(tag), `an Item (FFFE,E000) outside a sequence${length === UNDEFINED ? '' : ''}`);
       }
-      const element = this.element(pos, tag, encoding, depth, top, limit);
+      const { element, end } = this.element(pos, tag, encoding, depth, top, limit);
       if (elements[tag] === undefined) elements[tag] = element;
-      else this.warnings.push(`duplicate element ${displayTag(tag)} at byte ${pos}; the first is kept`);
+      else this.warnings.push(`duplicate element ${tagOfKey(tag)} at byte ${pos}; the first is kept`);
       if (top && this.options.stopAtPixelData && PIXEL_TAGS.has(tag)) {
         return { elements, end: element.dataOffset, stoppedAt: element, encoding };
       }
-      pos = (element as Element & { end: number }).end;
-      delete (element as Partial<Element & { end: number }>).end;
+      pos = end;
     }
     if (limit === undefined && !top) {
-      throw new MalformedAt(itemAt ?? start, displayTag(ITEM), 'an item of undefined length has no Item Delimitation Item (FFFE,E00D)');
+      throw new MalformedAt(itemAt ?? start, tagOfKey(ITEM), 'an item of undefined length has no Item Delimitation Item (FFFE,E00D)');
     }
     return { elements, end: pos, encoding };
   }
 
-  /** One element at `pos` (not an item or delimiter); the returned object carries `end` transiently. */
-  element(pos: number, tag: string, enc: Encoding, depth: number, top: boolean, limit: number | undefined): Element {
+  /** Whether lengths that run past their bounds are cut to them (ReaderOptions.lenient). */
+  get lenient(): boolean {
+    return this.options.lenient === true;
+  }
+
+  /** One element at `pos` (not an item or delimiter), and the offset after it. */
+  element(pos: number, tag: string, enc: Encoding, depth: number, top: boolean, limit: number | undefined): Read {
     const le = enc.littleEndian;
     let vr: string | undefined;
     let length: number;
@@ -221,7 +224,7 @@ class Reader {
       vr = this.vrAt(pos + 4);
       if (!VALID_VRS.has(vr)) {
         const shown = /^[\x20-\x7e]{2}$/.test(vr) ? `"${vr}"` : `0x${hex4((this.bytes[pos + 4] << 8) | this.bytes[pos + 5])}`;
-        throw new MalformedAt(pos, displayTag(tag), `unknown VR ${shown} in an Explicit VR data set (PS3.5 7.1.2)`);
+        throw new MalformedAt(pos, tagOfKey(tag), `unknown VR ${shown} in an Explicit VR data set (PS3.5 7.1.2)`);
       }
       if (LONG_LENGTH_VRS.has(vr)) {
         this.need(pos, 12, pos, tag, 'an element header');
@@ -232,49 +235,47 @@ class Reader {
         dataOffset = pos + 8;
       }
     }
-    const element = { tag, length, dataOffset } as Element & { end: number };
+    const element: Element = { tag, length, dataOffset };
     if (vr !== undefined) element.vr = vr;
     const undefinedLength = length === UNDEFINED;
     if (undefinedLength) element.hadUndefinedLength = true;
 
-    if (top && this.options.stopAtPixelData && PIXEL_TAGS.has(tag)) {
-      element.end = dataOffset;
-      return element;
-    }
+    if (top && this.options.stopAtPixelData && PIXEL_TAGS.has(tag)) return { element, end: dataOffset };
 
     const dictVr = enc.implicit ? this.options.vrLookup?.(tag) : undefined;
     const isSq = vr === 'SQ' || (enc.implicit && dictVr === 'SQ');
-    if (isSq || (undefinedLength && tag !== 'x7fe00010' && this.startsWithItem(dataOffset, le))) {
+    if (isSq || (undefinedLength && tag !== PIXEL_DATA_TAG && this.startsWithItem(dataOffset, le))) {
       // Explicit UN (and unknown) sequences hold Implicit VR Little Endian items (PS3.5 6.2.2).
       const itemEnc: Encoding = vr !== undefined && vr !== 'SQ' ? { implicit: true, littleEndian: true } : enc;
-      this.sequence(element, pos, itemEnc, depth, limit);
-      return element;
+      return this.sequence(element, pos, itemEnc, depth, limit);
     }
     if (enc.implicit && dictVr === undefined && !undefinedLength && length >= 8 && this.startsWithItem(dataOffset, le, dataOffset + length)) {
       // A private (or unknown) element of defined length holding items: a sequence whose VR only
       // a private dictionary knows. Reading its items finds its true end when its length lies
       // (fo-dicom GH626); if they do not parse, it stays a plain value.
       try {
-        this.sequence(element, pos, enc, depth, limit);
-        return element;
+        return this.sequence({ ...element }, pos, enc, depth, limit);
       } catch (e) {
         if (!(e instanceof MalformedAt)) throw e;
-        delete element.items;
-        element.length = length;
       }
     }
     if (undefinedLength) {
-      if (tag === 'x7fe00010') this.encapsulated(element, pos, le);
-      else this.untilSequenceDelimiter(element, pos, le);
-      return element;
+      return tag === PIXEL_DATA_TAG ? this.encapsulated(element, pos, le) : this.untilSequenceDelimiter(element, pos, le);
     }
-    const end = dataOffset + length;
+    let end = dataOffset + length;
     if (limit !== undefined && end > limit) {
-      throw new MalformedAt(pos, displayTag(tag), `the element length ${length} runs past the end of its item (byte ${limit})`);
+      if (!this.lenient) {
+        throw new MalformedAt(pos, tagOfKey(tag), `the element length ${length} runs past the end of its item (byte ${limit})`);
+      }
+      end = Math.max(dataOffset, limit);
+      element.length = end - dataOffset;
     }
-    this.need(dataOffset, length, pos, tag, `the element length ${length}`);
-    element.end = end;
-    return element;
+    if (this.lenient && end > this.end) {
+      end = Math.max(dataOffset, this.end);
+      element.length = end - dataOffset;
+    }
+    this.need(dataOffset, element.length, pos, tag, `the element length ${length}`);
+    return { element, end };
   }
 
   startsWithItem(at: number, le: boolean, within?: number): boolean {
@@ -287,22 +288,29 @@ class Reader {
     return tag === ITEM || tag === SEQUENCE_DELIMITER;
   }
 
-  sequence(element: Element & { end: number }, pos: number, enc: Encoding, depth: number, parentLimit: number | undefined): void {
+  /** The items of sequence `element` (PS3.5 7.5), set on it; its length becomes the one found when undefined. */
+  sequence(element: Element, pos: number, enc: Encoding, depth: number, parentLimit: number | undefined): Read {
     const undefinedLength = element.length === UNDEFINED;
-    const limit = undefinedLength ? undefined : element.dataOffset + element.length;
+    let limit = undefinedLength ? undefined : element.dataOffset + element.length;
     if (limit !== undefined) {
       if (parentLimit !== undefined && limit > parentLimit) {
-        throw new MalformedAt(pos, displayTag(element.tag), `the sequence length ${element.length} runs past the end of its item (byte ${parentLimit})`);
+        if (!this.lenient) {
+          throw new MalformedAt(pos, tagOfKey(element.tag), `the sequence length ${element.length} runs past the end of its item (byte ${parentLimit})`);
+        }
+        limit = Math.max(element.dataOffset, parentLimit);
       }
+      if (this.lenient && limit > this.end) limit = Math.max(element.dataOffset, this.end);
+      element.length = limit - element.dataOffset;
       this.need(element.dataOffset, element.length, pos, element.tag, `the sequence length ${element.length}`);
     }
     const le = enc.littleEndian;
-    const items: NonNullable<Element['items']> = [];
+    const items: Item[] = [];
     let at = element.dataOffset;
+    let end: number;
     for (;;) {
       if (limit !== undefined && at >= limit) {
-        if (at > limit) throw new MalformedAt(pos, displayTag(element.tag), 'an item runs past the end of its sequence');
-        element.end = limit;
+        if (at > limit) throw new MalformedAt(pos, tagOfKey(element.tag), 'an item runs past the end of its sequence');
+        end = limit;
         break;
       }
       this.need(at, 8, pos, element.tag, undefinedLength
@@ -313,14 +321,14 @@ class Reader {
       if (itemTag === SEQUENCE_DELIMITER) {
         if (undefinedLength) {
           element.length = at - element.dataOffset;
-          element.end = at + 8;
+          end = at + 8;
           break;
         }
         at += 8;
         continue;
       }
       if (itemTag !== ITEM) {
-        throw new MalformedAt(at, displayTag(itemTag), `expected an Item (FFFE,E000) in sequence ${displayTag(element.tag)}`);
+        throw new MalformedAt(at, tagOfKey(itemTag), `expected an Item (FFFE,E000) in sequence ${tagOfKey(element.tag)}`);
       }
       const dataStart = at + 8;
       let result: ReadResult;
@@ -331,44 +339,47 @@ class Reader {
         if (limit !== undefined && itemEnd > limit) {
           // The item's delimiter lies past the sequence's stated end: the length is wrong by
           // a few bytes (fo-dicom GH626). The delimiters are the structure: trust them.
-          this.warnings.push(`sequence ${displayTag(element.tag)} at byte ${pos}: its length ${element.length} ends inside an item; ends at the item's delimiter instead`);
+          this.warnings.push(`sequence ${tagOfKey(element.tag)} at byte ${pos}: its length ${element.length} ends inside an item; ends at the item's delimiter instead`);
           const dataSet = makeDataSet(this.bytes, result.encoding.littleEndian, result.elements);
-          items.push({ tag: ITEM, length: itemEnd - dataStart, dataOffset: dataStart, dataSet, hadUndefinedLength: true } as NonNullable<Element['items']>[number]);
+          items.push({ tag: ITEM, length: itemEnd - dataStart, dataOffset: dataStart, dataSet, hadUndefinedLength: true });
           element.length = itemEnd - element.dataOffset;
-          element.end = itemEnd;
+          end = itemEnd;
           break;
         }
       } else {
         itemEnd = dataStart + itemLength;
         if (limit !== undefined && itemEnd > limit) {
-          throw new MalformedAt(at, displayTag(ITEM), `the item length ${itemLength} runs past the end of sequence ${displayTag(element.tag)}`);
+          if (!this.lenient) {
+            throw new MalformedAt(at, tagOfKey(ITEM), `the item length ${itemLength} runs past the end of sequence ${tagOfKey(element.tag)}`);
+          }
+          itemEnd = Math.max(dataStart, limit);
         }
-        this.need(dataStart, itemLength, at, ITEM, `the item length ${itemLength}`);
+        if (this.lenient && itemEnd > this.end) itemEnd = Math.max(dataStart, this.end);
+        this.need(dataStart, itemEnd - dataStart, at, ITEM, `the item length ${itemLength}`);
         result = this.dataSet(dataStart, itemEnd, enc, depth + 1, false, at);
       }
       const dataSet = makeDataSet(this.bytes, result.encoding.littleEndian, result.elements);
-      const item = { tag: ITEM, length: itemEnd - dataStart, dataOffset: dataStart, dataSet } as NonNullable<Element['items']>[number];
+      const item: Item = { tag: ITEM, length: itemEnd - dataStart, dataOffset: dataStart, dataSet };
       if (itemLength === UNDEFINED) item.hadUndefinedLength = true;
       items.push(item);
       at = itemEnd;
     }
     element.items = items;
+    return { element, end };
   }
 
   /** Encapsulated Pixel Data (PS3.5 A.4): Basic Offset Table item, fragment items, delimiter. */
-  encapsulated(element: Element & { end: number }, pos: number, le: boolean): void {
-    const el = element as Element & { end: number; encapsulatedPixelData?: boolean; basicOffsetTable?: number[]; fragments?: Array<{ offset: number; position: number; length: number }> };
-    el.encapsulatedPixelData = true;
-    el.basicOffsetTable = [];
-    el.fragments = [];
+  encapsulated(element: Element, pos: number, le: boolean): Read {
+    const basicOffsetTable: number[] = [];
+    const fragments: Fragment[] = [];
     let at = element.dataOffset;
     this.need(at, 8, pos, element.tag, 'the Basic Offset Table item of encapsulated Pixel Data');
     if (this.tagAt(at, le) !== ITEM) {
-      throw new MalformedAt(at, displayTag(element.tag), 'encapsulated Pixel Data does not start with a Basic Offset Table item (PS3.5 A.4)');
+      throw new MalformedAt(at, tagOfKey(element.tag), 'encapsulated Pixel Data does not start with a Basic Offset Table item (PS3.5 A.4)');
     }
     const botLength = this.u32(at + 4, le);
     this.need(at + 8, botLength, at, element.tag, `the Basic Offset Table length ${botLength}`);
-    for (let i = 0; i + 4 <= botLength; i += 4) el.basicOffsetTable.push(this.u32(at + 8 + i, le));
+    for (let i = 0; i + 4 <= botLength; i += 4) basicOffsetTable.push(this.u32(at + 8 + i, le));
     at += 8 + botLength;
     const base = at;
     for (;;) {
@@ -376,33 +387,33 @@ class Reader {
       const tag = this.tagAt(at, le);
       const length = this.u32(at + 4, le);
       if (tag === SEQUENCE_DELIMITER) {
-        el.length = at + 8 - element.dataOffset; // as dicom-parser: the delimiter included
-        el.end = at + 8;
-        return;
+        // The length counts the delimiter too, as dicom-parser's walker counted it.
+        element.length = at + 8 - element.dataOffset;
+        Object.assign(element, { encapsulatedPixelData: true, basicOffsetTable, fragments });
+        return { element, end: at + 8 };
       }
       if (tag !== ITEM) {
-        throw new MalformedAt(at, displayTag(tag), 'expected a fragment Item (FFFE,E000) in encapsulated Pixel Data');
+        throw new MalformedAt(at, tagOfKey(tag), 'expected a fragment Item (FFFE,E000) in encapsulated Pixel Data');
       }
       this.need(at + 8, length, at, ITEM, `the fragment length ${length}`);
-      el.fragments.push({ offset: at - base, position: at + 8, length });
+      fragments.push({ offset: at - base, position: at + 8, length });
       at += 8 + length;
     }
   }
 
   /** A non-sequence value of undefined length ends at a Sequence Delimitation Item (PS3.5 7.1.3). */
-  untilSequenceDelimiter(element: Element & { end: number }, pos: number, le: boolean): void {
+  untilSequenceDelimiter(element: Element, pos: number, le: boolean): Read {
     const [g, e] = le ? [0xfe, 0xff] : [0xff, 0xfe];
     const [g2, e2] = le ? [0xdd, 0xe0] : [0xe0, 0xdd];
     for (let at = element.dataOffset; at + 8 <= this.end; at++) {
       const b = this.bytes;
       if (b[at] === g && b[at + 1] === e && b[at + 2] === g2 && b[at + 3] === e2) {
         element.length = at - element.dataOffset;
-        element.end = at + 8;
-        return;
+        return { element, end: at + 8 };
       }
     }
     if (!this.options.complete) throw new OutOfBytes(this.end + 1, 'a value of undefined length');
-    throw new MalformedAt(pos, displayTag(element.tag), 'a value of undefined length has no Sequence Delimitation Item (FFFE,E0DD)');
+    throw new MalformedAt(pos, tagOfKey(element.tag), 'a value of undefined length has no Sequence Delimitation Item (FFFE,E0DD)');
   }
 }
 
@@ -415,6 +426,23 @@ export function readDataSet(bytes: Uint8Array, start: number, encoding: Encoding
   const reader = new Reader(bytes, options);
   const result = reader.dataSet(start, undefined, encoding, 0, true);
   return { ...result, warnings: reader.warnings };
+}
+
+/**
+ * Reads the items of a sequence whose value starts at `sequence.dataOffset` (its length, or
+ * 0xFFFFFFFF: to its Sequence Delimitation Item), e.g. one found in a UN value (PS3.5 6.2.2),
+ * whose content is Implicit VR Little Endian. Nothing past `bytes` is read: pass them cut at
+ * the end of the sequence's value.
+ */
+export function readSequenceItems(
+  bytes: Uint8Array,
+  sequence: Pick<Element, 'tag' | 'dataOffset' | 'length'>,
+  encoding: Encoding,
+  options: ReaderOptions,
+): Item[] {
+  const reader = new Reader(bytes, options);
+  const { element } = reader.sequence({ ...sequence }, sequence.dataOffset, encoding, 0, undefined);
+  return element.items ?? [];
 }
 
 /**
@@ -435,9 +463,9 @@ export function readFileMeta(bytes: Uint8Array, start: number, complete: boolean
     const tag = reader.tagAt(pos, true);
     // Some writers put File Meta in Implicit VR: read it the way it is written.
     const enc: Encoding = { implicit: !reader.looksExplicit(pos + 4), littleEndian: true };
-    const element = reader.element(pos, tag, enc, 0, false, undefined) as Element & { end: number };
-    pos = element.end;
-    delete (element as Partial<Element & { end: number }>).end;
+    const { element, end } = reader.element(pos, tag, enc, 0, false, undefined);
+    element.littleEndian = true;
+    pos = end;
     elements[tag] = element;
   }
   const groupLength = elements.x00020000;

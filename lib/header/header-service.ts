@@ -22,8 +22,9 @@ import {
   type DicomJsonElement,
 } from '../dicom/json-model.js';
 import { NeedMoreBytes, parseDicom, type ParsedDicom } from '../dicom/parse.js';
-import { MalformedAt, OutOfBytes, makeDataSet, readDataSet } from '../dicom/reader.js';
-import { formatTagPath, parseTag, parseTagPath, type TagPathStep } from '../dicom/tag.js';
+import { makeDataSet } from '../dicom/dicom-parser-adapter.js';
+import { MalformedAt, OutOfBytes, readDataSet } from '../dicom/reader.js';
+import { FIRST_PIXEL_TAG, formatTagPath, isPixelTag, parseTagList, parseTagPath, tagOfKey, type TagPathStep } from '../dicom/tag.js';
 import { memoOf } from '../cache/immutable-memo.js';
 import { SUMMARY_META, missingUploadError } from '../processing/summary.js';
 import { summaryKey, uploadKey, type Storage } from '../storage/storage.js';
@@ -43,8 +44,6 @@ export const DEFAULT_MAX_HEADER_BYTES = 10 * 1024 * 1024;
 export const MAX_BULK_RESPONSE_BYTES = 4 * 1024 * 1024;
 /** Item headers walked to find the end of encapsulated Pixel Data (one 8-byte read each). */
 const MAX_FRAGMENT_WALK = 4096;
-/** Tags above this are after the pixel data: asking for them reads past it. */
-const FIRST_PIXEL_TAG = '7FE00008';
 
 export interface ReadHeaderOptions {
   maxHeaderBytes?: number;
@@ -213,7 +212,7 @@ async function encapsulatedEnd(reads: Reads, start: number, objectSize: number, 
     if (group !== 0xfffe || (element !== 0xe000 && element !== 0xe0dd)) {
       throw new DomainError('MalformedDicom', `Encapsulated pixel data has no item or delimiter at byte ${at}.`, {
         offset: at,
-        tag: tag.slice(1).toUpperCase(),
+        tag: tagOfKey(tag),
       });
     }
     if (element === 0xe0dd) return at + 8;
@@ -237,10 +236,8 @@ export interface HeaderOptions {
   bulkDataUri?: (tagPath: string) => string;
 }
 
-/** Parses `?tag=` values (PS3.6 keywords or tag numbers, private tags too); InvalidTag otherwise. */
-export function parseTagFilter(specs: readonly string[]): string[] {
-  return [...new Set(specs.flatMap((s) => s.split(',')).filter((s) => s.trim() !== '').map(parseTag))];
-}
+/** Parses `?tag=` values (tag.ts parseTagList: every tag spelling, comma lists); InvalidTag otherwise. */
+export const parseTagFilter = (specs: readonly string[]): string[] => parseTagList(specs);
 
 /**
  * GET /files/{id}/tags: the whole header (pixel data listed without its value), or only the
@@ -370,7 +367,7 @@ export async function getBulk(storage: Storage, id: string, pathSpec: string, ra
   if (vr === 'SQ') {
     throw new DomainError('InvalidTag', `Element ${tag} is a sequence: it has no bulk value; ask for an element inside one of its items.`, { tag });
   }
-  const isPixel = topLevel && /^x7fe0000[89]$|^x7fe00010$/.test(element.tag);
+  const isPixel = topLevel && isPixelTag(element.tag);
   const reads = new Reads(storage, key);
   let total = element.length;
   if (isPixel && (element.hadUndefinedLength || element.length === 0xffffffff) && !head.parsed.inflated) {

@@ -5,7 +5,7 @@
  * are concatenated. Every offset and length is checked against the data: a table or item that
  * points outside it is MalformedDicom, never a short or wrong frame.
  */
-import type { Element } from 'dicom-parser';
+import type { Element } from '../dicom/data-set.js';
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 

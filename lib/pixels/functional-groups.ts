@@ -11,7 +11,7 @@
  * A macro in the frame's Per-Frame item takes precedence over the same macro in the Shared
  * item (PS3.3 C.7.6.16.1: a macro is in one or the other); either overrides the top level.
  */
-import type { DataSet } from 'dicom-parser';
+import type { DataSet } from '../dicom/data-set.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { decimal, readVoiLutFunction, readVoiLuts, readWindows, type ImageInfo } from './image-info.js';
 

@@ -3,10 +3,10 @@
  * (Modality LUT module C.11.1, VOI LUT module C.11.2), read once and validated before any
  * pixel buffer is allocated.
  */
-import type { DataSet } from 'dicom-parser';
+import type { DataSet } from '../dicom/data-set.js';
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
-import { DOUBLE_FLOAT_PIXEL_DATA_TAG, FLOAT_PIXEL_DATA_TAG } from '../dicom/parse.js';
+import { DOUBLE_FLOAT_PIXEL_DATA_TAG, FLOAT_PIXEL_DATA_TAG, tagName } from '../dicom/tag.js';
 
 /** Default bound on one decoded frame's working buffer; override with env MAX_DECODED_BYTES. */
 export const DEFAULT_MAX_DECODED_BYTES = 256 * 1024 * 1024;
@@ -65,8 +65,6 @@ export interface ImageInfo {
   floatBits?: 32 | 64;
   transferSyntaxUid: string;
 }
-
-const tagName = (tag: string): string => `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5).toUpperCase()})`;
 
 function us(ds: DataSet, tag: string): number | undefined {
   const el = ds.elements[tag];

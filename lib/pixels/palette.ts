@@ -3,7 +3,7 @@
  * Green and Blue descriptors (0028,1101-1103), their data (0028,1201-1203) or segmented data
  * (0028,1221-1223).
  */
-import type { DataSet } from 'dicom-parser';
+import type { DataSet } from '../dicom/data-set.js';
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { readLutWords } from './image-info.js';

@@ -98,6 +98,13 @@ describe('header function', () => {
     });
   });
 
+  it('?tag= accepts every spelling the tag route does, group,element ones too, repeated or comma-separated', async () => {
+    serve(big);
+    const r = await get('GET /files/{id}/tags', {}, 'tag=0028,0011&tag=(0028,0010)&tag=x00100010,00091001');
+    expect(r.statusCode).toBe(200);
+    expect(Object.keys(JSON.parse(r.body as string))).toEqual(['00091001', '00100010', '00280010', '00280011']);
+  });
+
   it('a private tag is answered with its private creator', async () => {
     serve(big);
     const r = await get('GET /files/{id}/tags/{tag}', { tag: '00091001' });

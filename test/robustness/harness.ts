@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
 import fc from 'fast-check';
-import type { Element } from 'dicom-parser';
+import type { Element } from '../../lib/dicom/data-set.js';
 import { vrLookup } from '../../lib/dicom/dictionary.js';
 import { parseDicom } from '../../lib/dicom/parse.js';
 import { corpusAvailable, corpusPath, loadManifest } from '../support/corpus.js';

@@ -177,3 +177,10 @@ describe('sequences read from UN (PS3.5 6.2.2) with lying inner lengths', () => 
     expect(sequenceJson(alone)).toMatchObject({ vr: 'SQ', Value: [{ '00283002': { Value: [1, 2, 3] } }] });
   });
 });
+
+describe('AT values (PS3.18 F.2.3: tags as 8 hex digits)', () => {
+  it('groups from 8000 up too', () => {
+    const parsed = parseDicom(writeDicom({ elements: [{ tag: '04000020', vr: 'AT', value: [0xfffafffa, 0x00100010] }] }));
+    expect(dataSetToJson(parsed)['04000020']).toEqual({ vr: 'AT', Value: ['FFFAFFFA', '00100010'] });
+  });
+});
