@@ -5,7 +5,7 @@ import type { DataSet, Element } from './data-set.js';
 import { makeDataSet } from './dicom-parser-adapter.js';
 import { MalformedAt, OutOfBytes, readDataSet, readFileMeta, type Encoding } from './reader.js';
 import { DOUBLE_FLOAT_PIXEL_DATA_TAG, FLOAT_PIXEL_DATA_TAG, PIXEL_DATA_TAG, VALID_VRS } from './tag.js';
-import { TS, isBigEndian, isImplicitVr } from './transfer-syntax.js';
+import { TS, isBigEndian, isDeflatedDataSet, isImplicitVr } from './transfer-syntax.js';
 import type { VrLookup } from './vr-lookup.js';
 
 /** Upper bound on what a Deflated Explicit VR Little Endian data set may inflate to (bomb guard). */
@@ -133,8 +133,6 @@ function boundedInflater(maxBytes: number, complete: boolean) {
   };
 }
 
-const DEFLATED = TS.DeflatedExplicitVRLittleEndian;
-
 /** What went wrong where, for a client (PS3.5 offsets into the file, or into the inflated data set). */
 function malformed(e: MalformedAt, inflated: boolean): DomainError {
   const where = inflated ? ' of the inflated data set' : '';
@@ -197,7 +195,7 @@ export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): Parse
   }
 
   let parsedBytes = bytes;
-  const deflated = transferSyntaxUid === DEFLATED;
+  const deflated = isDeflatedDataSet(transferSyntaxUid);
   if (deflated) {
     const inflate = boundedInflater(options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES, complete);
     parsedBytes = inflate(bytes, dataStart);

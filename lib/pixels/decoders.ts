@@ -1,17 +1,18 @@
 /**
- * The one table from Transfer Syntax UID (PS3.5 Annex A) to a frame decoder. The pipeline
- * only calls `decodeFrame`: native syntaxes (PS3.5 A.1-A.3, A.5) are read in place, the
- * encapsulated ones (PS3.5 A.4) go through `encapsulatedFrame` and the codec of `CODECS`
- * (lib/pixels/codecs, each WebAssembly or JS decoder loaded lazily on first use).
+ * Transfer syntax -> frame decoder. The syntaxes and which decoder each uses are the rows of
+ * lib/dicom/transfer-syntax.ts; this module holds one decoder per DecoderId. The pipeline only
+ * calls `decodeFrame`: native syntaxes (PS3.5 A.1-A.3, A.5) are read in place, the
+ * encapsulated ones (PS3.5 A.4) go through `encapsulatedFrame` and a codec of lib/pixels/codecs
+ * (each WebAssembly or JS decoder loaded lazily on first use).
  */
 import { inflateRawSync } from 'node:zlib';
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
-import { TS, transferSyntaxName } from '../dicom/transfer-syntax.js';
+import { TRANSFER_SYNTAXES, transferSyntax, transferSyntaxName, type DecoderId } from '../dicom/transfer-syntax.js';
 import type { ImageInfo } from './image-info.js';
 import { extractNativeFrame, isNative422, nativeFrameBits, type StoredValues } from './native-frame.js';
 import { encapsulatedFrame } from './encapsulated.js';
-import { CODECS, type FrameCodec } from './codecs/index.js';
+import { CODEC_BY_ID, type FrameCodec } from './codecs/index.js';
 
 /** One decoded frame: stored values (sample-interleaved) and what they now are. */
 export interface DecodedStored {
@@ -140,38 +141,31 @@ const deflatedImageFrame: FrameDecoder = async (parsed, info, frameIndex) => {
   return { values: extractNativeFrame(bytes, info, 0, true), photometric: nativePhotometric(info) };
 };
 
-export const FRAME_DECODERS: Readonly<Record<string, FrameDecoder>> = {
-  '1.2.840.10008.1.2.1.98': encapsulatedUncompressed,
-  '1.2.840.10008.1.2.8.1': deflatedImageFrame,
-  [TS.ImplicitVRLittleEndian]: nativeLittleEndian,
-  [TS.ExplicitVRLittleEndian]: nativeLittleEndian,
-  [TS.DeflatedExplicitVRLittleEndian]: nativeLittleEndian,
-  [TS.ExplicitVRBigEndian]: nativeBigEndian,
-  ...Object.fromEntries(Object.entries(CODECS).map(([uid, codec]) => [uid, encapsulated(codec)])),
-};
-
-/** The native transfer syntaxes (pixel data read in place, no codec). */
-export const NATIVE_TRANSFER_SYNTAXES: readonly string[] = [
-  TS.ImplicitVRLittleEndian,
-  TS.ExplicitVRLittleEndian,
-  TS.DeflatedExplicitVRLittleEndian,
-  TS.ExplicitVRBigEndian,
-];
+/** One decoder per id of the transfer syntax table; a new id without a decoder does not compile. */
+export const DECODERS = {
+  native: nativeLittleEndian,
+  nativeBigEndian,
+  encapsulatedUncompressed,
+  deflatedImageFrame,
+  rle: encapsulated(CODEC_BY_ID.rle),
+  jpeg: encapsulated(CODEC_BY_ID.jpeg),
+  jpegLs: encapsulated(CODEC_BY_ID.jpegLs),
+  jpeg2000: encapsulated(CODEC_BY_ID.jpeg2000),
+  htj2k: encapsulated(CODEC_BY_ID.htj2k),
+} as const satisfies Record<DecoderId, FrameDecoder>;
 
 /** The decoder for a transfer syntax; UnsupportedTransferSyntax (422) naming UID and name otherwise. */
 export function decoderFor(transferSyntaxUid: string): FrameDecoder {
-  const decoder = FRAME_DECODERS[transferSyntaxUid];
-  if (!decoder) {
-    const supported = Object.keys(FRAME_DECODERS)
-      .map((uid) => `${transferSyntaxName(uid)} (${uid})`)
-      .join(', ');
+  const row = transferSyntax(transferSyntaxUid);
+  if (!row) {
+    const supported = TRANSFER_SYNTAXES.map((ts) => `${ts.name} (${ts.uid})`).join(', ');
     throw new DomainError(
       'UnsupportedTransferSyntax',
       `Pixel data in transfer syntax ${transferSyntaxUid} (${transferSyntaxName(transferSyntaxUid)}) cannot be decoded; supported (PS3.5 Annex A): ${supported}.`,
       { transferSyntaxUid },
     );
   }
-  return decoder;
+  return DECODERS[row.decoder];
 }
 
 export async function decodeFrame(parsed: ParsedDicom, info: ImageInfo, frameIndex: number): Promise<DecodedStored> {

@@ -14,6 +14,7 @@
 import type { DataSet } from '../dicom/data-set.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { decimal, readVoiLutFunction, readVoiLuts, readWindows, type ImageInfo } from './image-info.js';
+import { isBigEndian } from '../dicom/transfer-syntax.js';
 
 const SHARED = 'x52009229';
 const PER_FRAME = 'x52009230';
@@ -39,7 +40,7 @@ export function frameImageInfo(parsed: ParsedDicom, info: ImageInfo, frameIndex:
   const shared = ds.elements[SHARED]?.items?.[0]?.dataSet;
   const perFrame = ds.elements[PER_FRAME]?.items?.[frameIndex]?.dataSet;
   const pick = (tag: string) => macro(perFrame, tag) ?? macro(shared, tag);
-  const littleEndian = parsed.transferSyntaxUid !== '1.2.840.10008.1.2.2';
+  const littleEndian = !isBigEndian(parsed.transferSyntaxUid);
   let out = info;
 
   const pvt = pick(PIXEL_VALUE_TRANSFORMATION);

@@ -7,6 +7,7 @@ import type { DataSet } from '../dicom/data-set.js';
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { DOUBLE_FLOAT_PIXEL_DATA_TAG, FLOAT_PIXEL_DATA_TAG, tagName } from '../dicom/tag.js';
+import { isBigEndian } from '../dicom/transfer-syntax.js';
 
 /** Default bound on one decoded frame's working buffer; override with env MAX_DECODED_BYTES. */
 export const DEFAULT_MAX_DECODED_BYTES = 256 * 1024 * 1024;
@@ -295,7 +296,7 @@ export function readImageInfo(parsed: ParsedDicom): ImageInfo {
 
   const slope = decimal(ds, 'x00281053');
   const intercept = decimal(ds, 'x00281052');
-  const littleEndian = parsed.transferSyntaxUid !== '1.2.840.10008.1.2.2';
+  const littleEndian = !isBigEndian(parsed.transferSyntaxUid);
 
   return {
     rows,

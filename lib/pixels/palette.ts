@@ -7,6 +7,7 @@ import type { DataSet } from '../dicom/data-set.js';
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { readLutWords } from './image-info.js';
+import { isBigEndian } from '../dicom/transfer-syntax.js';
 
 export interface PaletteChannel {
   /** Entries (expanded when segmented). */
@@ -127,7 +128,7 @@ function readChannel(ds: DataSet, name: string, descTag: string, dataTag: string
 }
 
 export function readPalette(parsed: ParsedDicom, pixelRepresentation: number): Palette {
-  const littleEndian = parsed.transferSyntaxUid !== '1.2.840.10008.1.2.2';
+  const littleEndian = !isBigEndian(parsed.transferSyntaxUid);
   const [red, green, blue] = CHANNELS.map(([name, d, data, seg]) => readChannel(parsed.dataSet, name, d, data, seg, littleEndian, pixelRepresentation));
   return { red, green, blue };
 }

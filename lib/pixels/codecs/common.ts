@@ -1,6 +1,6 @@
 /**
- * Shared plumbing for the codecs: lazy WASM loading (so importing the codec table loads no
- * WebAssembly), turning whatever a codec throws (Emscripten throws bare numbers and strings)
+ * Shared plumbing for the codecs: lazy loading (so importing the codec table loads no codec
+ * package and no WebAssembly), turning whatever a codec throws (Emscripten throws bare numbers and strings)
  * into a DomainError, and checking/shaping the decoded samples.
  */
 import { DomainError, describeThrown } from '../../errors.js';
@@ -15,7 +15,12 @@ export const codecLoadTimes: Record<string, number> = {};
  * cached. `reset()` drops the cached instance: a WASM module that trapped (abort, out-of-bounds)
  * must not be used again.
  */
-export function lazy<T>(name: string, load: () => Promise<T>): { get: () => Promise<T>; reset: () => void } {
+export interface Lazy<T> {
+  get(): Promise<T>;
+  reset(): void;
+}
+
+export function lazy<T>(name: string, load: () => Promise<T>): Lazy<T> {
   let pending: Promise<T> | undefined;
   return {
     get() {
@@ -191,9 +196,3 @@ export function requireEndMarker(codec: string, info: FrameInfo, bytes: Uint8Arr
   if (end >= 2 && bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9) return;
   throw corruptStream(codec, info, `it does not end with the ${codec.includes('2000') || codec.includes('HTJ2K') ? 'EOC' : 'EOI'} marker FFD9: the frame is truncated`);
 }
-
-/**
- * Fresh Emscripten module options (each instance mutates and keeps its own object, so never
- * share one): OpenJPEG and friends print [INFO]/[WARNING] lines to stdout otherwise.
- */
-export const quietModule = (): Record<string, unknown> => ({ print: () => {}, printErr: () => {} });

@@ -5,19 +5,16 @@
  */
 import { DomainError } from '../../errors.js';
 import type { DecodedFrame, FrameInfo } from './frame-types.js';
-import { checkLayout, lazy, requireEndMarker } from './common.js';
-import { quietModule } from './common.js';
+import { checkLayout, requireEndMarker } from './common.js';
 import { j2kCodestream, readJ2kHeader } from './j2k-codestream.js';
 import { checkJ2kHeader, decodeWithOpenJpeg, runJ2kDecoder, type J2kDecoderInstance } from './jpeg2000.js';
+import { wasmModule } from './wasm-codec.js';
 
 interface OpenJphModule {
   HTJ2KDecoder: new () => J2kDecoderInstance;
 }
 
-export const openjph = lazy('OpenJPH (HTJ2K)', async () => {
-  const factory = (await import('@cornerstonejs/codec-openjph/wasmjs')).default;
-  return (await factory(quietModule())) as OpenJphModule;
-});
+export const openjph = wasmModule<OpenJphModule>('OpenJPH (HTJ2K)', () => import('@cornerstonejs/codec-openjph/wasmjs'));
 
 export async function decodeHtj2k(encoded: Uint8Array, info: FrameInfo): Promise<DecodedFrame> {
   checkLayout(info);
@@ -27,8 +24,7 @@ export async function decodeHtj2k(encoded: Uint8Array, info: FrameInfo): Promise
   requireEndMarker('HTJ2K', info, codestream);
   let first: DomainError;
   try {
-    const module = await openjph.get();
-    return runJ2kDecoder('HTJ2K', () => new module.HTJ2KDecoder(), codestream, info, header, () => openjph.reset());
+    return await runJ2kDecoder('HTJ2K', openjph, (m) => new m.HTJ2KDecoder(), codestream, info, header);
   } catch (thrown) {
     if (!(thrown instanceof DomainError) || thrown.code !== 'MalformedDicom') throw thrown;
     first = thrown;

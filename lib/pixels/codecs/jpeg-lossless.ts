@@ -1,13 +1,14 @@
 /**
- * JPEG Lossless, Non-Hierarchical (Process 14) .57 and its First-Order Prediction subset .70
- * (PS3.5 A.4.1, ISO 10918-1 H): jpeg-lossless-decoder-js (pure JavaScript, any precision 2-16),
- * imported lazily. No colour transform is applied by lossless JPEG: the Photometric
- * Interpretation stays what the data set says.
+ * Lossless JPEG (ISO 10918-1 H, SOF3: the process of .57 and its First-Order Prediction subset
+ * .70, PS3.5 A.4.1) with jpeg-lossless-decoder-js (pure JavaScript, any precision 2-16),
+ * imported lazily; jpeg.ts hands it the streams whose frame header is SOF3. No colour
+ * transform is applied by lossless JPEG: the Photometric Interpretation stays what the data
+ * set says.
  */
 import { DomainError } from '../../errors.js';
 import type { DecodedFrame, FrameInfo } from './frame-types.js';
-import { checkGeometry, checkLayout, corruptStream, describeCodecThrow, fromCodecBytes, lazy, requireEndMarker, tsLabel } from './common.js';
-import { readJpegHeader, sofName, type JpegHeader } from './jpeg-markers.js';
+import { checkGeometry, corruptStream, describeCodecThrow, fromCodecBytes, lazy, requireEndMarker } from './common.js';
+import type { JpegHeader } from './jpeg-markers.js';
 
 interface LosslessDecoder {
   decode(buffer: ArrayBuffer, offset: number, length: number, numBytes: number): Uint8Array | Uint16Array;
@@ -39,11 +40,8 @@ function withSlackBeforeEoi(encoded: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Decodes a stream whose header has been read and is lossless (SOF3). */
-export async function decodeJpegLosslessStream(encoded: Uint8Array, info: FrameInfo, header: JpegHeader): Promise<DecodedFrame> {
-  if (header.sof !== 0xc3) {
-    throw new DomainError('MalformedDicom', `The JPEG stream is ${sofName(header.sof)}, not lossless (SOF3) as required by ${tsLabel(info.transferSyntaxUid)}.`);
-  }
+/** Decodes a stream whose frame header (`header`) is lossless (SOF3). */
+export async function decodeJpegLossless(encoded: Uint8Array, info: FrameInfo, header: JpegHeader): Promise<DecodedFrame> {
   if (header.precision < 2 || header.precision > 16) {
     throw new DomainError('MalformedDicom', `The lossless JPEG stream has a precision of ${header.precision}; ISO 10918-1 H allows 2 to 16.`);
   }
@@ -74,15 +72,4 @@ export async function decodeJpegLosslessStream(encoded: Uint8Array, info: FrameI
   const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   const pixels = fromCodecBytes('JPEG lossless', info, bytes, bytesPerSample);
   return { pixels, samplesPerPixel: info.samplesPerPixel, photometric: info.photometric, planar: false };
-}
-
-export async function decodeJpegLossless(encoded: Uint8Array, info: FrameInfo): Promise<DecodedFrame> {
-  checkLayout(info);
-  const header = readJpegHeader(encoded, 'JPEG lossless');
-  if (header.sof !== 0xc3) {
-    // A DCT stream under a lossless UID: decode what is there (the SOF says what it is).
-    const { decodeJpegBaseline } = await import('./jpeg-baseline.js');
-    return decodeJpegBaseline(encoded, info);
-  }
-  return decodeJpegLosslessStream(encoded, info, header);
 }

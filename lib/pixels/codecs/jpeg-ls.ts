@@ -6,34 +6,19 @@
  */
 import { DomainError } from '../../errors.js';
 import type { DecodedFrame, FrameInfo } from './frame-types.js';
-import { checkGeometry, checkLayout, corruptStream, describeCodecThrow, fromCodecBytes, interleave, lazy, requireEndMarker } from './common.js';
-import { quietModule } from './common.js';
+import { checkGeometry, checkLayout, corruptStream, describeCodecThrow, fromCodecBytes, interleave, requireEndMarker } from './common.js';
 import { readJpegHeader } from './jpeg-markers.js';
+import { decodeWithWasm, wasmModule, type WasmDecoder, type WasmFrameInfo } from './wasm-codec.js';
 
-interface LsFrameInfo {
-  width: number;
-  height: number;
-  bitsPerSample: number;
-  componentCount: number;
-}
-interface LsDecoder {
-  getEncodedBuffer(length: number): Uint8Array;
-  getDecodedBuffer(): Uint8Array;
-  decode(): void;
-  getFrameInfo(): LsFrameInfo;
+interface LsDecoder extends WasmDecoder<WasmFrameInfo> {
   getInterleaveMode(): number;
-  getNearLossless(): number;
-  delete(): void;
 }
 interface CharlsModule {
   JpegLSDecoder: new () => LsDecoder;
   getExceptionMessage?: (ptr: number) => unknown;
 }
 
-export const charls = lazy('CharLS (JPEG-LS)', async () => {
-  const factory = (await import('@cornerstonejs/codec-charls/decodewasmjs')).default;
-  return (await factory(quietModule())) as CharlsModule;
-});
+export const charls = wasmModule<CharlsModule>('CharLS (JPEG-LS)', () => import('@cornerstonejs/codec-charls/decodewasmjs'));
 
 export async function decodeJpegLs(encoded: Uint8Array, info: FrameInfo): Promise<DecodedFrame> {
   checkLayout(info);
@@ -47,29 +32,9 @@ export async function decodeJpegLs(encoded: Uint8Array, info: FrameInfo): Promis
     );
   }
   requireEndMarker('JPEG-LS', info, encoded);
-  const module = await charls.get();
-  let decoder: LsDecoder | undefined;
-  let bytes: Uint8Array;
-  let fi: LsFrameInfo;
-  let interleaveMode: number;
-  try {
-    decoder = new module.JpegLSDecoder();
-    decoder.getEncodedBuffer(encoded.length).set(encoded);
-    decoder.decode();
-    fi = decoder.getFrameInfo();
-    interleaveMode = decoder.getInterleaveMode();
-    bytes = decoder.getDecodedBuffer().slice();
-  } catch (thrown) {
-    const reason = describeCodecThrow(thrown, module);
-    charls.reset();
-    throw corruptStream('JPEG-LS', info, `CharLS failed (${reason})`);
-  } finally {
-    try {
-      decoder?.delete();
-    } catch {
-      // module dropped above
-    }
-  }
+  const failure = (thrown: unknown, module: CharlsModule) => corruptStream('JPEG-LS', info, `CharLS failed (${describeCodecThrow(thrown, module)})`);
+  const decoded = await decodeWithWasm(charls, (m) => new m.JpegLSDecoder(), encoded, failure, (decoder) => decoder.getInterleaveMode());
+  const { bytes, frameInfo: fi, extra: interleaveMode } = decoded;
   checkGeometry('JPEG-LS', info, { width: fi.width, height: fi.height, components: fi.componentCount, bitsPerSample: fi.bitsPerSample });
   const bytesPerSample = fi.bitsPerSample > 8 ? 2 : 1;
   let pixels = fromCodecBytes('JPEG-LS', info, bytes, bytesPerSample);

@@ -6,32 +6,16 @@
  */
 import { DomainError } from '../../errors.js';
 import type { DecodedFrame, FrameInfo } from './frame-types.js';
-import { checkGeometry, checkLayout, corruptStream, describeCodecThrow, fromCodecBytes, lazy } from './common.js';
-import { quietModule } from './common.js';
+import { checkGeometry, checkLayout, corruptStream, describeCodecThrow, fromCodecBytes, type Lazy } from './common.js';
 import { j2kCodestream, readJ2kHeader, type J2kHeader } from './j2k-codestream.js';
+import { decodeWithWasm, wasmModule, type WasmDecoder, type WasmFrameInfo } from './wasm-codec.js';
 
-export interface J2kFrameInfo {
-  width: number;
-  height: number;
-  bitsPerSample: number;
-  componentCount: number;
-  isSigned: boolean;
-}
-export interface J2kDecoderInstance {
-  getEncodedBuffer(length: number): Uint8Array;
-  getDecodedBuffer(): Uint8Array;
-  decode(): void;
-  getFrameInfo(): J2kFrameInfo;
-  delete(): void;
-}
+export type J2kDecoderInstance = WasmDecoder<WasmFrameInfo>;
 interface OpenJpegModule {
   J2KDecoder: new () => J2kDecoderInstance;
 }
 
-export const openjpeg = lazy('OpenJPEG (JPEG 2000)', async () => {
-  const factory = (await import('@cornerstonejs/codec-openjpeg/decodewasmjs')).default;
-  return (await factory(quietModule())) as OpenJpegModule;
-});
+export const openjpeg = wasmModule<OpenJpegModule>('OpenJPEG (JPEG 2000)', () => import('@cornerstonejs/codec-openjpeg/decodewasmjs'));
 
 /** Checks the header before any WASM runs: size, components and precision that fit. */
 export function checkJ2kHeader(codec: string, info: FrameInfo, header: J2kHeader): void {
@@ -41,28 +25,16 @@ export function checkJ2kHeader(codec: string, info: FrameInfo, header: J2kHeader
   }
 }
 
-/** Runs a Cornerstone J2K/HTJ2K decoder instance and shapes its output. */
-export function runJ2kDecoder(codec: string, make: () => J2kDecoderInstance, codestream: Uint8Array, info: FrameInfo, header: J2kHeader, onFailure: () => void): DecodedFrame {
-  let decoder: J2kDecoderInstance | undefined;
-  let bytes: Uint8Array;
-  let fi: J2kFrameInfo;
-  try {
-    decoder = make();
-    decoder.getEncodedBuffer(codestream.length).set(codestream);
-    decoder.decode();
-    fi = decoder.getFrameInfo();
-    bytes = decoder.getDecodedBuffer().slice();
-  } catch (thrown) {
-    if (thrown instanceof DomainError) throw thrown;
-    onFailure();
-    throw corruptStream(codec, info, describeCodecThrow(thrown));
-  } finally {
-    try {
-      decoder?.delete();
-    } catch {
-      // module dropped by onFailure
-    }
-  }
+/** Runs a Cornerstone J2K/HTJ2K decoder from `wasm` and shapes its output. */
+export async function runJ2kDecoder<M>(
+  codec: string,
+  wasm: Lazy<M>,
+  create: (module: M) => J2kDecoderInstance,
+  codestream: Uint8Array,
+  info: FrameInfo,
+  header: J2kHeader,
+): Promise<DecodedFrame> {
+  const { bytes, frameInfo: fi } = await decodeWithWasm(wasm, create, codestream, (thrown) => corruptStream(codec, info, describeCodecThrow(thrown)));
   checkGeometry(codec, info, { width: fi.width, height: fi.height, components: fi.componentCount, bitsPerSample: fi.bitsPerSample });
   const bytesPerSample = fi.bitsPerSample > 8 ? 2 : 1;
   const pixels = fromCodecBytes(codec, info, bytes, bytesPerSample);
@@ -77,8 +49,7 @@ export async function decodeWithOpenJpeg(encoded: Uint8Array, info: FrameInfo, c
   const codestream = j2kCodestream(encoded);
   const header = readJ2kHeader(codestream);
   checkJ2kHeader(codec, info, header);
-  const module = await openjpeg.get();
-  return runJ2kDecoder(codec, () => new module.J2KDecoder(), codestream, info, header, () => openjpeg.reset());
+  return runJ2kDecoder(codec, openjpeg, (m) => new m.J2KDecoder(), codestream, info, header);
 }
 
 export async function decodeJpeg2000(encoded: Uint8Array, info: FrameInfo): Promise<DecodedFrame> {

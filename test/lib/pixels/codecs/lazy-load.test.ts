@@ -1,11 +1,39 @@
 /**
- * Importing the codec table must not load any WebAssembly (the export Lambda's module init
- * stays small); each codec loads its WASM on first use. First-use load times are printed.
+ * Importing the decoder registry must load no codec package and no WebAssembly (the export
+ * Lambda's module init stays small); each codec loads its package and WASM on first use.
+ * Checked in a fresh Node process (load-probe.ts), whose module graph holds nothing a previous
+ * test imported, with a resolve hook that sees every package import: an eager import of a
+ * codec's glue fails here even though the glue compiles no WASM until its factory is called.
+ * First-use load times are printed.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusDir } from '../../../support/corpus.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..', '..', '..');
+
+interface Snapshot {
+  packages: string[];
+  wasmCompiles: number;
+  codecsLoaded: string[];
+}
+interface ProbeReport {
+  imported: Snapshot;
+  withParser: Snapshot;
+  decoded?: Snapshot & { values: number };
+}
+
+function probe(file?: string): ProbeReport {
+  const args = ['--import', 'tsx', join(here, 'load-probe.ts'), ...(file ? [file] : [])];
+  return JSON.parse(execFileSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 })) as ProbeReport;
+}
+
+/** The packages that hold a decoder (lib/pixels/codecs and package.json). */
+const codecPackages = (s: Snapshot) => s.packages.filter((p) => p.startsWith('@cornerstonejs/codec-') || p === 'jpeg-lossless-decoder-js');
 
 let instantiations = 0;
 const wasm = WebAssembly as unknown as Record<string, (...a: unknown[]) => unknown>;
@@ -18,18 +46,27 @@ for (const name of ['instantiate', 'instantiateStreaming', 'compile', 'compileSt
   };
 }
 
-describe('lazy WASM loading', () => {
-  it('importing lib/pixels/codecs/index.js instantiates no WebAssembly', async () => {
-    const before = instantiations;
-    const started = performance.now();
-    const { CODECS } = await import('../../../../lib/pixels/codecs/index.js');
-    const { codecLoadTimes } = await import('../../../../lib/pixels/codecs/common.js');
-    const ms = performance.now() - started;
-    expect(Object.keys(CODECS)).toHaveLength(14);
-    expect(instantiations - before).toBe(0);
-    expect(codecLoadTimes).toEqual({});
-    console.log(`import of the codec table (vitest, incl. TS transform): ${ms.toFixed(1)} ms, 0 WASM instantiations`);
+describe('lazy codec loading', () => {
+  it('importing lib/pixels/decoders.js (and the parser) loads no codec package and compiles no WebAssembly', { timeout: 60_000 }, () => {
+    const report = probe();
+    expect(report.imported).toEqual({ packages: [], wasmCompiles: 0, codecsLoaded: [] });
+    // The control: the hook does see package imports (the parser's dicom-parser).
+    expect(report.withParser.packages).toContain('dicom-parser');
+    expect(codecPackages(report.withParser)).toEqual([]);
+    expect(report.withParser.wasmCompiles).toBe(0);
   });
+
+  it.skipIf(!corpusAvailable)(
+    `decoding one JPEG-LS frame loads CharLS and no other codec${corpusAvailable ? '' : ' (NOT RUN: ../shared/corpus not found)'}`,
+    { timeout: 60_000 },
+    () => {
+      const { decoded } = probe(join(corpusDir, 'external/cornerstone3D/CTImage_jpegls_lossless_80.dcm'));
+      expect(decoded?.values).toBe(512 * 512);
+      expect(codecPackages(decoded!)).toEqual(['@cornerstonejs/codec-charls']);
+      expect(decoded?.codecsLoaded).toEqual(['CharLS (JPEG-LS)']);
+      expect(decoded?.wasmCompiles).toBe(1);
+    },
+  );
 
   it.skipIf(!corpusAvailable)(`first use loads each codec once${corpusAvailable ? '' : ' (NOT RUN: ../shared/corpus not found)'}`, async () => {
     const { parseDicom } = await import('../../../../lib/dicom/parse.js');

@@ -1,8 +1,6 @@
 /**
- * JPEG DCT transfer syntaxes: Baseline .50 (8-bit), Extended .51 (8 or 12-bit), and the retired
- * Spectral Selection .53 / Full Progression .55 (PS3.5 A.4.1, ISO 10918-1). 8-bit streams go to
- * libjpeg-turbo; 12-bit greyscale streams (sequential or progressive) to the TypeScript decoder in jpeg12.ts. The actual
- * SOF marker decides, not the transfer syntax: a lossless stream is handed to the lossless codec.
+ * 8-bit Huffman-coded DCT JPEG (ISO 10918-1 baseline SOF0, extended SOF1, progressive SOF2)
+ * with libjpeg-turbo; jpeg.ts hands it the streams whose frame header says so.
  *
  * Colour (PS3.5 8.2.1): libjpeg converts YCbCr to RGB when the stream has a JFIF marker, an
  * Adobe APP14 marker with transform 1, or neither marker and component ids 1,2,3. DICOM says
@@ -10,13 +8,10 @@
  * and the data set says RGB, the components are R, G, B and must not be converted, so an
  * Adobe APP14 marker with transform 0 is inserted to tell libjpeg so (and transform 1 for YBR).
  */
-import { DomainError } from '../../errors.js';
 import type { DecodedFrame, FrameInfo } from './frame-types.js';
-import { checkLayout, fromCodecBytes, tsLabel } from './common.js';
-import { readJpegHeader, sofName, type JpegHeader } from './jpeg-markers.js';
+import { fromCodecBytes } from './common.js';
+import type { JpegHeader } from './jpeg-markers.js';
 import { decodeWithLibjpegTurbo } from './libjpeg-turbo.js';
-import { decodeJpeg12 } from './jpeg12.js';
-import { decodeJpegLosslessStream } from './jpeg-lossless.js';
 
 /** An Adobe APP14 segment: "Adobe", version 100, flags0 0, flags1 0, transform. */
 function adobeSegment(transform: 0 | 1): Uint8Array {
@@ -41,20 +36,8 @@ function colourFixed(stream: Uint8Array, header: JpegHeader, info: FrameInfo): U
   return stream;
 }
 
-export async function decodeJpegBaseline(encoded: Uint8Array, info: FrameInfo): Promise<DecodedFrame> {
-  checkLayout(info);
-  const header = readJpegHeader(encoded);
-  if (header.sof === 0xc3) return decodeJpegLosslessStream(encoded, info, header);
-  if (header.sof !== 0xc0 && header.sof !== 0xc1 && header.sof !== 0xc2) {
-    throw new DomainError(
-      'UnsupportedPixelFormat',
-      `The JPEG stream of ${tsLabel(info.transferSyntaxUid)} is ${sofName(header.sof)}, which no available decoder supports (only Huffman-coded sequential, progressive and lossless JPEG).`,
-    );
-  }
-  if (header.precision === 12) return decodeJpeg12(encoded, info, header);
-  if (header.precision !== 8) {
-    throw new DomainError('MalformedDicom', `The JPEG DCT stream has a sample precision of ${header.precision}; ISO 10918-1 allows only 8 or 12.`);
-  }
+/** Decodes a stream whose frame header (`header`) is 8-bit DCT. */
+export async function decodeJpeg8(encoded: Uint8Array, info: FrameInfo, header: JpegHeader): Promise<DecodedFrame> {
   const rgbLike = info.samplesPerPixel === 3;
   const bytes = await decodeWithLibjpegTurbo(colourFixed(encoded, header, info), info);
   const pixels = fromCodecBytes('JPEG', info, bytes, 1);
