@@ -14,24 +14,13 @@ import type { Construct } from 'constructs';
 import { FUNCTION_NODE_OPTIONS, PROJECT_ROOT, bundlingOptions } from './bundling.js';
 import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName, type HttpFunctionName, type S3Access } from '../lib/http/routes.js';
 import { UPLOAD_STATE_TAG } from '../lib/storage/storage.js';
+import { DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, type ServiceLimits } from '../lib/config.js';
 
 /** The repository root (defined with the bundling, which resolves entries from it). */
 export { PROJECT_ROOT };
 
-/** The service limits the functions read from their environment. */
-export interface ServiceLimits {
-  maxUploadBytes: number;
-  uploadUrlTtlSeconds: number;
-  renderUrlTtlSeconds: number;
-  maxDecodedBytes: number;
-}
-
-export const DEFAULT_LIMITS: ServiceLimits = {
-  maxUploadBytes: 10 * 1024 * 1024,
-  uploadUrlTtlSeconds: 900,
-  renderUrlTtlSeconds: 300,
-  maxDecodedBytes: 256 * 1024 * 1024,
-};
+/** The service limits the functions read from their environment, and their defaults (lib/config.ts, the one copy). */
+export { DEFAULT_LIMITS, type ServiceLimits };
 
 /** Memory and timeout of each function. */
 export const FUNCTION_SIZING: Record<FunctionName, { memoryMb: number; timeoutSeconds: number }> = {
@@ -307,7 +296,7 @@ function resolveConfig(scope: Construct, props: DicomServiceStackProps): Resolve
     logRetention = days as logs.RetentionDays;
   }
 
-  const logLevel = props.logLevel ?? String(ctx('logLevel') ?? 'info');
+  const logLevel = props.logLevel ?? String(ctx('logLevel') ?? DEFAULT_LOG_LEVEL);
   return {
     corsOrigins,
     renderExpirationDays,

@@ -1,5 +1,6 @@
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
+import { DEFAULT_MAX_DECODED_BYTES } from '../config.js';
 import { DomainError, describeThrown } from '../errors.js';
 import { decodeAscii } from './charset.js';
 import { MalformedAt, OutOfBytes, VALID_VRS, makeDataSet, readDataSet, readFileMeta, type Encoding } from './reader.js';
@@ -11,8 +12,8 @@ export const PIXEL_DATA_TAG = 'x7fe00010';
 export const FLOAT_PIXEL_DATA_TAG = 'x7fe00008';
 export const DOUBLE_FLOAT_PIXEL_DATA_TAG = 'x7fe00009';
 
-/** Upper bound on what a Deflated Explicit VR Little Endian data set may inflate to (bomb guard). */
-export const DEFAULT_MAX_INFLATED_BYTES = 256 * 1024 * 1024;
+/** Upper bound on what a Deflated Explicit VR Little Endian data set may inflate to (bomb guard): MAX_DECODED_BYTES. */
+export const DEFAULT_MAX_INFLATED_BYTES = DEFAULT_MAX_DECODED_BYTES;
 
 export interface ParseOptions {
   /** Stop at the first pixel data element (its header is read, its value is not). */

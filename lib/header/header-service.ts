@@ -10,7 +10,7 @@
  * read only when asked for: the pixel data value is skipped by its length (or, encapsulated,
  * by walking its item headers) and only the bytes after it are fetched.
  */
-import { config } from '../config.js';
+import { type Config, DEFAULT_MEMO_TTL_SECONDS } from '../config.js';
 import { DomainError } from '../errors.js';
 import { lookupTag, vrLookup } from '../dicom/dictionary.js';
 import {
@@ -24,7 +24,7 @@ import {
 import { NeedMoreBytes, parseDicom, type ParsedDicom } from '../dicom/parse.js';
 import { MalformedAt, OutOfBytes, makeDataSet, readDataSet } from '../dicom/reader.js';
 import { formatTagPath, parseTag, parseTagPath, type TagPathStep } from '../dicom/tag.js';
-import { memoOf } from '../cache/immutable-memo.js';
+import { ImmutableMemo } from '../cache/immutable-memo.js';
 import { SUMMARY_META, missingUploadError } from '../processing/summary.js';
 import { summaryKey, uploadKey, type Storage } from '../storage/storage.js';
 
@@ -242,20 +242,6 @@ export function parseTagFilter(specs: readonly string[]): string[] {
   return [...new Set(specs.flatMap((s) => s.split(',')).filter((s) => s.trim() !== '').map(parseTag))];
 }
 
-/**
- * GET /files/{id}/tags: the whole header (pixel data listed without its value), or only the
- * `tags` asked for; a tag after the pixel data makes the read skip the pixel data to reach it.
- */
-export async function getHeaderJson(storage: Storage, id: string, tags?: readonly string[], options: HeaderOptions = {}): Promise<DicomJsonDataSet> {
-  const includeTrailing = tags?.some((t) => t > FIRST_PIXEL_TAG) ?? false;
-  const { parsed } = await readUploadHeader(storage, id, { includeTrailing });
-  const json = dataSetToJson(parsed, { bulkDataUri: options.bulkDataUri });
-  if (!tags) return json;
-  const out: DicomJsonDataSet = {};
-  for (const tag of [...tags].sort()) if (json[tag]) out[tag] = json[tag];
-  return out;
-}
-
 export interface TagJson extends DicomJsonElement {
   /** The requested tag path, normalized ('00100010', '00400275.0.00321060'). */
   tag: string;
@@ -283,18 +269,6 @@ function privateCreator(parsed: ParsedDicom, steps: readonly TagPathStep[]): str
   return typeof value === 'string' ? value : undefined;
 }
 
-/** GET /files/{id}/tags/{tag}: one element (nested paths allowed); TagNotFound when absent. */
-export async function getTag(storage: Storage, id: string, tagSpec: string, options: HeaderOptions = {}): Promise<TagJson> {
-  const steps = parseTagPath(tagSpec);
-  const { parsed } = await readUploadHeader(storage, id, { includeTrailing: needsTrailing(steps) });
-  const element = elementToJson(parsed, steps, { bulkDataUri: options.bulkDataUri });
-  const tag = formatTagPath(steps);
-  if (!element) throw notFound(tag);
-  const last = steps[steps.length - 1].tag;
-  const creator = privateCreator(parsed, steps);
-  return { tag, keyword: lookupTag(last)?.keyword ?? '', ...(creator !== undefined ? { privateCreator: creator } : {}), ...element };
-}
-
 export interface BulkValue {
   bytes: Uint8Array;
   /** Total length of the value; with a range, `bytes` is [start, end] of it. */
@@ -315,98 +289,137 @@ export function parseByteRange(header: string | undefined, total: number): { sta
 }
 
 /**
- * GET /files/{id}/bulk/{path}: the raw value of one element (PS3.18 bulk data, little endian),
- * range-read from storage by its offset and length; pixel data included (encapsulated: the
- * whole encapsulated value, items and fragments). Values over MAX_BULK_RESPONSE_BYTES need a
- * `Range`.
+ * The header routes. One instance per container (functions/header.ts): its memo of parsed
+ * headers lives as long as the container and is built here, once.
  */
-/**
- * readHeader on an upload. A file the processor quarantined is no longer under uploads/, so
- * its recorded reason (e.g. 422 NotDicom) is answered rather than a bare 404.
- */
-async function readUploadHeader(storage: Storage, id: string, options: ReadHeaderOptions): Promise<HeaderRead> {
-  const memo = headerMemo(storage);
-  const memoKey = `${id}${options.includeTrailing ? ':trailing' : ''}`;
-  const known = memo.get(memoKey);
-  if (known) return { ...known, bytesRead: 0, reads: 0 };
-  // Beside the first read, not before it: whether the file is ready decides only what to keep.
-  const summary = memo.enabled ? storage.head(summaryKey(id)).catch(() => undefined) : undefined;
-  let read: HeaderRead;
-  try {
-    read = await readHeader(storage, uploadKey(id), options);
-  } catch (e) {
-    if (e instanceof DomainError && e.code === 'FileNotFound') throw await missingUploadError(storage, id);
-    throw e;
-  }
-  // A ready file stays: its upload is write-once and the processor leaves it in place (it moves
-  // only rejected files). A pending one may still be quarantined, so it is read again next time.
-  if ((await summary)?.metadata?.[SUMMARY_META.status] === 'ready') memo.set(memoKey, read);
-  return read;
-}
+export class HeaderService {
+  /**
+   * Parsed headers of ready files (lib/cache/immutable-memo.ts): a viewer asking for several
+   * tags of the same file is answered from memory after the first request. At most 32 MiB of
+   * header bytes; a minute at most (MEMO_TTL_SECONDS), so a deleted file stops being answered soon.
+   */
+  private readonly memo: ImmutableMemo<HeaderRead>;
 
-/**
- * Parsed headers of ready files, per container (lib/cache/immutable-memo.ts): a viewer asking
- * for several tags of the same file is answered from memory after the first request. At most
- * 32 MiB of header bytes; a minute at most (MEMO_TTL_SECONDS), so a deleted file stops being answered soon.
- */
-const headerMemo = (storage: Storage) =>
-  memoOf<HeaderRead>(storage, 'header:reads', {
-    maxEntries: 1000,
-    maxBytes: 32 * 1024 * 1024,
-    ttlMs: config().memoTtlSeconds * 1000,
-    // The bytes the parse holds, plus the element objects (about 200 bytes each).
-    sizeOf: (r) => r.parsed.byteArray.length + 200 * Object.keys(r.parsed.dataSet.elements).length,
-  });
+  constructor(
+    private readonly storage: Storage,
+    cfg: Partial<Pick<Config, 'memoTtlSeconds'>> = {},
+  ) {
+    this.memo = new ImmutableMemo<HeaderRead>({
+      maxEntries: 1000,
+      maxBytes: 32 * 1024 * 1024,
+      ttlMs: (cfg.memoTtlSeconds ?? DEFAULT_MEMO_TTL_SECONDS) * 1000,
+      // The bytes the parse holds, plus the element objects (about 200 bytes each).
+      sizeOf: (r) => r.parsed.byteArray.length + 200 * Object.keys(r.parsed.dataSet.elements).length,
+    });
+  }
 
-export async function getBulk(storage: Storage, id: string, pathSpec: string, rangeHeader?: string): Promise<BulkValue> {
-  const steps = parseTagPath(pathSpec);
-  if (rangeHeader !== undefined) parseByteRange(rangeHeader, Number.MAX_SAFE_INTEGER); // 400 before any read
-  const key = uploadKey(id);
-  const head = await readUploadHeader(storage, id, { includeTrailing: needsTrailing(steps) });
-  const tag = formatTagPath(steps);
-  const located = locateElement(head.parsed, steps);
-  if (!located) throw notFound(tag);
-  const { element, vr, littleEndian, topLevel } = located;
-  if (vr === 'SQ') {
-    throw new DomainError('InvalidTag', `Element ${tag} is a sequence: it has no bulk value; ask for an element inside one of its items.`, { tag });
+  /**
+   * GET /files/{id}/tags: the whole header (pixel data listed without its value), or only the
+   * `tags` asked for; a tag after the pixel data makes the read skip the pixel data to reach it.
+   */
+  async headerJson(id: string, tags?: readonly string[], options: HeaderOptions = {}): Promise<DicomJsonDataSet> {
+    const includeTrailing = tags?.some((t) => t > FIRST_PIXEL_TAG) ?? false;
+    const { parsed } = await this.readUploadHeader(id, { includeTrailing });
+    const json = dataSetToJson(parsed, { bulkDataUri: options.bulkDataUri });
+    if (!tags) return json;
+    const out: DicomJsonDataSet = {};
+    for (const tag of [...tags].sort()) if (json[tag]) out[tag] = json[tag];
+    return out;
   }
-  const isPixel = topLevel && /^x7fe0000[89]$|^x7fe00010$/.test(element.tag);
-  const reads = new Reads(storage, key);
-  let total = element.length;
-  if (isPixel && (element.hadUndefinedLength || element.length === 0xffffffff) && !head.parsed.inflated) {
-    total = (await encapsulatedEnd(reads, element.dataOffset, head.objectSize, element.tag)) - element.dataOffset;
+
+  /** GET /files/{id}/tags/{tag}: one element (nested paths allowed); TagNotFound when absent. */
+  async tag(id: string, tagSpec: string, options: HeaderOptions = {}): Promise<TagJson> {
+    const steps = parseTagPath(tagSpec);
+    const { parsed } = await this.readUploadHeader(id, { includeTrailing: needsTrailing(steps) });
+    const element = elementToJson(parsed, steps, { bulkDataUri: options.bulkDataUri });
+    const tag = formatTagPath(steps);
+    if (!element) throw notFound(tag);
+    const last = steps[steps.length - 1].tag;
+    const creator = privateCreator(parsed, steps);
+    return { tag, keyword: lookupTag(last)?.keyword ?? '', ...(creator !== undefined ? { privateCreator: creator } : {}), ...element };
   }
-  const range = parseByteRange(rangeHeader, total);
-  const want = range ?? { start: 0, end: total - 1 };
-  if (total === 0) return { bytes: new Uint8Array(0), totalLength: 0, vr };
-  if (want.end - want.start + 1 > MAX_BULK_RESPONSE_BYTES) {
-    throw new DomainError(
-      'ImageTooLarge',
-      `The value of ${tag} is ${total} bytes; a response carries at most ${MAX_BULK_RESPONSE_BYTES}: ask for it in parts with a Range header (e.g. "bytes=0-${MAX_BULK_RESPONSE_BYTES - 1}").`,
-      { length: total, limitBytes: MAX_BULK_RESPONSE_BYTES },
-    );
-  }
-  // Big endian values are swapped to little endian word by word: read whole words.
-  const word = littleEndian ? 1 : 8;
-  const from = want.start - (want.start % word);
-  const to = Math.min(total - 1, want.end + (word - 1 - (want.end % word)));
-  let raw: Uint8Array;
-  const fileOffset = head.fileOffset(element.dataOffset, isPixel);
-  const inHeld = !isPixel && element.dataOffset + total <= head.parsed.byteArray.length;
-  if (fileOffset === undefined || inHeld) {
-    if (isPixel && head.parsed.inflated) {
-      // Deflated pixel data: inflate the object (bounded) to reach it.
-      const all = await reads.range(0, head.objectSize - 1);
-      const whole = parseDicom(all, { complete: true, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
-      const p = whole.pixelElement!;
-      raw = whole.byteArray.subarray(p.dataOffset + from, p.dataOffset + to + 1);
-    } else {
-      raw = head.parsed.byteArray.subarray(element.dataOffset + from, element.dataOffset + to + 1);
+
+  /**
+   * GET /files/{id}/bulk/{path}: the raw value of one element (PS3.18 bulk data, little endian),
+   * range-read from storage by its offset and length; pixel data included (encapsulated: the
+   * whole encapsulated value, items and fragments). Values over MAX_BULK_RESPONSE_BYTES need a
+   * `Range`.
+   */
+  async bulk(id: string, pathSpec: string, rangeHeader?: string): Promise<BulkValue> {
+    const { storage } = this;
+    const steps = parseTagPath(pathSpec);
+    if (rangeHeader !== undefined) parseByteRange(rangeHeader, Number.MAX_SAFE_INTEGER); // 400 before any read
+    const key = uploadKey(id);
+    const head = await this.readUploadHeader(id, { includeTrailing: needsTrailing(steps) });
+    const tag = formatTagPath(steps);
+    const located = locateElement(head.parsed, steps);
+    if (!located) throw notFound(tag);
+    const { element, vr, littleEndian, topLevel } = located;
+    if (vr === 'SQ') {
+      throw new DomainError('InvalidTag', `Element ${tag} is a sequence: it has no bulk value; ask for an element inside one of its items.`, { tag });
     }
-  } else {
-    raw = await reads.range(fileOffset + from, fileOffset + to);
+    const isPixel = topLevel && /^x7fe0000[89]$|^x7fe00010$/.test(element.tag);
+    const reads = new Reads(storage, key);
+    let total = element.length;
+    if (isPixel && (element.hadUndefinedLength || element.length === 0xffffffff) && !head.parsed.inflated) {
+      total = (await encapsulatedEnd(reads, element.dataOffset, head.objectSize, element.tag)) - element.dataOffset;
+    }
+    const range = parseByteRange(rangeHeader, total);
+    const want = range ?? { start: 0, end: total - 1 };
+    if (total === 0) return { bytes: new Uint8Array(0), totalLength: 0, vr };
+    if (want.end - want.start + 1 > MAX_BULK_RESPONSE_BYTES) {
+      throw new DomainError(
+        'ImageTooLarge',
+        `The value of ${tag} is ${total} bytes; a response carries at most ${MAX_BULK_RESPONSE_BYTES}: ask for it in parts with a Range header (e.g. "bytes=0-${MAX_BULK_RESPONSE_BYTES - 1}").`,
+        { length: total, limitBytes: MAX_BULK_RESPONSE_BYTES },
+      );
+    }
+    // Big endian values are swapped to little endian word by word: read whole words.
+    const word = littleEndian ? 1 : 8;
+    const from = want.start - (want.start % word);
+    const to = Math.min(total - 1, want.end + (word - 1 - (want.end % word)));
+    let raw: Uint8Array;
+    const fileOffset = head.fileOffset(element.dataOffset, isPixel);
+    const inHeld = !isPixel && element.dataOffset + total <= head.parsed.byteArray.length;
+    if (fileOffset === undefined || inHeld) {
+      if (isPixel && head.parsed.inflated) {
+        // Deflated pixel data: inflate the object (bounded) to reach it.
+        const all = await reads.range(0, head.objectSize - 1);
+        const whole = parseDicom(all, { complete: true, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
+        const p = whole.pixelElement!;
+        raw = whole.byteArray.subarray(p.dataOffset + from, p.dataOffset + to + 1);
+      } else {
+        raw = head.parsed.byteArray.subarray(element.dataOffset + from, element.dataOffset + to + 1);
+      }
+    } else {
+      raw = await reads.range(fileOffset + from, fileOffset + to);
+    }
+    const swapped = toLittleEndian(raw, vr, littleEndian);
+    const bytes = swapped.subarray(want.start - from, want.start - from + (want.end - want.start + 1));
+    return { bytes, totalLength: total, ...(range ? { range } : {}), vr };
   }
-  const swapped = toLittleEndian(raw, vr, littleEndian);
-  const bytes = swapped.subarray(want.start - from, want.start - from + (want.end - want.start + 1));
-  return { bytes, totalLength: total, ...(range ? { range } : {}), vr };
+
+  /**
+   * readHeader on an upload. A file the processor quarantined is no longer under uploads/, so
+   * its recorded reason (e.g. 422 NotDicom) is answered rather than a bare 404.
+   */
+  private async readUploadHeader(id: string, options: ReadHeaderOptions): Promise<HeaderRead> {
+    const { storage, memo } = this;
+    const memoKey = `${id}${options.includeTrailing ? ':trailing' : ''}`;
+    const known = memo.get(memoKey);
+    if (known) return { ...known, bytesRead: 0, reads: 0 };
+    // Beside the first read, not before it: whether the file is ready decides only what to keep.
+    const summary = memo.enabled ? storage.head(summaryKey(id)).catch(() => undefined) : undefined;
+    let read: HeaderRead;
+    try {
+      read = await readHeader(storage, uploadKey(id), options);
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'FileNotFound') throw await missingUploadError(storage, id);
+      throw e;
+    }
+    // A ready file stays: its upload is write-once and the processor leaves it in place (it moves
+    // only rejected files). A pending one may still be quarantined, so it is read again next time.
+    if ((await summary)?.metadata?.[SUMMARY_META.status] === 'ready') memo.set(memoKey, read);
+    return read;
+  }
 }

@@ -113,7 +113,7 @@ const describes = (existing: ObjectInfo | undefined, current: ObjectInfo): boole
 
 export async function processUpload(
   storage: Storage,
-  cfg: Pick<Config, 'maxUploadBytes'>,
+  cfg: Pick<Config, 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes'>>,
   id: string,
   opts: ProcessOptions = {},
 ): Promise<ProcessResult> {
@@ -156,14 +156,14 @@ export async function processUpload(
 
   let parsed: ParsedDicom;
   try {
-    parsed = parseDicom(bytes, { vrLookup });
+    parsed = parseDicom(bytes, { vrLookup, maxInflatedBytes: cfg.maxDecodedBytes });
   } catch (e) {
     // Bad bytes are a verdict, not a failure: anything else (a bug) is retried, then dead-lettered.
     if (!(e instanceof DomainError)) throw e;
     return reject(storage, id, object, Boolean(existing), { ...base, sha256, processedAt: now().toISOString() }, e);
   }
 
-  const rendered = await preRender(storage, parsed, sha256);
+  const rendered = await preRender(storage, parsed, sha256, cfg.maxDecodedBytes);
   const summary: FileSummary = { status: 'ready', ...base, sha256, ...describe(parsed), processedAt: now().toISOString() };
   const wrote = await writeSummary(storage, id, summary, object, Boolean(existing));
   return { outcome: wrote ? 'ready' : 'raced', rendered };
@@ -175,7 +175,7 @@ export async function processUpload(
  * cannot draw (no pixel data, an unsupported syntax...) is still a valid DICOM file: it is
  * ready, and GET /files/{id}/png names the reason when asked. Returns whether anything was rendered.
  */
-async function preRender(storage: Storage, parsed: ParsedDicom, sha256: string): Promise<boolean> {
+async function preRender(storage: Storage, parsed: ParsedDicom, sha256: string, maxDecodedBytes?: number): Promise<boolean> {
   if (!parsed.pixelElement) return false;
   const missing: RenderParams[] = [];
   for (const params of PRE_RENDERS) {
@@ -184,7 +184,7 @@ async function preRender(storage: Storage, parsed: ParsedDicom, sha256: string):
   if (missing.length === 0) return false;
   let pixels: Awaited<ReturnType<typeof renderPixels>>;
   try {
-    pixels = await renderPixels(parsed, DEFAULT_RENDER);
+    pixels = await renderPixels(parsed, DEFAULT_RENDER, maxDecodedBytes);
   } catch (e) {
     if (e instanceof DomainError) {
       log.info('pre-render skipped', { errorCode: e.code });

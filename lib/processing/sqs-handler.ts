@@ -13,7 +13,7 @@ import { MalformedEventError, uploadEventsOf } from './s3-event.js';
 
 export interface ProcessorDeps {
   storage: () => Storage;
-  config: () => Pick<Config, 'bucketName' | 'maxUploadBytes'>;
+  config: () => Pick<Config, 'bucketName' | 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes'>>;
   now?: () => Date;
 }
 

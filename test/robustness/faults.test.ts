@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../lib/errors.js';
 import { vrLookup } from '../../lib/dicom/dictionary.js';
 import { parseDicom } from '../../lib/dicom/parse.js';
-import { exportPng } from '../../lib/export/export-service.js';
+import { ExportService } from '../../lib/export/export-service.js';
 import { renderPng } from '../../lib/render/render-frame.js';
 import { S3Storage, createS3Client } from '../../lib/storage/s3-storage.js';
 import { uploadKey } from '../../lib/storage/storage.js';
@@ -158,7 +158,7 @@ describe('A. SDK middleware faults on the embedded S3', () => {
     reset();
     await storage.put(uploadKey(id), fixture, 'application/dicom');
     reset({ command: 'PutObjectCommand', fault: 'reset', times: Infinity });
-    const e = await exportPng(storage, { renderUrlTtlSeconds: 60, maxUploadBytes: 10 * 1024 * 1024 }, id, { frame: 1, bitDepth: 8 }).catch((x: unknown) => x);
+    const e = await new ExportService(storage, { renderUrlTtlSeconds: 60, maxUploadBytes: 10 * 1024 * 1024 }).exportPng(id, { frame: 1, bitDepth: 8 }).catch((x: unknown) => x);
     expect((e as DomainError).status).toBe(503);
     expect(attemptsOf('PutObjectCommand')).toHaveLength(4);
     reset();
@@ -170,7 +170,7 @@ describe('A. SDK middleware faults on the embedded S3', () => {
     reset();
     await storage.put(uploadKey(id), fixture, 'application/dicom');
     reset({ command: 'PutObjectCommand', fault: 'slowdown', times: 2 });
-    const out = await exportPng(storage, { renderUrlTtlSeconds: 60, maxUploadBytes: 10 * 1024 * 1024 }, id, { frame: 1, bitDepth: 16 });
+    const out = await new ExportService(storage, { renderUrlTtlSeconds: 60, maxUploadBytes: 10 * 1024 * 1024 }).exportPng(id, { frame: 1, bitDepth: 16 });
     expect(out.cached).toBe(false);
     expect(attemptsOf('PutObjectCommand')).toHaveLength(3);
     reset();

@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { resetConfig } from '../../../lib/config.js';
-import { exportPng } from '../../../lib/export/export-service.js';
+import { describe, expect, it } from 'vitest';
+import { type ExportConfig, ExportService } from '../../../lib/export/export-service.js';
 import { DEFAULT_RENDER, processUpload } from '../../../lib/processing/process-upload.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
 import { makeImageDicom } from '../../support/dicom-writer.js';
@@ -13,6 +12,16 @@ function uploaded(): MemoryStorage {
   const storage = new MemoryStorage();
   storage.objects.set(`uploads/${ID}.dcm`, { body: image(), contentType: 'application/dicom', lastModified: new Date(), etag: 'e1' });
   return storage;
+}
+
+/** One service per storage and configuration, as a container has one of each (functions/export.ts). */
+const services = new WeakMap<MemoryStorage, Map<ExportConfig, ExportService>>();
+function exportPng(storage: MemoryStorage, c: ExportConfig, ...args: Parameters<ExportService['exportPng']>) {
+  const byConfig = services.get(storage) ?? new Map<ExportConfig, ExportService>();
+  services.set(storage, byConfig);
+  let service = byConfig.get(c);
+  if (!service) byConfig.set(c, (service = new ExportService(storage, c)));
+  return service.exportPng(...args);
 }
 
 /** Counts of S3 requests a call made. */
@@ -87,18 +96,12 @@ describe('exportPng cache lookup', () => {
   });
 
   describe('with MEMO_TTL_SECONDS=0', () => {
-    afterEach(() => {
-      delete process.env.MEMO_TTL_SECONDS;
-      resetConfig();
-    });
-
     it('asks S3 on every request', async () => {
-      process.env.MEMO_TTL_SECONDS = '0';
-      resetConfig();
+      const off = { ...cfg, memoTtlSeconds: 0 };
       const storage = uploaded();
-      await processUpload(storage, cfg, ID);
-      await exportPng(storage, cfg, ID, DEFAULT_RENDER);
-      expect((await requests(storage, () => exportPng(storage, cfg, ID, DEFAULT_RENDER))).heads).toBe(3);
+      await processUpload(storage, off, ID);
+      await exportPng(storage, off, ID, DEFAULT_RENDER);
+      expect((await requests(storage, () => exportPng(storage, off, ID, DEFAULT_RENDER))).heads).toBe(3);
     });
   });
 });
