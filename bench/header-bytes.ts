@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HeaderService, readHeader } from '../lib/header/header-service.js';
 import type { Storage } from '../lib/storage/storage.js';
-import { uploadKey } from '../lib/storage/storage.js';
+import { uploadKey } from '../lib/storage/object-keys.js';
 import { makeImageDicom } from '../test/support/dicom-writer.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

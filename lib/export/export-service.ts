@@ -3,9 +3,10 @@ import { DomainError } from '../errors.js';
 import { vrLookup } from '../dicom/dictionary.js';
 import { parseDicom } from '../dicom/parse.js';
 import { renderPng } from '../render/render-frame.js';
-import { SUMMARY_META, isSha256Hex, missingUploadError } from '../processing/summary.js';
+import { isReady, missingUploadError, recordedState } from '../files/file-state.js';
 import { ImmutableMemo } from '../cache/immutable-memo.js';
-import { CONTENT_RENDER_PREFIX, type ObjectInfo, type Storage, contentRenderKey, renderKey, summaryKey, uploadKey } from '../storage/storage.js';
+import { contentRenderKey, isContentRenderKey, renderKey, uploadKey } from '../storage/object-keys.js';
+import type { ObjectInfo, Storage } from '../storage/storage.js';
 import { type RenderParams, renderVariant } from './render-params.js';
 
 export interface ExportResult {
@@ -82,7 +83,7 @@ export class ExportService {
     // Written only after a complete render: a failed render leaves no cache object behind.
     const metadata = { width: String(out.width), height: String(out.height) };
     await this.storage.put(key, out.png, 'image/png', metadata);
-    if (key.startsWith(CONTENT_RENDER_PREFIX)) this.renders.set(key, { size: out.png.length, contentType: 'image/png', metadata });
+    if (isContentRenderKey(key)) this.renders.set(key, { size: out.png.length, contentType: 'image/png', metadata });
     return { url: await this.presign(key), cached: false, width: out.width, height: out.height, frame: out.frame, bitDepth: out.bitDepth };
   }
 
@@ -135,10 +136,10 @@ export class ExportService {
       return { key, hit };
     }
     const idKey = renderKey(id, variant);
-    const [summary, idHit] = await Promise.all([storage.head(summaryKey(id)), storage.head(idKey)]);
-    const sha256 = summary?.metadata?.[SUMMARY_META.sha256];
-    if (!isSha256Hex(sha256)) return { key: idKey, hit: idHit };
-    if (summary?.metadata?.[SUMMARY_META.status] === 'ready') this.hashes.set(id, sha256);
+    const [state, idHit] = await Promise.all([recordedState(storage, id), storage.head(idKey)]);
+    const sha256 = state?.sha256;
+    if (!sha256) return { key: idKey, hit: idHit };
+    if (isReady(state)) this.hashes.set(id, sha256);
     const shaKey = contentRenderKey(sha256, variant);
     const shaHit = await storage.head(shaKey);
     if (shaHit) {

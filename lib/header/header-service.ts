@@ -25,8 +25,9 @@ import { NeedMoreBytes, parseDicom, type ParsedDicom } from '../dicom/parse.js';
 import { MalformedAt, OutOfBytes, makeDataSet, readDataSet } from '../dicom/reader.js';
 import { formatTagPath, parseTag, parseTagPath, type TagPathStep } from '../dicom/tag.js';
 import { ImmutableMemo } from '../cache/immutable-memo.js';
-import { SUMMARY_META, missingUploadError } from '../processing/summary.js';
-import { summaryKey, uploadKey, type Storage } from '../storage/storage.js';
+import { isReady, missingUploadError, recordedState } from '../files/file-state.js';
+import { uploadKey } from '../storage/object-keys.js';
+import type { Storage } from '../storage/storage.js';
 
 /** The first read: most headers (even with large private groups) fit in 64 KiB. */
 export const FIRST_READ_BYTES = 64 * 1024;
@@ -409,7 +410,7 @@ export class HeaderService {
     const known = memo.get(memoKey);
     if (known) return { ...known, bytesRead: 0, reads: 0 };
     // Beside the first read, not before it: whether the file is ready decides only what to keep.
-    const summary = memo.enabled ? storage.head(summaryKey(id)).catch(() => undefined) : undefined;
+    const state = memo.enabled ? recordedState(storage, id).catch(() => undefined) : undefined;
     let read: HeaderRead;
     try {
       read = await readHeader(storage, uploadKey(id), options);
@@ -419,7 +420,7 @@ export class HeaderService {
     }
     // A ready file stays: its upload is write-once and the processor leaves it in place (it moves
     // only rejected files). A pending one may still be quarantined, so it is read again next time.
-    if ((await summary)?.metadata?.[SUMMARY_META.status] === 'ready') memo.set(memoKey, read);
+    if (isReady(await state)) memo.set(memoKey, read);
     return read;
   }
 }

@@ -24,7 +24,7 @@ import { parseDicom } from '../../lib/dicom/parse.js';
 import { ExportService } from '../../lib/export/export-service.js';
 import { renderPng } from '../../lib/render/render-frame.js';
 import { S3Storage, createS3Client } from '../../lib/storage/s3-storage.js';
-import { uploadKey } from '../../lib/storage/storage.js';
+import { uploadKey } from '../../lib/storage/object-keys.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../local/local-s3.js';
 import { type LocalService, startLocal } from '../../local/server.js';
 import { makeImageDicom } from './fixtures.js';

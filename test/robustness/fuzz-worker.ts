@@ -23,7 +23,7 @@ import { ExportService } from '../../lib/export/export-service.js';
 import { readImageInfo } from '../../lib/pixels/image-info.js';
 import { decodeFrame } from '../../lib/pixels/decoders.js';
 import { CODECS } from '../../lib/pixels/codecs/index.js';
-import { uploadKey } from '../../lib/storage/storage.js';
+import { uploadKey } from '../../lib/storage/object-keys.js';
 import { MemoryStorage } from '../support/memory-storage.js';
 
 export type StepName = 'parse' | 'json' | 'header' | 'export' | 'codec';

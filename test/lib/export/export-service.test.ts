@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type ExportConfig, ExportService } from '../../../lib/export/export-service.js';
-import { DEFAULT_RENDER, processUpload } from '../../../lib/processing/process-upload.js';
+import { DEFAULT_RENDER, preRender } from '../../../lib/export/pre-render.js';
+import { processUpload as process } from '../../../lib/processing/process-upload.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
 import { makeImageDicom } from '../../support/dicom-writer.js';
 
 const cfg = { maxUploadBytes: 10 * 1024 * 1024, renderUrlTtlSeconds: 300 };
+const processUpload = (storage: MemoryStorage, c: ExportConfig, id: string) => process(storage, c, id, { preRender });
 const ID = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
 const image = () => makeImageDicom({ rows: 4, columns: 5, bitsAllocated: 16, bitsStored: 12, window: { center: 1000, width: 2000 }, pixel: (_f, r, c) => r * 500 + c * 100 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../../../lib/errors.js';
 import { FIRST_READ_BYTES, HeaderService, readHeader } from '../../../lib/header/header-service.js';
-import { type Storage, summaryKey, uploadKey } from '../../../lib/storage/storage.js';
+import type { Storage } from '../../../lib/storage/storage.js';
+import { summaryKey, uploadKey } from '../../../lib/storage/object-keys.js';
 import { TS_EXPLICIT_BE, TS_IMPLICIT_LE, makeImageDicom, writeDicom } from '../../support/dicom-writer.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
 
