@@ -9,7 +9,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HeaderService, readHeader } from '../lib/header/header-service.js';
+import { HeaderService } from '../lib/header/header-service.js';
+import { readHeader } from '../lib/header/ranged-header-read.js';
 import type { Storage } from '../lib/storage/storage.js';
 import { uploadKey } from '../lib/storage/object-keys.js';
 import { makeImageDicom } from '../test/support/dicom-writer.js';

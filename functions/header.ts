@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HeaderService, parseTagFilter } from '../lib/header/header-service.js';
+import { parseRangeHeader } from '../lib/http/byte-range.js';
 import { httpHandler } from '../lib/http/middleware.js';
 import { fileIdParam, header, pathParam, queryParams } from '../lib/http/request.js';
 import { json } from '../lib/http/response.js';
@@ -33,7 +34,7 @@ export const handler = httpHandler({
   },
   'GET /files/{id}/bulk/{path}': async (event) => {
     const id = fileIdParam(event);
-    const value = await service().bulk(id, pathParam(event, 'path'), header(event, 'range'));
+    const value = await service().bulk(id, pathParam(event, 'path'), parseRangeHeader(header(event, 'range')));
     const headers: Record<string, string> = {
       'content-type': 'application/octet-stream',
       'cache-control': 'private, max-age=300',

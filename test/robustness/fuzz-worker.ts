@@ -18,7 +18,7 @@ import { DomainError } from '../../lib/errors.js';
 import { vrLookup } from '../../lib/dicom/dictionary.js';
 import { parseDicom, type ParsedDicom } from '../../lib/dicom/parse.js';
 import { dataSetToJson } from '../../lib/dicom/json-model.js';
-import { readHeader } from '../../lib/header/header-service.js';
+import { readHeader } from '../../lib/header/ranged-header-read.js';
 import { ExportService } from '../../lib/export/export-service.js';
 import { readImageInfo } from '../../lib/pixels/image-info.js';
 import { decodeFrame } from '../../lib/pixels/decoders.js';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../../../lib/errors.js';
-import { FIRST_READ_BYTES, HeaderService, readHeader } from '../../../lib/header/header-service.js';
+import { HeaderService } from '../../../lib/header/header-service.js';
+import { FIRST_READ_BYTES, readHeader } from '../../../lib/header/ranged-header-read.js';
+import { parseRangeHeader } from '../../../lib/http/byte-range.js';
 import type { Storage } from '../../../lib/storage/storage.js';
 import { summaryKey, uploadKey } from '../../../lib/storage/object-keys.js';
 import { TS_EXPLICIT_BE, TS_IMPLICIT_LE, makeImageDicom, writeDicom } from '../../support/dicom-writer.js';
@@ -17,7 +19,8 @@ const service = (storage: Storage): HeaderService => {
 };
 const getHeaderJson = (storage: Storage, ...args: Parameters<HeaderService['headerJson']>) => service(storage).headerJson(...args);
 const getTag = (storage: Storage, ...args: Parameters<HeaderService['tag']>) => service(storage).tag(...args);
-const getBulk = (storage: Storage, ...args: Parameters<HeaderService['bulk']>) => service(storage).bulk(...args);
+/** With the Range header parsed as functions/header.ts does. */
+const getBulk = async (storage: Storage, id: string, path: string, range?: string) => service(storage).bulk(id, path, parseRangeHeader(range));
 
 async function storageWith(body: Uint8Array): Promise<MemoryStorage> {
   const storage = new MemoryStorage();
