@@ -9,9 +9,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getHeaderJson, getTag, readHeader } from '../lib/header/header-service.js';
+import { HeaderService } from '../lib/header/header-service.js';
+import { readHeader } from '../lib/header/ranged-header-read.js';
 import type { Storage } from '../lib/storage/storage.js';
-import { uploadKey } from '../lib/storage/storage.js';
+import { uploadKey } from '../lib/storage/object-keys.js';
 import { makeImageDicom } from '../test/support/dicom-writer.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,8 +85,8 @@ for (const c of cases) {
     const s = new CountingStorage(c.file);
     const storage = s as unknown as Storage;
     const t0 = process.hrtime.bigint();
-    if (c.request === 'whole header') await getHeaderJson(storage, ID);
-    else await getTag(storage, ID, c.request);
+    if (c.request === 'whole header') await new HeaderService(storage).headerJson(ID);
+    else await new HeaderService(storage).tag(ID, c.request);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     bytes = s.bytes;
     gets = s.gets;

@@ -1,9 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { getBulk, getHeaderJson, getTag, parseTagFilter } from '../lib/header/header-service.js';
+import { HeaderService, parseTagFilter } from '../lib/header/header-service.js';
+import { parseRangeHeader } from '../lib/http/byte-range.js';
 import { httpHandler } from '../lib/http/middleware.js';
 import { fileIdParam, header, pathParam, queryParams } from '../lib/http/request.js';
 import { json } from '../lib/http/response.js';
-import { defaultStorage } from '../lib/storage/default-storage.js';
+import { perContainer } from '../lib/storage/default-storage.js';
+
+const service = perContainer((storage, cfg) => new HeaderService(storage, cfg));
 
 /** Absolute BulkDataURIs (PS3.18 F.2.6) back at this API: /files/{id}/bulk/{tag path}. */
 function bulkUris(event: APIGatewayProxyEventV2, id: string): (tagPath: string) => string {
@@ -21,17 +24,17 @@ export const handler = httpHandler({
     const specs = queryParams(event).get('tag');
     // Bad tags are refused before anything is read.
     const tags = specs ? parseTagFilter(specs) : undefined;
-    return json(200, await getHeaderJson(defaultStorage(), id, tags, { bulkDataUri: bulkUris(event, id) }), {
+    return json(200, await service().headerJson(id, tags, { bulkDataUri: bulkUris(event, id) }), {
       'content-type': 'application/dicom+json; charset=utf-8',
     });
   },
   'GET /files/{id}/tags/{tag}': async (event) => {
     const id = fileIdParam(event);
-    return json(200, await getTag(defaultStorage(), id, pathParam(event, 'tag'), { bulkDataUri: bulkUris(event, id) }));
+    return json(200, await service().tag(id, pathParam(event, 'tag'), { bulkDataUri: bulkUris(event, id) }));
   },
   'GET /files/{id}/bulk/{path}': async (event) => {
     const id = fileIdParam(event);
-    const value = await getBulk(defaultStorage(), id, pathParam(event, 'path'), header(event, 'range'));
+    const value = await service().bulk(id, pathParam(event, 'path'), parseRangeHeader(header(event, 'range')));
     const headers: Record<string, string> = {
       'content-type': 'application/octet-stream',
       'cache-control': 'private, max-age=300',

@@ -1,9 +1,11 @@
 import { config } from '../lib/config.js';
+import { preRender } from '../lib/export/pre-render.js';
 import { createProcessorHandler } from '../lib/processing/sqs-handler.js';
 import { defaultStorage } from '../lib/storage/default-storage.js';
 
 /**
- * The upload processor: SQS messages carrying S3 ObjectCreated events for uploads/*.dcm.
- * Validates, hashes, summarises and pre-renders each upload (lib/processing/).
+ * The upload processor: SQS messages carrying S3 ObjectCreated events for new uploads.
+ * Validates, hashes, summarises and pre-renders each upload (lib/processing/, with the
+ * render-ahead step of lib/export/pre-render.ts).
  */
-export const handler = createProcessorHandler({ storage: defaultStorage, config });
+export const handler = createProcessorHandler({ storage: defaultStorage, config, preRender });

@@ -1,15 +1,19 @@
-import { config } from '../lib/config.js';
 import { httpHandler } from '../lib/http/middleware.js';
 import { SWAGGER_UI_HTML, openApiDocument } from '../lib/http/openapi.js';
 import { fileIdParam, jsonBody } from '../lib/http/request.js';
 import { json, text } from '../lib/http/response.js';
-import { defaultStorage } from '../lib/storage/default-storage.js';
+import { perContainer } from '../lib/storage/default-storage.js';
 import { createUpload, getFileInfo } from '../lib/upload/upload-service.js';
+
+const deps = perContainer((storage, cfg) => ({ storage, cfg }));
 
 /** POST /files, GET /files/{id}, and the contract: GET /openapi, GET /docs. */
 export const handler = httpHandler({
-  'POST /files': async (event) => json(201, await createUpload(defaultStorage(), config(), jsonBody(event))),
-  'GET /files/{id}': async (event) => json(200, await getFileInfo(defaultStorage(), fileIdParam(event))),
+  'POST /files': async (event) => {
+    const { storage, cfg } = deps();
+    return json(201, await createUpload(storage, cfg, jsonBody(event)));
+  },
+  'GET /files/{id}': async (event) => json(200, await getFileInfo(deps().storage, fileIdParam(event))),
   'GET /openapi': async () => text(200, openApiDocument(), 'application/yaml; charset=utf-8'),
   'GET /docs': async () => text(200, SWAGGER_UI_HTML, 'text/html; charset=utf-8'),
 });

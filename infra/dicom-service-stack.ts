@@ -14,24 +14,14 @@ import type { Construct } from 'constructs';
 import { FUNCTION_NODE_OPTIONS, PROJECT_ROOT, bundlingOptions } from './bundling.js';
 import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName, type HttpFunctionName, type S3Access } from '../lib/http/routes.js';
 import { UPLOAD_STATE_TAG } from '../lib/storage/storage.js';
+import { PREFIXES, UPLOAD_NOTIFICATION_FILTER } from '../lib/storage/object-keys.js';
+import { DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, type ServiceLimits } from '../lib/config.js';
 
 /** The repository root (defined with the bundling, which resolves entries from it). */
 export { PROJECT_ROOT };
 
-/** The service limits the functions read from their environment. */
-export interface ServiceLimits {
-  maxUploadBytes: number;
-  uploadUrlTtlSeconds: number;
-  renderUrlTtlSeconds: number;
-  maxDecodedBytes: number;
-}
-
-export const DEFAULT_LIMITS: ServiceLimits = {
-  maxUploadBytes: 10 * 1024 * 1024,
-  uploadUrlTtlSeconds: 900,
-  renderUrlTtlSeconds: 300,
-  maxDecodedBytes: 256 * 1024 * 1024,
-};
+/** The service limits the functions read from their environment, and their defaults (lib/config.ts, the one copy). */
+export { DEFAULT_LIMITS, type ServiceLimits };
 
 /** Memory and timeout of each function. */
 export const FUNCTION_SIZING: Record<FunctionName, { memoryMb: number; timeoutSeconds: number }> = {
@@ -114,18 +104,18 @@ export class DicomServiceStack extends Stack {
         },
       ],
       lifecycleRules: [
-        { id: 'ExpireRenders', prefix: 'renders/', expiration: Duration.days(config.renderExpirationDays) },
+        { id: 'ExpireRenders', prefix: PREFIXES.renders, expiration: Duration.days(config.renderExpirationDays) },
         ...(config.uploadExpirationDays
-          ? [{ id: 'ExpireUploads', prefix: 'uploads/', expiration: Duration.days(config.uploadExpirationDays) }]
+          ? [{ id: 'ExpireUploads', prefix: PREFIXES.uploads, expiration: Duration.days(config.uploadExpirationDays) }]
           : []),
         {
           // Request records of upload URLs never used: the processor re-tags a record when its upload arrives.
           id: 'ExpireUnconfirmedUploads',
-          prefix: 'uploads/',
+          prefix: PREFIXES.uploads,
           tagFilters: { [UPLOAD_STATE_TAG]: 'awaiting' },
           expiration: Duration.days(config.unconfirmedUploadExpirationDays),
         },
-        { id: 'ExpireQuarantine', prefix: 'quarantine/', expiration: Duration.days(config.quarantineExpirationDays) },
+        { id: 'ExpireQuarantine', prefix: PREFIXES.quarantine, expiration: Duration.days(config.quarantineExpirationDays) },
         { id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       removalPolicy: config.removalPolicy,
@@ -162,10 +152,7 @@ export class DicomServiceStack extends Stack {
       visibilityTimeout: Duration.seconds(PROCESSING.visibilityTimeoutSeconds),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: PROCESSING.maxReceiveCount },
     });
-    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.processingQueue), {
-      prefix: 'uploads/',
-      suffix: '.dcm',
-    });
+    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.processingQueue), { ...UPLOAD_NOTIFICATION_FILTER });
     this.functions.processor.addEventSource(
       new SqsEventSource(this.processingQueue, {
         batchSize: PROCESSING.batchSize,
@@ -203,7 +190,7 @@ export class DicomServiceStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL of the HTTP API' });
-    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'Bucket holding uploads/, renders/ and quarantine/' });
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: `Bucket holding ${PREFIXES.uploads}, ${PREFIXES.renders} and ${PREFIXES.quarantine}` });
     new CfnOutput(this, 'ProcessingDeadLetterQueueUrl', {
       value: this.deadLetterQueue.queueUrl,
       description: 'Upload events the processor failed on after all retries',
@@ -307,7 +294,7 @@ function resolveConfig(scope: Construct, props: DicomServiceStackProps): Resolve
     logRetention = days as logs.RetentionDays;
   }
 
-  const logLevel = props.logLevel ?? String(ctx('logLevel') ?? 'info');
+  const logLevel = props.logLevel ?? String(ctx('logLevel') ?? DEFAULT_LOG_LEVEL);
   return {
     corsOrigins,
     renderExpirationDays,

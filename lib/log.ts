@@ -3,17 +3,14 @@
  * byte counts. Never tag values, names, ids of patients, or presigned URLs — callers pass
  * fields explicitly and nothing else is serialised.
  */
+import { LOG_LEVELS, type LogLevel, logLevel } from './config.js';
+
 export type LogFields = Record<string, string | number | boolean | undefined>;
 
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-type Level = keyof typeof LEVELS;
-
-const threshold = (): number => LEVELS[(process.env.LOG_LEVEL as Level) ?? 'info'] ?? LEVELS.info;
-
-function emit(level: Level, message: string, fields: LogFields = {}): void {
-  if (LEVELS[level] < threshold()) return;
+function emit(level: Exclude<LogLevel, 'silent'>, message: string, fields: LogFields = {}): void {
+  if (LOG_LEVELS[level] < LOG_LEVELS[logLevel()]) return;
   const line = JSON.stringify({ level, message, time: new Date().toISOString(), ...fields });
-  if (LEVELS[level] >= LEVELS.warn) process.stderr.write(line + '\n');
+  if (LOG_LEVELS[level] >= LOG_LEVELS.warn) process.stderr.write(line + '\n');
   else process.stdout.write(line + '\n');
 }
 

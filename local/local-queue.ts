@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { log } from '../lib/log.js';
+import { matchesUploadNotificationFilter } from '../lib/storage/object-keys.js';
 
 type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
 
@@ -116,7 +117,7 @@ export function matchesUploadNotification(event: unknown): boolean {
     Array.isArray(records) &&
     records.some((r) => {
       const key = r.s3?.object?.key ?? '';
-      return (r.eventName ?? '').startsWith('ObjectCreated:') && key.startsWith('uploads/') && key.endsWith('.dcm');
+      return (r.eventName ?? '').startsWith('ObjectCreated:') && matchesUploadNotificationFilter(key);
     })
   );
 }

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { resetConfig } from '../lib/config.js';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { type Config, config, resetConfig } from '../lib/config.js';
+import { createS3Client } from '../lib/storage/s3-storage.js';
 import { resetDefaultStorage } from '../lib/storage/default-storage.js';
 import type { HttpFunctionName } from '../lib/http/routes.js';
 import type { HttpResult } from '../lib/http/response.js';
@@ -53,6 +55,29 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 /**
+ * With an external S3 (AWS_ENDPOINT_URL_S3 + BUCKET_NAME), refuses to start when the bucket
+ * does not exist there: otherwise every request would answer 503 and the cause be hard to see.
+ * Other failures (the endpoint down for a moment) do not stop the start: requests answer 503.
+ */
+async function requireBucket(cfg: Config): Promise<void> {
+  const client = createS3Client({ bucket: cfg.bucketName, region: cfg.region, endpoint: cfg.s3Endpoint, maxAttempts: 1 });
+  try {
+    // A GET names the missing bucket (NoSuchBucket) where a HEAD's bare 404 or 403 cannot; the
+    // key is never written, so the answer is NoSuchKey when the bucket is there.
+    await client.send(new GetObjectCommand({ Bucket: cfg.bucketName, Key: '.bucket-probe' }));
+  } catch (e) {
+    if ((e as { name?: string })?.name === 'NoSuchBucket') {
+      throw new Error(
+        `The bucket "${cfg.bucketName}" does not exist at ${cfg.s3Endpoint ?? 'the default S3 endpoint'} ` +
+          '(BUCKET_NAME, AWS_ENDPOINT_URL_S3). Create it, or unset AWS_ENDPOINT_URL_S3 to use the embedded S3 server.',
+      );
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
  * Serves the Lambda handlers on loopback the way API Gateway would: it matches the request
  * against the route table, builds a payload 2.0 event and writes the handler's result.
  * Without AWS_ENDPOINT_URL_S3 + BUCKET_NAME it embeds a local S3 API server.
@@ -77,6 +102,7 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
   }
   resetConfig();
   resetDefaultStorage();
+  if (!s3) await requireBucket(config());
 
   // The same modules Lambda loads, imported after the environment is set.
   const handlers: Record<HttpFunctionName, LambdaHandler> = {

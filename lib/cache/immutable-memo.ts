@@ -7,6 +7,9 @@
  * Bounded three ways: entries, bytes (the caller says what a value weighs) and age. The age
  * bound (ttlMs) limits how long a deleted object (lifecycle expiry, an operator's delete) can
  * still be answered from a warm container. Least recently used entries go first.
+ *
+ * Each service builds its memos once, in its constructor, with their options in view; the
+ * service itself is built once per container (functions/*.ts, perContainer).
  */
 export interface MemoOptions<V> {
   maxEntries: number;
@@ -80,19 +83,4 @@ export class ImmutableMemo<V> {
     this.entries.delete(key);
     this.bytes -= e.bytes;
   }
-}
-
-// Values of any type: each name is created by one caller with one value type.
-const byOwner = new WeakMap<object, Map<string, ImmutableMemo<any>>>();
-
-/**
- * The memo `name` of an owner (a Storage): one per container in Lambda, where the storage is
- * created once, and a fresh one for each storage a test makes.
- */
-export function memoOf<V>(owner: object, name: string, opts: MemoOptions<V>): ImmutableMemo<V> {
-  let memos = byOwner.get(owner);
-  if (!memos) byOwner.set(owner, (memos = new Map()));
-  let m = memos.get(name) as ImmutableMemo<V> | undefined;
-  if (!m) memos.set(name, (m = new ImmutableMemo(opts)));
-  return m;
 }

@@ -1,4 +1,5 @@
 import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
+import { DEFAULT_MAX_DECODED_BYTES } from '../config.js';
 import { DomainError, describeThrown } from '../errors.js';
 import { decodeAscii } from './charset.js';
 import type { DataSet, Element } from './data-set.js';
@@ -8,8 +9,8 @@ import { DOUBLE_FLOAT_PIXEL_DATA_TAG, FLOAT_PIXEL_DATA_TAG, PIXEL_DATA_TAG, VALI
 import { TS, isBigEndian, isDeflatedDataSet, isImplicitVr } from './transfer-syntax.js';
 import type { VrLookup } from './vr-lookup.js';
 
-/** Upper bound on what a Deflated Explicit VR Little Endian data set may inflate to (bomb guard). */
-export const DEFAULT_MAX_INFLATED_BYTES = 256 * 1024 * 1024;
+/** Upper bound on what a Deflated Explicit VR Little Endian data set may inflate to (bomb guard): MAX_DECODED_BYTES. */
+export const DEFAULT_MAX_INFLATED_BYTES = DEFAULT_MAX_DECODED_BYTES;
 
 export interface ParseOptions {
   /** Stop at the first pixel data element (its header is read, its value is not). */

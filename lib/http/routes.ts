@@ -3,6 +3,7 @@
  * so the deployed API and the laptop API cannot drift apart.
  */
 import type { ErrorCode } from '../errors.js';
+import { KEY_PATTERNS as K } from '../storage/object-keys.js';
 
 export type FunctionName = 'upload' | 'header' | 'export' | 'processor';
 /** The functions behind HTTP routes; the processor is driven by the upload queue instead. */
@@ -95,17 +96,17 @@ export interface S3Access {
 
 export const FUNCTION_S3_ACCESS: Record<FunctionName, S3Access> = {
   // The request record is written tagged upload-state=awaiting (lifecycle of unused URLs).
-  upload: { read: ['uploads/*'], write: ['uploads/*'], tag: ['uploads/*.json'] },
-  header: { read: ['uploads/*'], write: [] },
-  // uploads/* covers the summary (content hash, or the reason a file was rejected).
-  export: { read: ['uploads/*', 'renders/*'], write: ['renders/*'] },
+  upload: { read: [K.uploadsAll], write: [K.uploadsAll], tag: [K.requests] },
+  header: { read: [K.uploadsAll], write: [] },
+  // The uploads pattern covers the summary (content hash, or the reason a file was rejected).
+  export: { read: [K.uploadsAll, K.renders], write: [K.renders] },
   // Reads the upload, its summary and existing renders; writes the summary, renders and the
   // quarantine copy; re-tags the request record; deletes only a rejected upload.
   processor: {
-    read: ['uploads/*', 'renders/*'],
-    write: ['uploads/*.summary.json', 'renders/*', 'quarantine/*'],
-    tag: ['uploads/*.json'],
-    delete: ['uploads/*.dcm'],
+    read: [K.uploadsAll, K.renders],
+    write: [K.summaries, K.renders, K.quarantine],
+    tag: [K.requests],
+    delete: [K.uploads],
   },
 };
 

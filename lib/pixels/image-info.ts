@@ -8,9 +8,10 @@ import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { DOUBLE_FLOAT_PIXEL_DATA_TAG, FLOAT_PIXEL_DATA_TAG, tagName } from '../dicom/tag.js';
 import { isBigEndian } from '../dicom/transfer-syntax.js';
+import { DEFAULT_MAX_DECODED_BYTES } from '../config.js';
 
-/** Default bound on one decoded frame's working buffer; override with env MAX_DECODED_BYTES. */
-export const DEFAULT_MAX_DECODED_BYTES = 256 * 1024 * 1024;
+/** Default bound on one decoded frame's working buffer (the service passes config's MAX_DECODED_BYTES). */
+export { DEFAULT_MAX_DECODED_BYTES } from '../config.js';
 
 /** VOI LUT Function (0028,1056), PS3.3 C.11.2.1.3; LINEAR when absent. */
 export type VoiLutFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
@@ -94,11 +95,6 @@ function required(ds: DataSet, tag: string, name: string): number {
     });
   }
   return v;
-}
-
-function maxDecodedBytes(): number {
-  const env = Number(process.env.MAX_DECODED_BYTES);
-  return Number.isFinite(env) && env > 0 ? env : DEFAULT_MAX_DECODED_BYTES;
 }
 
 export function readVoiLutFunction(ds: DataSet): VoiLutFunction {
@@ -217,9 +213,9 @@ function presentationShape(ds: DataSet): { presentationLutShape?: PresentationLu
 /**
  * Reads and validates the image attributes. Throws NoPixelData when there is no usable pixel
  * element, MalformedDicom when a Type 1 attribute is missing or inconsistent, ImageTooLarge when
- * one decoded frame would exceed MAX_DECODED_BYTES.
+ * one decoded frame would exceed `maxDecodedBytes` (the service's MAX_DECODED_BYTES, lib/config.ts).
  */
-export function readImageInfo(parsed: ParsedDicom): ImageInfo {
+export function readImageInfo(parsed: ParsedDicom, maxDecodedBytes: number = DEFAULT_MAX_DECODED_BYTES): ImageInfo {
   const ds = parsed.dataSet;
   const pixel = parsed.pixelElement;
   if (!pixel) {
@@ -286,7 +282,7 @@ export function readImageInfo(parsed: ParsedDicom): ImageInfo {
   // the same size), so this is the allocation to bound before decoding anything.
   // Double Float frames take 8 bytes per value; everything else is kept in 4 at most.
   const decodedBytes = rows * columns * samplesPerPixel * (floatBits === 64 ? 8 : 4);
-  const limit = maxDecodedBytes();
+  const limit = maxDecodedBytes;
   if (decodedBytes > limit) {
     throw new DomainError('ImageTooLarge', `One decoded ${rows} x ${columns} frame with ${samplesPerPixel} sample(s) needs ${decodedBytes} bytes, over the ${limit}-byte limit.`, {
       decodedBytes,

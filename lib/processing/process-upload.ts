@@ -18,27 +18,18 @@ import type { Config } from '../config.js';
 import { vrLookup } from '../dicom/dictionary.js';
 import { parseDicom, type ParsedDicom } from '../dicom/parse.js';
 import { DomainError } from '../errors.js';
-import { THUMBNAIL_EDGE, renderVariant, type RenderParams } from '../export/render-params.js';
+import { recordedState, recordsUpload } from '../files/file-state.js';
+import { type FileSummary, serializeSummary, summaryMetadata } from '../files/summary.js';
 import { log } from '../log.js';
-import { encodeRendered, renderPixels } from '../render/render-frame.js';
-import {
-  type ObjectInfo,
-  type Storage,
-  UPLOAD_STATE_TAG,
-  contentRenderKey,
-  quarantineKey,
-  requestKey,
-  summaryKey,
-  uploadKey,
-} from '../storage/storage.js';
-import { type FileSummary, SUMMARY_META, serializeSummary } from './summary.js';
+import { quarantineKey, requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
+import { type ObjectInfo, type Storage, UPLOAD_STATE_TAG } from '../storage/storage.js';
 
-/** The render GET /files/{id}/png makes without parameters: frame 1, the file's window, 8 bits. */
-export const DEFAULT_RENDER: RenderParams = { frame: 1, bitDepth: 8 };
-/** The thumbnail: the same rendering, longer edge THUMBNAIL_EDGE (GET .../png?size=256). */
-export const THUMBNAIL_RENDER: RenderParams = { ...DEFAULT_RENDER, size: THUMBNAIL_EDGE };
-/** What the processor renders ahead, so the first requests for them are cache hits; they differ only in size. */
-export const PRE_RENDERS: readonly RenderParams[] = [DEFAULT_RENDER, THUMBNAIL_RENDER];
+/**
+ * Renders ahead what a file's first viewers ask for (lib/export/pre-render.ts, injected by
+ * functions/processor.ts so that processing does not depend on the export); true when it
+ * rendered anything.
+ */
+export type PreRender = (storage: Storage, parsed: ParsedDicom, sha256: string, maxDecodedBytes?: number) => Promise<boolean>;
 
 export type ProcessOutcome =
   /** Validated, summarised and (when it is an image the renderer supports) pre-rendered. */
@@ -59,6 +50,8 @@ export interface ProcessResult {
 }
 
 export interface ProcessOptions {
+  /** The render-ahead step (the processor function passes lib/export/pre-render.ts). */
+  preRender: PreRender;
   /** The clock for processedAt (tests). */
   now?: () => Date;
 }
@@ -107,27 +100,23 @@ function describe(parsed: ParsedDicom): Pick<
   };
 }
 
-/** Whether `existing` (the summary object's HEAD) describes exactly the object `current`. */
-const describes = (existing: ObjectInfo | undefined, current: ObjectInfo): boolean =>
-  Boolean(existing && current.etag && existing.metadata?.[SUMMARY_META.sourceEtag] === current.etag);
-
 export async function processUpload(
   storage: Storage,
-  cfg: Pick<Config, 'maxUploadBytes'>,
+  cfg: Pick<Config, 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes'>>,
   id: string,
-  opts: ProcessOptions = {},
+  opts: ProcessOptions,
 ): Promise<ProcessResult> {
   const now = opts.now ?? (() => new Date());
-  const [object, existing] = await Promise.all([storage.head(uploadKey(id)), storage.head(summaryKey(id))]);
+  const [object, existing] = await Promise.all([storage.head(uploadKey(id)), recordedState(storage, id)]);
 
   if (!object) {
     // Quarantined by an earlier run (its summary says so) or deleted: nothing left to do.
     return { outcome: existing ? 'duplicate' : 'gone', rendered: false };
   }
-  if (describes(existing, object)) {
+  if (recordsUpload(existing, object)) {
     // The same event again. If an earlier run died between the summary and the delete of a
     // rejected upload, finish the move now.
-    if (existing?.metadata?.[SUMMARY_META.status] === 'rejected') await storage.delete(uploadKey(id));
+    if (existing?.status === 'rejected') await storage.delete(uploadKey(id));
     return { outcome: 'duplicate', rendered: false };
   }
 
@@ -156,52 +145,17 @@ export async function processUpload(
 
   let parsed: ParsedDicom;
   try {
-    parsed = parseDicom(bytes, { vrLookup });
+    parsed = parseDicom(bytes, { vrLookup, maxInflatedBytes: cfg.maxDecodedBytes });
   } catch (e) {
     // Bad bytes are a verdict, not a failure: anything else (a bug) is retried, then dead-lettered.
     if (!(e instanceof DomainError)) throw e;
     return reject(storage, id, object, Boolean(existing), { ...base, sha256, processedAt: now().toISOString() }, e);
   }
 
-  const rendered = await preRender(storage, parsed, sha256);
+  const rendered = await opts.preRender(storage, parsed, sha256, cfg.maxDecodedBytes);
   const summary: FileSummary = { status: 'ready', ...base, sha256, ...describe(parsed), processedAt: now().toISOString() };
   const wrote = await writeSummary(storage, id, summary, object, Boolean(existing));
   return { outcome: wrote ? 'ready' : 'raced', rendered };
-}
-
-/**
- * Renders the default PNG and the thumbnail into the content-addressed cache, each unless the
- * same content already has it, from one decode (they differ only in size). A file the renderer
- * cannot draw (no pixel data, an unsupported syntax...) is still a valid DICOM file: it is
- * ready, and GET /files/{id}/png names the reason when asked. Returns whether anything was rendered.
- */
-async function preRender(storage: Storage, parsed: ParsedDicom, sha256: string): Promise<boolean> {
-  if (!parsed.pixelElement) return false;
-  const missing: RenderParams[] = [];
-  for (const params of PRE_RENDERS) {
-    if (!(await storage.head(contentRenderKey(sha256, renderVariant(params))))) missing.push(params);
-  }
-  if (missing.length === 0) return false;
-  let pixels: Awaited<ReturnType<typeof renderPixels>>;
-  try {
-    pixels = await renderPixels(parsed, DEFAULT_RENDER);
-  } catch (e) {
-    if (e instanceof DomainError) {
-      log.info('pre-render skipped', { errorCode: e.code });
-    } else {
-      // Unexpected: a renderer bug. The upload itself is fine; GET .../png will surface it.
-      log.error('pre-render failed', { errorName: (e as Error)?.name ?? typeof e });
-    }
-    return false;
-  }
-  for (const params of missing) {
-    const out = encodeRendered(pixels, params.size);
-    await storage.put(contentRenderKey(sha256, renderVariant(params)), out.png, 'image/png', {
-      width: String(out.width),
-      height: String(out.height),
-    });
-  }
-  return true;
 }
 
 async function reject(
@@ -227,9 +181,7 @@ async function reject(
  * a summary of an older upload under the same id is replaced.
  */
 async function writeSummary(storage: Storage, id: string, summary: FileSummary, object: ObjectInfo, replace: boolean): Promise<boolean> {
-  const metadata: Record<string, string> = { [SUMMARY_META.status]: summary.status };
-  if (summary.sha256) metadata[SUMMARY_META.sha256] = summary.sha256;
-  if (object.etag) metadata[SUMMARY_META.sourceEtag] = object.etag;
+  const metadata = summaryMetadata(summary, object);
   const body = serializeSummary(summary);
   if (replace) {
     await storage.put(summaryKey(id), body, 'application/json', metadata);

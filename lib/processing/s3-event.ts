@@ -3,9 +3,7 @@
  * event JSON ({"Records":[{eventName, s3:{bucket:{name}, object:{key, size, eTag}}}]}).
  * S3 also sends one `{"Event":"s3:TestEvent"}` message when the notification is configured.
  */
-
-/** Upload keys the processor handles: `uploads/{uuid}.dcm` (the notification filters the same). */
-const UPLOAD_KEY = /^uploads\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.dcm$/;
+import { parseUploadKey } from '../storage/object-keys.js';
 
 export interface UploadEvent {
   id: string;
@@ -32,10 +30,11 @@ function decodeKey(raw: string): string {
   }
 }
 
-/** The upload id of a key, or undefined for any other key (summaries, requests, renders...). */
-export function uploadIdOfKey(key: string): string | undefined {
-  return UPLOAD_KEY.exec(key)?.[1];
-}
+/**
+ * The upload id of a key, or undefined for any other key (summaries, requests, renders...):
+ * the keys the processor handles are parsed by lib/storage/object-keys.ts, which builds them.
+ */
+export const uploadIdOfKey = parseUploadKey;
 
 /**
  * The uploads an SQS message body announces. Other keys and other event types are left out

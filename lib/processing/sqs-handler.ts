@@ -8,12 +8,14 @@ import type { Config } from '../config.js';
 import { DomainError } from '../errors.js';
 import { log } from '../log.js';
 import type { Storage } from '../storage/storage.js';
-import { processUpload } from './process-upload.js';
+import { type PreRender, processUpload } from './process-upload.js';
 import { MalformedEventError, uploadEventsOf } from './s3-event.js';
 
 export interface ProcessorDeps {
   storage: () => Storage;
-  config: () => Pick<Config, 'bucketName' | 'maxUploadBytes'>;
+  config: () => Pick<Config, 'bucketName' | 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes'>>;
+  /** The render-ahead step (lib/export/pre-render.ts): injected, so processing does not depend on the export. */
+  preRender: PreRender;
   now?: () => Date;
 }
 
@@ -30,7 +32,7 @@ export function createProcessorHandler(deps: ProcessorDeps) {
             log.warn('event for another bucket ignored', { messageId: record.messageId });
             continue;
           }
-          const result = await processUpload(deps.storage(), cfg, upload.id, { now: deps.now });
+          const result = await processUpload(deps.storage(), cfg, upload.id, { preRender: deps.preRender, now: deps.now });
           log.info('upload processed', {
             messageId: record.messageId,
             outcome: result.outcome,

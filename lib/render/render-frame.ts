@@ -236,12 +236,15 @@ function colourModel(filePhotometric: string, decoded: string): string {
   return decoded.replace(/_42[02]$/, '');
 }
 
-/** Renders one frame to pixel values (no PNG); the conformance tests compare these. */
-export async function renderPixels(parsed: ParsedDicom, req: RenderRequest): Promise<RenderedPixels> {
+/**
+ * Renders one frame to pixel values (no PNG); the conformance tests compare these.
+ * `maxDecodedBytes` bounds one decoded frame (the service's MAX_DECODED_BYTES, lib/config.ts).
+ */
+export async function renderPixels(parsed: ParsedDicom, req: RenderRequest, maxDecodedBytes?: number): Promise<RenderedPixels> {
   if (req.bitDepth !== 8 && req.bitDepth !== 16) {
     throw new DomainError('InvalidParameter', `Bit depth ${String(req.bitDepth)} is not supported; use 8 or 16.`);
   }
-  const info = readImageInfo(parsed);
+  const info = readImageInfo(parsed, maxDecodedBytes);
   const kind = kindOf(info);
   checkFrame(info, req.frame);
   if (req.window === 'none' && (req.bitDepth !== 16 || kind !== 'grey')) {
@@ -270,8 +273,8 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest): Pro
   return { ...base, data, channels: 1, ...(window ? { window } : {}), voi };
 }
 
-export async function renderPng(parsed: ParsedDicom, req: RenderRequest): Promise<RenderResult> {
-  return encodeRendered(await renderPixels(parsed, req), req.size);
+export async function renderPng(parsed: ParsedDicom, req: RenderRequest, maxDecodedBytes?: number): Promise<RenderResult> {
+  return encodeRendered(await renderPixels(parsed, req, maxDecodedBytes), req.size);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { config } from '../config.js';
+import { type Config, config } from '../config.js';
 import { S3Storage, createS3Client } from './s3-storage.js';
 import type { Storage } from './storage.js';
 
@@ -16,4 +16,19 @@ export function defaultStorage(): Storage {
 /** For tests and the local server after they change the environment. */
 export function resetDefaultStorage(): void {
   instance = undefined;
+}
+
+/**
+ * A service built once per container from the container's storage and configuration, with
+ * whatever it keeps in memory (its memos). Built again only when either was reset (tests and
+ * the local server change the environment, then call resetConfig / resetDefaultStorage).
+ */
+export function perContainer<T>(build: (storage: Storage, cfg: Config) => T): () => T {
+  let made: { storage: Storage; cfg: Config; value: T } | undefined;
+  return () => {
+    const storage = defaultStorage();
+    const cfg = config();
+    if (made?.storage !== storage || made.cfg !== cfg) made = { storage, cfg, value: build(storage, cfg) };
+    return made.value;
+  };
 }

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DomainError } from '../errors.js';
+import { log } from '../log.js';
 import type { ObjectInfo, Storage } from './storage.js';
 
 export interface S3StorageOptions {
@@ -36,8 +37,12 @@ export function createS3Client(opts: S3StorageOptions): S3Client {
   });
 }
 
+/** The bucket itself is missing (a GET says so; a HEAD's 404 has no body and cannot). */
+const isNoSuchBucket = (e: unknown): boolean =>
+  (e as { name?: string })?.name === 'NoSuchBucket' || (e as { Code?: string })?.Code === 'NoSuchBucket';
+
 const isNotFound = (e: unknown): boolean =>
-  e instanceof S3ServiceException
+  e instanceof S3ServiceException && !isNoSuchBucket(e)
     ? e.$metadata?.httpStatusCode === 404 || e.name === 'NotFound' || e.name === 'NoSuchKey'
     : false;
 
@@ -50,7 +55,13 @@ const isConditionFailed = (e: unknown): boolean =>
     : false;
 
 /** Maps what the SDK throws after its retries into the domain's 503/504, never a raw 5xx. */
-function storageFailure(e: unknown): DomainError {
+function storageFailure(e: unknown, bucket: string): DomainError {
+  if (isNoSuchBucket(e)) {
+    // A deployment or local setup error, not a passing outage: say so, and name the bucket in
+    // the log (a bucket name is configuration, not patient data).
+    log.error('storage bucket does not exist', { bucket, errorCode: 'NoSuchBucket' });
+    return new DomainError('StorageUnavailable', "The service's object storage is misconfigured (its bucket does not exist); retrying will not help.");
+  }
   const name = (e as { name?: string })?.name ?? '';
   const code = (e as { code?: string })?.code ?? '';
   // A dropped or refused connection is unavailability, even when the SDK names it a timeout.
@@ -63,12 +74,12 @@ function storageFailure(e: unknown): DomainError {
   return new DomainError('StorageUnavailable', 'Object storage is unavailable right now; please retry.');
 }
 
-async function guard<T>(op: () => Promise<T>): Promise<T> {
+async function guard<T>(bucket: string, op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (e) {
     if (e instanceof DomainError) throw e;
-    throw storageFailure(e);
+    throw storageFailure(e, bucket);
   }
 }
 
@@ -90,12 +101,12 @@ export class S3Storage implements Storage {
       };
     } catch (e) {
       if (isNotFound(e)) return undefined;
-      throw storageFailure(e);
+      throw storageFailure(e, this.bucket);
     }
   }
 
   async getRange(key: string, start: number, endInclusive: number): Promise<Uint8Array> {
-    return guard(async () => {
+    return guard(this.bucket, async () => {
       try {
         const out = await this.client.send(
           new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${endInclusive}` }),
@@ -111,7 +122,7 @@ export class S3Storage implements Storage {
   }
 
   async getHead(key: string, length: number): Promise<{ bytes: Uint8Array; size: number } | undefined> {
-    return guard(async () => {
+    return guard(this.bucket, async () => {
       try {
         const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${length - 1}` }));
         const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
@@ -128,7 +139,7 @@ export class S3Storage implements Storage {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    return guard(async () => {
+    return guard(this.bucket, async () => {
       try {
         const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
         return out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
@@ -146,7 +157,7 @@ export class S3Storage implements Storage {
     metadata?: Record<string, string>,
     tags?: Record<string, string>,
   ): Promise<void> {
-    await guard(() =>
+    await guard(this.bucket, () =>
       this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
@@ -161,7 +172,7 @@ export class S3Storage implements Storage {
   }
 
   async putIfAbsent(key: string, body: Uint8Array, contentType: string, metadata?: Record<string, string>): Promise<boolean> {
-    return guard(async () => {
+    return guard(this.bucket, async () => {
       try {
         await this.client.send(
           new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata, IfNoneMatch: '*' }),
@@ -176,7 +187,7 @@ export class S3Storage implements Storage {
   }
 
   async copy(fromKey: string, toKey: string): Promise<boolean> {
-    return guard(async () => {
+    return guard(this.bucket, async () => {
       try {
         await this.client.send(
           new CopyObjectCommand({
@@ -194,11 +205,11 @@ export class S3Storage implements Storage {
   }
 
   async delete(key: string): Promise<void> {
-    await guard(() => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+    await guard(this.bucket, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
   }
 
   async setTags(key: string, tags: Record<string, string>): Promise<boolean> {
-    return guard(async () => {
+    return guard(this.bucket, async () => {
       try {
         await this.client.send(
           new PutObjectTaggingCommand({

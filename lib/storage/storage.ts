@@ -39,20 +39,6 @@ export interface Storage {
   presignGet(key: string, opts: { expiresIn: number; contentType?: string }): Promise<string>;
 }
 
-/** Object keys are built from server-made UUIDs only, never from user input. */
-export const uploadKey = (id: string): string => `uploads/${id}.dcm`;
-export const renderKey = (id: string, variant: string): string => `renders/${id}/${variant}.png`;
-/** The request record POST /files writes beside the upload (declared size, filename). */
-export const requestKey = (id: string): string => `uploads/${id}.json`;
-/** What the processor recorded about an upload (lib/processing/summary.ts). */
-export const summaryKey = (id: string): string => `uploads/${id}.summary.json`;
-/** Where the processor moves an upload it rejects. */
-export const quarantineKey = (id: string): string => `quarantine/${id}.dcm`;
-/** Renders keyed by content: identical bytes uploaded under two ids share every render. */
-/** Renders keyed by content hash: immutable, whoever uploaded the bytes. */
-export const CONTENT_RENDER_PREFIX = 'renders/sha256/';
-export const contentRenderKey = (sha256: string, variant: string): string => `${CONTENT_RENDER_PREFIX}${sha256}/${variant}.png`;
-
 /**
  * Object tag of request records. POST /files writes `awaiting`; the processor sets `received`
  * when the upload arrives. A lifecycle rule expires `awaiting` records (URLs never used).

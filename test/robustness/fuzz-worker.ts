@@ -18,12 +18,12 @@ import { DomainError } from '../../lib/errors.js';
 import { vrLookup } from '../../lib/dicom/dictionary.js';
 import { parseDicom, type ParsedDicom } from '../../lib/dicom/parse.js';
 import { dataSetToJson } from '../../lib/dicom/json-model.js';
-import { readHeader } from '../../lib/header/header-service.js';
-import { exportPng } from '../../lib/export/export-service.js';
+import { readHeader } from '../../lib/header/ranged-header-read.js';
+import { ExportService } from '../../lib/export/export-service.js';
 import { readImageInfo } from '../../lib/pixels/image-info.js';
 import { decodeFrame } from '../../lib/pixels/decoders.js';
 import { CODECS } from '../../lib/pixels/codecs/index.js';
-import { uploadKey } from '../../lib/storage/storage.js';
+import { uploadKey } from '../../lib/storage/object-keys.js';
 import { MemoryStorage } from '../support/memory-storage.js';
 
 export type StepName = 'parse' | 'json' | 'header' | 'export' | 'codec';
@@ -120,7 +120,7 @@ async function runCase(req: CaseRequest): Promise<StepOutcome[]> {
     storage.objects.set(uploadKey(FILE_ID), { body: bytes, contentType: 'application/dicom', lastModified: new Date() });
     push(
       await step('export', () =>
-        exportPng(storage, { renderUrlTtlSeconds: 60, maxUploadBytes: 64 * 1024 * 1024 }, FILE_ID, { frame: req.frame, bitDepth: req.bitDepth }),
+        new ExportService(storage, { renderUrlTtlSeconds: 60, maxUploadBytes: 64 * 1024 * 1024 }).exportPng(FILE_ID, { frame: req.frame, bitDepth: req.bitDepth }),
       ),
     );
   }

@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { resetConfig } from '../../../lib/config.js';
-import { exportPng } from '../../../lib/export/export-service.js';
-import { DEFAULT_RENDER, processUpload } from '../../../lib/processing/process-upload.js';
+import { describe, expect, it } from 'vitest';
+import { type ExportConfig, ExportService } from '../../../lib/export/export-service.js';
+import { DEFAULT_RENDER, preRender } from '../../../lib/export/pre-render.js';
+import { processUpload as process } from '../../../lib/processing/process-upload.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
 import { makeImageDicom } from '../../support/dicom-writer.js';
 
 const cfg = { maxUploadBytes: 10 * 1024 * 1024, renderUrlTtlSeconds: 300 };
+const processUpload = (storage: MemoryStorage, c: ExportConfig, id: string) => process(storage, c, id, { preRender });
 const ID = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
 const image = () => makeImageDicom({ rows: 4, columns: 5, bitsAllocated: 16, bitsStored: 12, window: { center: 1000, width: 2000 }, pixel: (_f, r, c) => r * 500 + c * 100 });
 
@@ -13,6 +14,16 @@ function uploaded(): MemoryStorage {
   const storage = new MemoryStorage();
   storage.objects.set(`uploads/${ID}.dcm`, { body: image(), contentType: 'application/dicom', lastModified: new Date(), etag: 'e1' });
   return storage;
+}
+
+/** One service per storage and configuration, as a container has one of each (functions/export.ts). */
+const services = new WeakMap<MemoryStorage, Map<ExportConfig, ExportService>>();
+function exportPng(storage: MemoryStorage, c: ExportConfig, ...args: Parameters<ExportService['exportPng']>) {
+  const byConfig = services.get(storage) ?? new Map<ExportConfig, ExportService>();
+  services.set(storage, byConfig);
+  let service = byConfig.get(c);
+  if (!service) byConfig.set(c, (service = new ExportService(storage, c)));
+  return service.exportPng(...args);
 }
 
 /** Counts of S3 requests a call made. */
@@ -87,18 +98,12 @@ describe('exportPng cache lookup', () => {
   });
 
   describe('with MEMO_TTL_SECONDS=0', () => {
-    afterEach(() => {
-      delete process.env.MEMO_TTL_SECONDS;
-      resetConfig();
-    });
-
     it('asks S3 on every request', async () => {
-      process.env.MEMO_TTL_SECONDS = '0';
-      resetConfig();
+      const off = { ...cfg, memoTtlSeconds: 0 };
       const storage = uploaded();
-      await processUpload(storage, cfg, ID);
-      await exportPng(storage, cfg, ID, DEFAULT_RENDER);
-      expect((await requests(storage, () => exportPng(storage, cfg, ID, DEFAULT_RENDER))).heads).toBe(3);
+      await processUpload(storage, off, ID);
+      await exportPng(storage, off, ID, DEFAULT_RENDER);
+      expect((await requests(storage, () => exportPng(storage, off, ID, DEFAULT_RENDER))).heads).toBe(3);
     });
   });
 });

@@ -1,11 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../../../lib/errors.js';
-import { FIRST_READ_BYTES, getBulk, getHeaderJson, getTag, readHeader } from '../../../lib/header/header-service.js';
-import { summaryKey, uploadKey } from '../../../lib/storage/storage.js';
+import { HeaderService } from '../../../lib/header/header-service.js';
+import { FIRST_READ_BYTES, readHeader } from '../../../lib/header/ranged-header-read.js';
+import { parseRangeHeader } from '../../../lib/http/byte-range.js';
+import type { Storage } from '../../../lib/storage/storage.js';
+import { summaryKey, uploadKey } from '../../../lib/storage/object-keys.js';
 import { TS_EXPLICIT_BE, TS_IMPLICIT_LE, makeImageDicom, writeDicom } from '../../support/dicom-writer.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
 
 const ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+
+/** One service per storage, as a container has one of each (functions/header.ts). */
+const services = new WeakMap<Storage, HeaderService>();
+const service = (storage: Storage): HeaderService => {
+  let s = services.get(storage);
+  if (!s) services.set(storage, (s = new HeaderService(storage)));
+  return s;
+};
+const getHeaderJson = (storage: Storage, ...args: Parameters<HeaderService['headerJson']>) => service(storage).headerJson(...args);
+const getTag = (storage: Storage, ...args: Parameters<HeaderService['tag']>) => service(storage).tag(...args);
+/** With the Range header parsed as functions/header.ts does. */
+const getBulk = async (storage: Storage, id: string, path: string, range?: string) => service(storage).bulk(id, path, parseRangeHeader(range));
 
 async function storageWith(body: Uint8Array): Promise<MemoryStorage> {
   const storage = new MemoryStorage();

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDicom } from '../../../lib/dicom/parse.js';
 import { readImageInfo } from '../../../lib/pixels/image-info.js';
 import { DomainError } from '../../../lib/errors.js';
@@ -27,10 +27,6 @@ function expectDomainError(fn: () => unknown, code: string, text?: RegExp): Doma
   }
   throw new Error(`expected ${code}`);
 }
-
-afterEach(() => {
-  delete process.env.MAX_DECODED_BYTES;
-});
 
 describe('readImageInfo', () => {
   it('reads the Image Pixel, Modality LUT and VOI LUT attributes', () => {
@@ -178,13 +174,11 @@ describe('readImageInfo', () => {
 
   it('bounds the decoded frame size before allocating (MAX_DECODED_BYTES)', () => {
     // 2 x 3 x 1 sample x 4 bytes of working values = 24 bytes.
-    process.env.MAX_DECODED_BYTES = '23';
-    const err = expectDomainError(() => info({}), 'ImageTooLarge');
+    const image = parseDicom(makeImageDicom(base));
+    const err = expectDomainError(() => readImageInfo(image, 23), 'ImageTooLarge');
     expect(err.status).toBe(422);
     expect(err.details).toMatchObject({ decodedBytes: 24, limit: 23 });
-    process.env.MAX_DECODED_BYTES = '24';
-    expect(info({}).rows).toBe(2);
-    delete process.env.MAX_DECODED_BYTES;
+    expect(readImageInfo(image, 24).rows).toBe(2);
     // 65535 x 65535 declared, with a tiny pixel data element: refused before any allocation.
     const huge = parseDicom(
       makeImageDicom({ ...base, extra: [{ tag: '00280010', vr: 'US', value: 65535 }, { tag: '00280011', vr: 'US', value: 65535 }] }),

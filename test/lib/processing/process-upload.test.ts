@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DomainError } from '../../../lib/errors.js';
-import { DEFAULT_RENDER, THUMBNAIL_RENDER, processUpload } from '../../../lib/processing/process-upload.js';
-import { parseSummary } from '../../../lib/processing/summary.js';
+import { type ProcessOptions, processUpload as process } from '../../../lib/processing/process-upload.js';
+import { DEFAULT_RENDER, THUMBNAIL_RENDER, preRender } from '../../../lib/export/pre-render.js';
+import { parseSummary } from '../../../lib/files/summary.js';
 import { renderVariant } from '../../../lib/export/render-params.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
 import { makeImageDicom, writeDicom } from '../../support/dicom-writer.js';
@@ -21,6 +22,8 @@ vi.mock('../../../lib/render/render-frame.js', async (importOriginal) => {
 });
 
 const cfg = { maxUploadBytes: 10 * 1024 * 1024 };
+/** The processor as functions/processor.ts wires it: with the export's render-ahead step. */
+const processUpload = (storage: MemoryStorage, c: typeof cfg, id: string, opts: Partial<ProcessOptions> = {}) => process(storage, c, id, { preRender, ...opts });
 const ID = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
 const ID2 = '0b7e3f52-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
 const NOW = new Date('2026-03-01T10:00:00.000Z');

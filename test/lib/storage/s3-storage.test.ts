@@ -99,4 +99,25 @@ describe('S3Storage writes for the processor', () => {
     expect(await storage().setTags('uploads/x.json', { 'upload-state': 'received' })).toBe(true);
     expect(await storage().setTags('uploads/y.json', { 'upload-state': 'received' })).toBe(false);
   });
+
+  it('a missing bucket is a 503 that says the storage is misconfigured, and the log names the bucket', async () => {
+    s3.on(GetObjectCommand).rejects(s3Error('NoSuchBucket', 404));
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    const saved = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'error';
+    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    let error: unknown;
+    try {
+      // Not "no such file": a GET's 404 NoSuchBucket is about the bucket, not the key.
+      error = await storage().get('k').catch((e: unknown) => e);
+    } finally {
+      process.stderr.write = write;
+      if (saved === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = saved;
+    }
+    expect(error).toMatchObject({ code: 'StorageUnavailable', status: 503, message: expect.stringMatching(/misconfigured/) });
+    expect((error as Error).message).not.toMatch(/retry\./);
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(expect.objectContaining({ bucket: 'b', errorCode: 'NoSuchBucket' }));
+  });
 });

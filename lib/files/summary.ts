@@ -3,8 +3,8 @@
  * file is, never who it is about. Only the fields below are written — no patient, study or
  * institution attributes, no tag values beyond the technical ones listed.
  */
-import { DomainError, ERROR_STATUS, type ErrorCode } from '../errors.js';
-import { type Storage, summaryKey } from '../storage/storage.js';
+import { ERROR_STATUS, type ErrorCode } from '../errors.js';
+import type { ObjectInfo } from '../storage/storage.js';
 
 export type ProcessedStatus = 'ready' | 'rejected';
 
@@ -29,10 +29,19 @@ export interface FileSummary {
 }
 
 /**
- * S3 user metadata of the summary object: lets the export service find the content hash with
- * one HEAD (no GET), and the processor tell a duplicate event from a new upload under the id.
+ * S3 user metadata of the summary object: lets the services learn a file's state with one
+ * HEAD (no GET, lib/files/file-state.ts), and the processor tell a duplicate event from a new
+ * upload under the id.
  */
 export const SUMMARY_META = { sha256: 'sha256', status: 'status', sourceEtag: 'source-etag' } as const;
+
+/** The metadata a summary of `upload` is written with (read back by lib/files/file-state.ts). */
+export function summaryMetadata(summary: FileSummary, upload: ObjectInfo): Record<string, string> {
+  const metadata: Record<string, string> = { [SUMMARY_META.status]: summary.status };
+  if (summary.sha256) metadata[SUMMARY_META.sha256] = summary.sha256;
+  if (upload.etag) metadata[SUMMARY_META.sourceEtag] = upload.etag;
+  return metadata;
+}
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 export const isSha256Hex = (s: unknown): s is string => typeof s === 'string' && SHA256_HEX.test(s);
@@ -82,19 +91,4 @@ export function parseSummary(bytes: Uint8Array | undefined): FileSummary | undef
   const out: Record<string, unknown> = {};
   for (const f of FIELDS) if (v[f] !== undefined) out[f] = v[f];
   return out as unknown as FileSummary;
-}
-
-export async function readSummary(storage: Storage, id: string): Promise<FileSummary | undefined> {
-  return parseSummary(await storage.get(summaryKey(id)));
-}
-
-/**
- * The error for an upload that is not (or no longer) under uploads/: when the processor
- * quarantined it, the reason it was rejected (the same 422 the file gave before processing),
- * else FileNotFound. For every route that reads the upload.
- */
-export async function missingUploadError(storage: Storage, id: string): Promise<DomainError> {
-  const summary = await readSummary(storage, id);
-  if (summary?.status === 'rejected' && summary.reason) return new DomainError(summary.reason.code, summary.reason.message);
-  return new DomainError('FileNotFound', 'No file has been uploaded under this id.');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSummary, serializeSummary, type FileSummary } from '../../../lib/processing/summary.js';
+import { parseSummary, serializeSummary, type FileSummary } from '../../../lib/files/summary.js';
 
 const ready: FileSummary = {
   status: 'ready',

@@ -1,0 +1,54 @@
+/**
+ * The render-and-store step the processor runs ahead of the first GET /files/{id}/png: the
+ * default PNG and the thumbnail into the content-addressed cache. It lives with the export
+ * (the owner of render parameters and render keys); the processor gets it injected
+ * (functions/processor.ts), so lib/processing does not depend on lib/export.
+ */
+import { DomainError } from '../errors.js';
+import { log } from '../log.js';
+import { encodeRendered, renderPixels } from '../render/render-frame.js';
+import { contentRenderKey } from '../storage/object-keys.js';
+import type { PreRender } from '../processing/process-upload.js';
+import { THUMBNAIL_EDGE, renderVariant, type RenderParams } from './render-params.js';
+
+/** The render GET /files/{id}/png makes without parameters: frame 1, the file's window, 8 bits. */
+export const DEFAULT_RENDER: RenderParams = { frame: 1, bitDepth: 8 };
+/** The thumbnail: the same rendering, longer edge THUMBNAIL_EDGE (GET .../png?size=256). */
+export const THUMBNAIL_RENDER: RenderParams = { ...DEFAULT_RENDER, size: THUMBNAIL_EDGE };
+/** What the processor renders ahead, so the first requests for them are cache hits; they differ only in size. */
+export const PRE_RENDERS: readonly RenderParams[] = [DEFAULT_RENDER, THUMBNAIL_RENDER];
+
+/**
+ * Renders the default PNG and the thumbnail into the content-addressed cache, each unless the
+ * same content already has it, from one decode (they differ only in size). A file the renderer
+ * cannot draw (no pixel data, an unsupported syntax...) is still a valid DICOM file: it is
+ * ready, and GET /files/{id}/png names the reason when asked. Returns whether anything was rendered.
+ */
+export const preRender: PreRender = async (storage, parsed, sha256, maxDecodedBytes) => {
+  if (!parsed.pixelElement) return false;
+  const missing: RenderParams[] = [];
+  for (const params of PRE_RENDERS) {
+    if (!(await storage.head(contentRenderKey(sha256, renderVariant(params))))) missing.push(params);
+  }
+  if (missing.length === 0) return false;
+  let pixels: Awaited<ReturnType<typeof renderPixels>>;
+  try {
+    pixels = await renderPixels(parsed, DEFAULT_RENDER, maxDecodedBytes);
+  } catch (e) {
+    if (e instanceof DomainError) {
+      log.info('pre-render skipped', { errorCode: e.code });
+    } else {
+      // Unexpected: a renderer bug. The upload itself is fine; GET .../png will surface it.
+      log.error('pre-render failed', { errorName: (e as Error)?.name ?? typeof e });
+    }
+    return false;
+  }
+  for (const params of missing) {
+    const out = encodeRendered(pixels, params.size);
+    await storage.put(contentRenderKey(sha256, renderVariant(params)), out.png, 'image/png', {
+      width: String(out.width),
+      height: String(out.height),
+    });
+  }
+  return true;
+};

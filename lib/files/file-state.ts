@@ -1,0 +1,130 @@
+/**
+ * The state of a file (`status`, `sha256`, size), for every service: the one place that
+ * decides whether a file is ready, what its content hash is, and whether what the processor
+ * recorded describes the bytes stored now.
+ *
+ * Two depths of the same answer:
+ * - recordedState: one HEAD of the summary, whose metadata carries the status and the hash
+ *   (header, export and processor: cheap enough for every request);
+ * - fileInfo: the upload's HEAD, the whole summary and the request record (GET /files/{id}).
+ */
+import { DomainError } from '../errors.js';
+import { requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
+import type { ObjectInfo, Storage } from '../storage/storage.js';
+import { parseRequestRecord } from './request-record.js';
+import { type FileSummary, type ProcessedStatus, SUMMARY_META, isSha256Hex, parseSummary } from './summary.js';
+
+/** What the processor recorded about a file, from its summary's metadata. */
+export interface RecordedState {
+  /** Undefined when the summary carries no status this version knows. */
+  status?: ProcessedStatus;
+  /** Hex SHA-256 of the upload the summary describes. */
+  sha256?: string;
+  /** The ETag of the upload the summary describes. */
+  sourceEtag?: string;
+}
+
+/** The summary's metadata (one HEAD), or undefined when the file was not processed (yet). */
+export async function recordedState(storage: Storage, id: string): Promise<RecordedState | undefined> {
+  const head = await storage.head(summaryKey(id));
+  if (!head) return undefined;
+  const meta = head.metadata ?? {};
+  const status = meta[SUMMARY_META.status];
+  const sha256 = meta[SUMMARY_META.sha256];
+  return {
+    ...(status === 'ready' || status === 'rejected' ? { status } : {}),
+    ...(isSha256Hex(sha256) ? { sha256 } : {}),
+    ...(meta[SUMMARY_META.sourceEtag] ? { sourceEtag: meta[SUMMARY_META.sourceEtag] } : {}),
+  };
+}
+
+/**
+ * Ready: validated and summarised. Its upload is write-once and the processor leaves it in
+ * place (it moves only rejected files), so what is read from it can be kept.
+ */
+export const isReady = (state: RecordedState | undefined): boolean => state?.status === 'ready';
+
+/** Whether `state` was recorded for exactly the object `upload` (the same ETag): a repeated event. */
+export const recordsUpload = (state: RecordedState | undefined, upload: ObjectInfo): boolean =>
+  Boolean(state && upload.etag && state.sourceEtag === upload.etag);
+
+/**
+ * The error for an upload that is not (or no longer) under its key: when the processor
+ * quarantined it, the reason it was rejected (the same 422 the file gave before processing),
+ * else FileNotFound. For every route that reads the upload.
+ */
+export async function missingUploadError(storage: Storage, id: string): Promise<DomainError> {
+  const summary = parseSummary(await storage.get(summaryKey(id)));
+  if (summary?.status === 'rejected' && summary.reason) return new DomainError(summary.reason.code, summary.reason.message);
+  return new DomainError('FileNotFound', 'No file has been uploaded under this id.');
+}
+
+/**
+ * - `awaiting-upload`: an upload URL was issued, nothing has arrived (yet);
+ * - `pending`: uploaded, not processed yet (header and export work already);
+ * - `ready`: validated and summarised; the default PNG is rendered when the file is an image;
+ * - `rejected`: not an acceptable DICOM file; moved to quarantine, `reason` says why.
+ */
+export type FileStatus = 'awaiting-upload' | 'pending' | 'ready' | 'rejected';
+
+export interface FileInfo extends Partial<Omit<FileSummary, 'status' | 'size' | 'uploadedAt'>> {
+  id: string;
+  status: FileStatus;
+  /** Bytes stored; while awaiting the upload, the size the upload URL accepts. */
+  size: number;
+  /** When the bytes arrived; null while awaiting the upload. */
+  uploadedAt: string | null;
+  contentType?: string;
+  filename?: string;
+}
+
+/**
+ * The file's status and, once processed, its summary. Three reads in parallel: the upload's
+ * HEAD, the summary and the request record. A summary of an earlier upload under the same id
+ * (a presigned URL used twice) does not describe the current bytes: they are `pending`.
+ */
+export async function fileInfo(storage: Storage, id: string): Promise<FileInfo> {
+  const [object, summaryBytes, requestBytes] = await Promise.all([
+    storage.head(uploadKey(id)),
+    storage.get(summaryKey(id)),
+    storage.get(requestKey(id)),
+  ]);
+  const summary = parseSummary(summaryBytes);
+  const request = parseRequestRecord(requestBytes);
+  const filename = request?.filename !== undefined ? { filename: request.filename } : {};
+  const uploadedAt = object?.lastModified?.toISOString() ?? null;
+
+  // The summary's body (not its metadata) is at hand here: it describes the stored bytes when it
+  // names their Last-Modified and size; with the bytes gone, only a rejection (quarantined) is current.
+  const current = summary && (object ? summary.uploadedAt === uploadedAt && summary.size === object.size : summary.status === 'rejected');
+  if (summary && current) {
+    const { status, size, uploadedAt: at, ...rest } = summary;
+    return {
+      id,
+      status,
+      size,
+      uploadedAt: at,
+      ...(object?.contentType ? { contentType: object.contentType } : {}),
+      ...filename,
+      ...rest,
+    };
+  }
+  if (object) {
+    return {
+      id,
+      status: 'pending',
+      size: object.size,
+      uploadedAt,
+      ...(object.contentType ? { contentType: object.contentType } : {}),
+      ...filename,
+    };
+  }
+  if (summary) {
+    // Processed once, and the bytes are gone since (deleted, or expired by a lifecycle rule).
+    throw new DomainError('FileNotFound', 'The file uploaded under this id has been deleted.');
+  }
+  if (request) {
+    return { id, status: 'awaiting-upload', size: request.declaredSize ?? 0, uploadedAt: null, ...filename };
+  }
+  throw new DomainError('FileNotFound', 'No file has been uploaded under this id, and no upload URL was issued for it.');
+}

@@ -1,0 +1,56 @@
+/**
+ * Header reads of uploads, remembered for ready files: the memo policy of the header routes.
+ * One instance per container (built by HeaderService, itself built once by functions/header.ts).
+ */
+import { ImmutableMemo } from '../cache/immutable-memo.js';
+import { DomainError } from '../errors.js';
+import { isReady, missingUploadError, recordedState } from '../files/file-state.js';
+import { uploadKey } from '../storage/object-keys.js';
+import type { Storage } from '../storage/storage.js';
+import { type HeaderRead, type ReadHeaderOptions, readHeader } from './ranged-header-read.js';
+
+export class UploadHeaders {
+  /**
+   * Parsed headers of ready files (lib/cache/immutable-memo.ts): a viewer asking for several
+   * tags of the same file is answered from memory after the first request. At most 32 MiB of
+   * header bytes; `ttlMs` at most (MEMO_TTL_SECONDS), so a deleted file stops being answered soon.
+   */
+  private readonly memo: ImmutableMemo<HeaderRead>;
+
+  constructor(
+    private readonly storage: Storage,
+    ttlMs: number,
+  ) {
+    this.memo = new ImmutableMemo<HeaderRead>({
+      maxEntries: 1000,
+      maxBytes: 32 * 1024 * 1024,
+      ttlMs,
+      // The bytes the parse holds, plus the element objects (about 200 bytes each).
+      sizeOf: (r) => r.parsed.byteArray.length + 200 * Object.keys(r.parsed.dataSet.elements).length,
+    });
+  }
+
+  /**
+   * readHeader on an upload. A file the processor quarantined is no longer under its upload key,
+   * so its recorded reason (e.g. 422 NotDicom) is answered rather than a bare 404.
+   */
+  async read(id: string, options: ReadHeaderOptions): Promise<HeaderRead> {
+    const { storage, memo } = this;
+    const memoKey = `${id}${options.includeTrailing ? ':trailing' : ''}`;
+    const known = memo.get(memoKey);
+    if (known) return { ...known, bytesRead: 0, reads: 0 };
+    // Beside the first read, not before it: whether the file is ready decides only what to keep.
+    const state = memo.enabled ? recordedState(storage, id).catch(() => undefined) : undefined;
+    let read: HeaderRead;
+    try {
+      read = await readHeader(storage, uploadKey(id), options);
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'FileNotFound') throw await missingUploadError(storage, id);
+      throw e;
+    }
+    // A ready file stays: its upload is write-once and the processor leaves it in place (it moves
+    // only rejected files). A pending one may still be quarantined, so it is read again next time.
+    if (isReady(await state)) memo.set(memoKey, read);
+    return read;
+  }
+}
