@@ -15,7 +15,12 @@
  */
 import { createHash } from 'node:crypto';
 import { DomainError } from '../errors.js';
-import type { Claims } from './token-verifier.js';
+
+/**
+ * Any claims object: a verified token's (`Claims`) or API Gateway's
+ * `requestContext.authorizer.jwt.claims`, where every value arrives as a string.
+ */
+export type ClaimsLike = Readonly<Record<string, unknown>>;
 
 const SEGMENT = /^t[0-9a-f]{32}$/;
 
@@ -33,7 +38,7 @@ export interface TenantOptions {
  * The tenant segment of a verified token; Unauthorized when the claim is missing, empty or
  * not a string (the value is compared exactly: no trimming or case folding).
  */
-export function tenantOf(claims: Claims, { issuer, tenantClaim }: TenantOptions): string {
+export function tenantOf(claims: ClaimsLike, { issuer, tenantClaim }: TenantOptions): string {
   const value = claims[tenantClaim];
   if (typeof value !== 'string' || value === '') {
     // The claim's name is configuration, not token content, so it may be said.
@@ -57,7 +62,7 @@ export const ANONYMOUS_TENANT: string = `t${hash128(['anonymous'])}`;
  * can be followed, but not the subject itself. It is a pseudonym, not anonymity: anyone who
  * knows issuer, tenant and a candidate subject can recompute it.
  */
-export function callerOf(claims: Claims, issuer: string, tenant: string): string {
+export function callerOf(claims: ClaimsLike, issuer: string, tenant: string): string {
   const subject = typeof claims.sub === 'string' ? claims.sub : typeof claims.client_id === 'string' ? claims.client_id : '';
   return `c${hash128(['caller', issuer, tenant, subject])}`;
 }

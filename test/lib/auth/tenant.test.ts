@@ -118,3 +118,11 @@ describe('isTenantSegment', () => {
     }
   });
 });
+
+describe('tenantOf on API Gateway claims', () => {
+  it('takes requestContext.authorizer.jwt.claims as API Gateway passes them (values as strings)', () => {
+    const fromEvent: Record<string, string | number | boolean | string[]> = { sub: 'alice', iss: ISSUER, exp: '1700000000', 'custom:org': 'st-mary' };
+    expect(tenantOf(fromEvent, { issuer: ISSUER, tenantClaim: 'custom:org' })).toBe(tenantOf({ 'custom:org': 'st-mary' }, { issuer: ISSUER, tenantClaim: 'custom:org' }));
+    expect(callerOf(fromEvent, ISSUER, ANONYMOUS_TENANT)).toBe(callerOf({ sub: 'alice' }, ISSUER, ANONYMOUS_TENANT));
+  });
+});
