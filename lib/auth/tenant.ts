@@ -42,7 +42,7 @@ export function tenantOf(claims: ClaimsLike, { issuer, tenantClaim }: TenantOpti
   const value = claims[tenantClaim];
   if (typeof value !== 'string' || value === '') {
     // The claim's name is configuration, not token content, so it may be said.
-    throw new DomainError('Unauthorized', `token has no usable "${tenantClaim}" claim for the tenant`);
+    throw new DomainError('Unauthorized', `The token has no usable "${tenantClaim}" claim to name its tenant.`);
   }
   return `t${hash128(['tenant', issuer, value])}`;
 }

@@ -53,11 +53,11 @@ const unauthorized = (reason: string): DomainError => new DomainError('Unauthori
 
 function tokenFrom(authorization: string | undefined): string {
   const value = authorization?.trim() ?? '';
-  if (value === '') throw unauthorized('missing bearer token');
+  if (value === '') throw unauthorized('The request has no bearer token.');
   // The auth scheme is case-insensitive (RFC 9110 11.1); API Gateway also takes the bare token.
   const token = value.replace(/^bearer[ \t]+/i, '');
-  if (token.length > MAX_TOKEN_LENGTH) throw unauthorized('token too large');
-  if (!COMPACT_JWS.test(token)) throw unauthorized('malformed token');
+  if (token.length > MAX_TOKEN_LENGTH) throw unauthorized('The token is too large.');
+  if (!COMPACT_JWS.test(token)) throw unauthorized('The token is malformed.');
   return token;
 }
 
@@ -75,30 +75,30 @@ function reasonOf(e: unknown): string {
   const code = (e as { code?: unknown })?.code;
   switch (code) {
     case errors.JOSEAlgNotAllowed.code:
-      return 'token algorithm not allowed';
+      return 'The token algorithm is not allowed.';
     case errors.JWSInvalid.code:
     case errors.JWTInvalid.code:
     case errors.JOSENotSupported.code:
-      return 'malformed token';
+      return 'The token is malformed.';
     case errors.JWSSignatureVerificationFailed.code:
-      return 'token signature does not verify';
+      return 'The token signature does not verify.';
     case errors.JWKSNoMatchingKey.code:
     case errors.JWKSMultipleMatchingKeys.code:
-      return 'token signed by an unknown key';
+      return 'The token is signed by an unknown key.';
     case errors.JWTExpired.code:
-      return 'token expired';
+      return 'The token has expired.';
     case errors.JWTClaimValidationFailed.code: {
       const { claim, reason } = e as errors.JWTClaimValidationFailed;
-      if (claim === 'iss') return 'token issuer not trusted';
-      if (claim === 'nbf' && reason === 'check_failed') return 'token not yet valid';
-      if (claim === 'exp' && reason === 'missing') return 'token has no expiry';
-      return 'token claims invalid';
+      if (claim === 'iss') return 'The token issuer is not trusted.';
+      if (claim === 'nbf' && reason === 'check_failed') return 'The token is not yet valid.';
+      if (claim === 'exp' && reason === 'missing') return 'The token has no expiry.';
+      return 'The token claims are invalid.';
     }
     default:
       // A JWKS that cannot be fetched or parsed (timeout, refused, not JSON, bad key). No
       // caller can fix it, but it is still no identity: 401, and an operator-visible warning.
       log.warn('auth: signing keys unavailable', { code: typeof code === 'string' ? code : (e as Error)?.name });
-      return 'signing keys unavailable';
+      return 'The signing keys are unavailable.';
   }
 }
 
@@ -116,7 +116,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   // API Gateway requires the header to name its key; without this jose would try the only key.
   const keyOf: JWTVerifyGetKey = (header, token) => {
-    if (typeof header.kid !== 'string' || header.kid === '') throw unauthorized('token has no key id');
+    if (typeof header.kid !== 'string' || header.kid === '') throw unauthorized('The token has no key id.');
     return jwks(header, token);
   };
 
@@ -137,10 +137,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         if (e instanceof DomainError) throw e;
         throw unauthorized(reasonOf(e));
       }
-      if (!audienceMatches(claims, audiences)) throw unauthorized('token audience not accepted');
+      if (!audienceMatches(claims, audiences)) throw unauthorized('The token audience is not accepted.');
       // jose checks iat only against a maximum age; API Gateway wants it in the past.
       if (typeof claims.iat === 'number' && claims.iat > currentDate.getTime() / 1000 + clockSkewSeconds) {
-        throw unauthorized('token issued in the future');
+        throw unauthorized('The token is issued in the future.');
       }
       return claims;
     },

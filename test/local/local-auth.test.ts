@@ -111,7 +111,7 @@ describe('issueToken', () => {
     const mine = await loadLocalAuth({ dataDir: tempDir(), port: 3000 });
     const other = await loadLocalAuth({ dataDir: tempDir(), port: 3000 });
     const v = verifierFor(mine);
-    await expect(v.verify(`Bearer ${await other.issueToken({ subject: 'alice' })}`)).rejects.toMatchObject({ status: 401, message: 'token signed by an unknown key' });
+    await expect(v.verify(`Bearer ${await other.issueToken({ subject: 'alice' })}`)).rejects.toMatchObject({ status: 401, message: 'The token is signed by an unknown key.' });
 
     const { privateKey } = await generateKeyPair('RS256');
     const forged = await new SignJWT({ sub: 'alice' })
@@ -121,11 +121,11 @@ describe('issueToken', () => {
       .setIssuedAt()
       .setExpirationTime('5m')
       .sign(privateKey);
-    await expect(v.verify(`Bearer ${forged}`)).rejects.toMatchObject({ status: 401, message: 'token signature does not verify' });
+    await expect(v.verify(`Bearer ${forged}`)).rejects.toMatchObject({ status: 401, message: 'The token signature does not verify.' });
 
     const elsewhere = await loadLocalAuth({ dataDir: join(mine.keyFile, '..', '..'), port: 3001 });
-    await expect(v.verify(`Bearer ${await elsewhere.issueToken({ subject: 'alice' })}`)).rejects.toMatchObject({ status: 401, message: 'token issuer not trusted' });
-    await expect(v.verify(`Bearer ${await mine.issueToken({ subject: 'alice', audience: 'someone-else' })}`)).rejects.toMatchObject({ status: 401, message: 'token audience not accepted' });
+    await expect(v.verify(`Bearer ${await elsewhere.issueToken({ subject: 'alice' })}`)).rejects.toMatchObject({ status: 401, message: 'The token issuer is not trusted.' });
+    await expect(v.verify(`Bearer ${await mine.issueToken({ subject: 'alice', audience: 'someone-else' })}`)).rejects.toMatchObject({ status: 401, message: 'The token audience is not accepted.' });
     await expect(v.verify(`Bearer ${await mine.issueToken({ subject: 'alice', ttlSeconds: 1 })}`)).resolves.toBeDefined();
   });
 });

@@ -145,14 +145,14 @@ if (!hasMoto) {
       const tokens = await adminLogin(moto, otherPool, 'alice');
       const lenient = createTokenVerifier({ issuer: pool.issuer, audiences: [pool.clientId, otherPool.clientId], jwks: remoteJwks(pool.jwksUrl) });
       for (const token of [tokens.IdToken, tokens.AccessToken]) {
-        await expect(lenient.verify(`Bearer ${token}`)).rejects.toMatchObject({ code: 'Unauthorized', status: 401, message: 'token issuer not trusted' });
+        await expect(lenient.verify(`Bearer ${token}`)).rejects.toMatchObject({ code: 'Unauthorized', status: 401, message: 'The token issuer is not trusted.' });
       }
     });
 
     it('401 for a token of another app client of the same pool', async () => {
       const tokens = await adminLogin(moto, pool, 'alice', otherClientId);
       for (const token of [tokens.IdToken, tokens.AccessToken]) {
-        await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({ status: 401, message: 'token audience not accepted' });
+        await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({ status: 401, message: 'The token audience is not accepted.' });
       }
     });
 
@@ -160,7 +160,7 @@ if (!hasMoto) {
       const [h, p, s] = (await adminLogin(moto, pool, 'alice')).IdToken.split('.');
       const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
       const altered = `${h}.${Buffer.from(JSON.stringify({ ...payload, 'custom:org': 'other-hospital' })).toString('base64url')}.${s}`;
-      await expect(verifier.verify(`Bearer ${altered}`)).rejects.toMatchObject({ status: 401, message: 'token signature does not verify' });
+      await expect(verifier.verify(`Bearer ${altered}`)).rejects.toMatchObject({ status: 401, message: 'The token signature does not verify.' });
     });
   });
 }

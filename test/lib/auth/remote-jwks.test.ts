@@ -72,11 +72,11 @@ describe('remoteJwks', () => {
     requests = 0;
     const v = verifierFor(`${base}/.well-known/jwks.json`);
     await v.verify(`Bearer ${await token()}`);
-    for (let i = 0; i < 5; i++) await expect(v.verify(`Bearer ${await token(`forged-${i}`)}`)).rejects.toThrow('token signed by an unknown key');
+    for (let i = 0; i < 5; i++) await expect(v.verify(`Bearer ${await token(`forged-${i}`)}`)).rejects.toThrow('The token is signed by an unknown key.');
     expect(requests).toBe(1);
   });
 
-  it('answers 401 "signing keys unavailable" when the JWKS is down, failing or too slow', async () => {
+  it('answers 401 "The signing keys are unavailable." when the JWKS is down, failing or too slow', async () => {
     const closed = createServer();
     await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
     const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/jwks.json`;
@@ -87,11 +87,11 @@ describe('remoteJwks', () => {
     for (const v of cases) {
       const e = await v.verify(`Bearer ${await token()}`).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(DomainError);
-      expect(e).toMatchObject({ code: 'Unauthorized', status: 401, message: 'signing keys unavailable' });
+      expect(e).toMatchObject({ code: 'Unauthorized', status: 401, message: 'The signing keys are unavailable.' });
     }
     respond = 'hang';
     const started = Date.now();
-    await expect(verifierFor(`${base}/slow`, 200).verify(`Bearer ${await token()}`)).rejects.toMatchObject({ status: 401, message: 'signing keys unavailable' });
+    await expect(verifierFor(`${base}/slow`, 200).verify(`Bearer ${await token()}`)).rejects.toMatchObject({ status: 401, message: 'The signing keys are unavailable.' });
     expect(Date.now() - started).toBeLessThan(1500);
     respond = 'jwks';
   });
