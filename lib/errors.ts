@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   InvalidParameter: 400,
   InvalidTag: 400,
   InvalidFileId: 400,
+  Unauthorized: 401,
   NotFound: 404,
   FileNotFound: 404,
   TagNotFound: 404,
