@@ -10,6 +10,8 @@ set -euo pipefail
 image="$1"
 cache="${DICOM_BASE_CACHE:-/var/tmp/dicom-base}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# Every buildah call uses the same (vfs) store: the base made here is found by the build.
+export STORAGE_DRIVER=vfs
 buildah() { command buildah --storage-driver vfs "$@"; }
 
 if buildah inspect --type image "$image" >/dev/null 2>&1; then exit 0; fi

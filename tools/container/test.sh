@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# npm run test:container: builds the image from the Dockerfile with buildah, runs it, and drives
+# upload -> ready -> tags -> png through its API (tools/container/drive.ts). No registry is
+# needed: the base image is made locally once (tools/container/base-image.sh) unless NODE_IMAGE
+# names one that exists. Prints "NOT RUN: ..." and exits 0 when buildah (or, to make the base,
+# debootstrap) is missing; otherwise ends with "N passed, N failed".
+#
+# Environment: NODE_IMAGE (default localhost/node-base:<node major of this machine>),
+# IMAGE (default localhost/dicom-service), MAX_ADDED_MB (default 150), KEEP_IMAGE=1.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+if ! command -v buildah >/dev/null; then echo "NOT RUN: buildah not found"; exit 0; fi
+# Every buildah call uses the same (vfs) store: the base made here is found by the build.
+export STORAGE_DRIVER=vfs
+buildah() { command buildah --storage-driver vfs "$@"; }
+
+node_image="${NODE_IMAGE:-localhost/node-base:$(node -p 'process.versions.node.split(".")[0]')}"
+image="${IMAGE:-localhost/dicom-service}"
+max_added_mb="${MAX_ADDED_MB:-150}"
+started=$SECONDS
+passed=0
+failed=0
+check() { # check NAME COMMAND...: runs the command, counts and prints the result
+  local name="$1"; shift
+  if "$@"; then passed=$((passed + 1)); echo "  ok   $name"; else failed=$((failed + 1)); echo "  FAIL $name"; return 1; fi
+}
+finish() { echo "== container test: $((SECONDS - started)) s"; echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
+
+# (1) The base image.
+if ! buildah inspect --type image "$node_image" >/dev/null 2>&1; then
+  case "$node_image" in
+    localhost/node-base:*) ;;
+    *) echo "NOT RUN: base image $node_image not found (no registry is reachable to pull it)"; exit 0 ;;
+  esac
+  if ! command -v debootstrap >/dev/null; then echo "NOT RUN: debootstrap not found (needed to make $node_image)"; exit 0; fi
+  check "base image $node_image made locally" tools/container/base-image.sh "$node_image" || finish
+fi
+
+# (2) The image. npm in the build stage reaches the registry this machine uses, through the base's
+# CA bundle; the registry URL is passed on, nothing else of this machine's npm configuration.
+echo "== build $image (NODE_IMAGE=$node_image)"
+build_log="$(mktemp)"
+t=$SECONDS
+build() {
+  nice -n 10 buildah --storage-driver vfs bud --isolation chroot --format docker --quiet \
+    --build-arg NODE_IMAGE="$node_image" --build-arg NPM_CONFIG_REGISTRY="$(npm config get registry)" \
+    -t "$image" . >"$build_log" 2>&1 || { tail -40 "$build_log"; false; }
+}
+check "image builds" build || finish
+echo "     built in $((SECONDS - t)) s"
+rm -f "$build_log"
+
+# (3) What the image is: non-root, a healthcheck, /data as a volume, and little above its base.
+config="$(buildah inspect --type image "$image")"
+field() { node -e 'const c = JSON.parse(require("fs").readFileSync(0, "utf8")).Docker.config ?? {}; const v = new Function("c", "return " + process.argv[1])(c); process.stdout.write(typeof v === "string" ? v : JSON.stringify(v ?? null));' "$1" <<<"$config"; }
+user="$(field 'c.User')"
+check "runs as a non-root user ($user)" test -n "$user" -a "$user" != root -a "$user" != 0
+health_cmd="$(field 'c.Healthcheck && c.Healthcheck.Test')"
+check "has a healthcheck" node -e 'const t = JSON.parse(process.argv[1]); process.exit(Array.isArray(t) && t[0] === "CMD" && t.length > 1 ? 0 : 1)' "$health_cmd"
+check "declares /data as a volume" node -e 'process.exit(Object.keys(JSON.parse(process.argv[1]) ?? {}).includes("/data") ? 0 : 1)' "$(field 'c.Volumes')"
+
+ctr="$(buildah from --pull=never --quiet "$image")"
+base_ctr="$(buildah from --pull=never --quiet "$node_image")"
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  buildah rm "$ctr" "$base_ctr" >/dev/null 2>&1
+  [ "${KEEP_IMAGE:-}" = 1 ] || buildah rmi "$image" >/dev/null 2>&1
+}
+trap cleanup EXIT
+size_kb() { du -sk --apparent-size "$(buildah mount "$1")" | cut -f1; }
+added_mb=$(( ($(size_kb "$ctr") - $(size_kb "$base_ctr")) / 1024 ))
+buildah umount "$ctr" "$base_ctr" >/dev/null
+check "adds ${added_mb} MB to its base (at most ${max_added_mb} MB)" test "$added_mb" -le "$max_added_mb"
+
+# (4) Run it. buildah run --isolation chroot shares this machine's network: free ports are picked.
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
+port="$(free_port)"
+s3_port="$(free_port)"
+while [ "$s3_port" = "$port" ]; do s3_port="$(free_port)"; done
+run_log="$(mktemp)"
+# The image's own command (CMD), run as the image's user in its working directory.
+mapfile -t cmd < <(node -e 'for (const a of JSON.parse(process.argv[1])) console.log(a)' "$(field 'c.Cmd')")
+buildah run --isolation chroot --env PORT="$port" --env LOCAL_S3_PORT="$s3_port" "$ctr" -- "${cmd[@]}" >"$run_log" 2>&1 &
+server_pid=$!
+
+# Healthy is what the image's HEALTHCHECK says, run inside the container as Docker would.
+mapfile -t probe < <(node -e 'for (const a of JSON.parse(process.argv[1]).slice(1)) console.log(a)' "$health_cmd")
+healthy() {
+  for _ in $(seq 1 60); do
+    buildah run --isolation chroot --env PORT="$port" "$ctr" -- "${probe[@]}" >/dev/null 2>&1 && return 0
+    kill -0 "$server_pid" 2>/dev/null || return 1
+    sleep 0.5
+  done
+  return 1
+}
+check "healthy (its HEALTHCHECK passes) within 30 s" healthy || { tail -20 "$run_log"; finish; }
+
+# (5) The API, over real HTTP: upload -> ready -> tags -> png.
+echo "== drive http://127.0.0.1:$port"
+drive_out="$(npx tsx tools/container/drive.ts "http://127.0.0.1:$port")"
+echo "$drive_out" | sed '$d'
+read -r dp _ df _ <<<"$(echo "$drive_out" | tail -1)"
+passed=$((passed + ${dp:-0}))
+failed=$((failed + ${df:-1}))
+if [ "${df:-1}" != 0 ]; then echo "== server log"; tail -20 "$run_log"; fi
+rm -f "$run_log"
+finish
