@@ -16,7 +16,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 # No install scripts: esbuild finds its platform binary through its optional dependency. The
 # cache mount keeps npm's download cache between builds, outside the image.
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --ignore-scripts
+RUN --mount=type=cache,target=/root/.npm npm ci --prefer-offline --no-audit --no-fund --ignore-scripts
 # What is copied is what .dockerignore lets through: the sources of the bundle.
 COPY . .
 RUN npx tsx tools/container/bundle.ts /out && rm -f /out/*.map

@@ -46,7 +46,9 @@ export async function bundleServer(outdir: string): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const options = esbuildOptions(SERVER_ENTRY, path.join(outdir, 'server.mjs'));
-  await build({ ...options, plugins: [bundledCreateRequire] });
+  // The functions' settings less one: the credential providers Lambda cannot use (shared config
+  // profiles, SSO, credential_process, web identity as on EKS) stay, since a container may.
+  await build({ ...options, alias: {}, plugins: [bundledCreateRequire] });
   // lib/http/openapi.ts reads the contract beside the bundle; the codecs' loaders read their .wasm there.
   for (const f of ['openapi.yaml', ...CODEC_WASM_FILES]) copyFileSync(path.join(PROJECT_ROOT, f), path.join(outdir, path.basename(f)));
 }

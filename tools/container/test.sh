@@ -63,8 +63,9 @@ check "declares /data as a volume" node -e 'process.exit(Object.keys(JSON.parse(
 ctr="$(buildah from --pull=never --quiet "$image")"
 base_ctr="$(buildah from --pull=never --quiet "$node_image")"
 server_pid=""
+ext_pid=""
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  for pid in $ext_pid $server_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   buildah rm "$ctr" "$base_ctr" >/dev/null 2>&1
   [ "${KEEP_IMAGE:-}" = 1 ] || buildah rmi "$image" >/dev/null 2>&1
 }
@@ -87,23 +88,43 @@ server_pid=$!
 
 # Healthy is what the image's HEALTHCHECK says, run inside the container as Docker would.
 mapfile -t probe < <(node -e 'for (const a of JSON.parse(process.argv[1]).slice(1)) console.log(a)' "$health_cmd")
-healthy() {
+healthy() { # healthy PORT PID: the server on PORT, started as PID (which must not exit)
   for _ in $(seq 1 60); do
-    buildah run --isolation chroot --env PORT="$port" "$ctr" -- "${probe[@]}" >/dev/null 2>&1 && return 0
-    kill -0 "$server_pid" 2>/dev/null || return 1
+    buildah run --isolation chroot --env PORT="$1" "$ctr" -- "${probe[@]}" >/dev/null 2>&1 && return 0
+    kill -0 "$2" 2>/dev/null || return 1
     sleep 0.5
   done
   return 1
 }
-check "healthy (its HEALTHCHECK passes) within 30 s" healthy || { tail -20 "$run_log"; finish; }
+check "healthy (its HEALTHCHECK passes) within 30 s" healthy "$port" "$server_pid" || { tail -20 "$run_log"; finish; }
 
 # (5) The API, over real HTTP: upload -> ready -> tags -> png.
-echo "== drive http://127.0.0.1:$port"
-drive_out="$(npx tsx tools/container/drive.ts "http://127.0.0.1:$port")"
-echo "$drive_out" | sed '$d'
-read -r dp _ df _ <<<"$(echo "$drive_out" | tail -1)"
-passed=$((passed + ${dp:-0}))
-failed=$((failed + ${df:-1}))
-if [ "${df:-1}" != 0 ]; then echo "== server log"; tail -20 "$run_log"; fi
-rm -f "$run_log"
+drive() { # drive URL: tools/container/drive.ts, its checks counted here
+  local out dp df
+  echo "== drive $1"
+  out="$(npx tsx tools/container/drive.ts "$1")"
+  echo "$out" | sed '$d'
+  read -r dp _ df _ <<<"$(echo "$out" | tail -1)"
+  passed=$((passed + ${dp:-0}))
+  failed=$((failed + ${df:-1}))
+  [ "${df:-1}" = 0 ]
+}
+drive "http://127.0.0.1:$port" || { echo "== server log"; tail -20 "$run_log"; }
+
+# (6) The same image against an S3 named by the environment (AWS_ENDPOINT_URL_S3 + BUCKET_NAME):
+# a second server in the container, whose S3 is the first one's embedded store. The first still
+# processes the uploads (its S3 emits the events), so the file becomes ready as with AWS.
+ext_port="$(free_port)"
+ext_log="$(mktemp)"
+buildah run --isolation chroot --env PORT="$ext_port" --env AWS_ENDPOINT_URL_S3="http://127.0.0.1:$s3_port" \
+  --env BUCKET_NAME=dicom-local --env AWS_ACCESS_KEY_ID=S3RVER --env AWS_SECRET_ACCESS_KEY=S3RVER \
+  "$ctr" -- "${cmd[@]}" >"$ext_log" 2>&1 &
+ext_pid=$!
+if check "with AWS_ENDPOINT_URL_S3 + BUCKET_NAME: healthy" healthy "$ext_port" "$ext_pid"; then
+  drive "http://127.0.0.1:$ext_port" || { echo "== server log"; tail -20 "$ext_log"; }
+else
+  tail -20 "$ext_log"
+fi
+kill "$ext_pid" 2>/dev/null && wait "$ext_pid" 2>/dev/null
+rm -f "$run_log" "$ext_log"
 finish
