@@ -81,9 +81,10 @@ port="$(free_port)"
 s3_port="$(free_port)"
 while [ "$s3_port" = "$port" ]; do s3_port="$(free_port)"; done
 run_log="$(mktemp)"
-# The image's own command (CMD), run as the image's user in its working directory.
+# The image's own command (CMD), run as the image's user in its working directory. Started as
+# the buildah process itself (not through the function above), so that $! is what cleanup kills.
 mapfile -t cmd < <(node -e 'for (const a of JSON.parse(process.argv[1])) console.log(a)' "$(field 'c.Cmd')")
-buildah run --isolation chroot --env PORT="$port" --env LOCAL_S3_PORT="$s3_port" "$ctr" -- "${cmd[@]}" >"$run_log" 2>&1 &
+command buildah --storage-driver vfs run --isolation chroot --env PORT="$port" --env LOCAL_S3_PORT="$s3_port" "$ctr" -- "${cmd[@]}" >"$run_log" 2>&1 &
 server_pid=$!
 
 # Healthy is what the image's HEALTHCHECK says, run inside the container as Docker would.
@@ -116,7 +117,7 @@ drive "http://127.0.0.1:$port" || { echo "== server log"; tail -20 "$run_log"; }
 # processes the uploads (its S3 emits the events), so the file becomes ready as with AWS.
 ext_port="$(free_port)"
 ext_log="$(mktemp)"
-buildah run --isolation chroot --env PORT="$ext_port" --env AWS_ENDPOINT_URL_S3="http://127.0.0.1:$s3_port" \
+command buildah --storage-driver vfs run --isolation chroot --env PORT="$ext_port" --env AWS_ENDPOINT_URL_S3="http://127.0.0.1:$s3_port" \
   --env BUCKET_NAME=dicom-local --env AWS_ACCESS_KEY_ID=S3RVER --env AWS_SECRET_ACCESS_KEY=S3RVER \
   "$ctr" -- "${cmd[@]}" >"$ext_log" 2>&1 &
 ext_pid=$!
