@@ -23,7 +23,8 @@ export async function startLocalS3(opts: { port: number; directory: string; buck
   mkdirSync(opts.directory, { recursive: true });
   const S3rver = require('@20minutes/s3rver');
   const server = new S3rver({
-    address: '127.0.0.1',
+    // The API's HOST too: in a container the presigned URLs are fetched through a published port.
+    address: process.env.HOST || '127.0.0.1',
     port: opts.port,
     directory: opts.directory,
     silent: true,

@@ -166,7 +166,8 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  startLocal()
+  // HOST=0.0.0.0 in a container, whose published ports reach it from outside (Dockerfile).
+  startLocal({ host: process.env.HOST || undefined })
     .then((svc) => {
       process.stdout.write(
         `DICOM service on ${svc.url} (S3: ${svc.s3 ? `embedded at ${svc.s3.endpoint}, data in ${resolve(process.env.LOCAL_DATA_DIR ?? '.data')}` : process.env.AWS_ENDPOINT_URL_S3}; bucket ${process.env.BUCKET_NAME})\n` +
