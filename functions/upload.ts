@@ -1,4 +1,5 @@
 import { config } from '../lib/config.js';
+import { docsAsset } from '../lib/http/docs-assets.js';
 import { httpHandler } from '../lib/http/middleware.js';
 import { SWAGGER_UI_HTML, openApiDocument } from '../lib/http/openapi.js';
 import { fileIdParam, jsonBody } from '../lib/http/request.js';
@@ -6,10 +7,11 @@ import { json, text } from '../lib/http/response.js';
 import { defaultStorage } from '../lib/storage/default-storage.js';
 import { createUpload, getFileInfo } from '../lib/upload/upload-service.js';
 
-/** POST /files, GET /files/{id}, and the contract: GET /openapi, GET /docs. */
+/** POST /files, GET /files/{id}, and the contract: GET /openapi, GET /docs, GET /docs/{asset}. */
 export const handler = httpHandler({
   'POST /files': async (event) => json(201, await createUpload(defaultStorage(), config(), jsonBody(event))),
   'GET /files/{id}': async (event) => json(200, await getFileInfo(defaultStorage(), fileIdParam(event))),
   'GET /openapi': async () => text(200, openApiDocument(), 'application/yaml; charset=utf-8'),
   'GET /docs': async () => text(200, SWAGGER_UI_HTML, 'text/html; charset=utf-8'),
+  'GET /docs/{asset}': async (event) => docsAsset(event.pathParameters?.asset ?? '', event.headers?.['accept-encoding']),
 });

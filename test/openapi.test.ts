@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ERROR_STATUS, type ErrorCode } from '../lib/errors.js';
+import { DOCS_ASSETS } from '../lib/http/docs-assets.js';
 import { COMMON_ERRORS, ROUTES } from '../lib/http/routes.js';
 
 /** The contract in openapi.yaml against the route table (lib/http/routes.ts) and the error table (lib/errors.ts). */
@@ -212,6 +213,14 @@ describe('openapi.yaml', () => {
     it('GET /openapi is YAML and GET /docs is HTML', () => {
       expect(Object.keys(operation('/openapi', 'GET')!.responses['200'].content)).toEqual(['application/yaml']);
       expect(Object.keys(operation('/docs', 'GET')!.responses['200'].content)).toEqual(['text/html']);
+    });
+
+    it('GET /docs/{asset} lists exactly the served Swagger UI files, with their types', () => {
+      const op = operation('/docs/{asset}', 'GET')!;
+      const asset = op.parameters.map(deref).find((p: Node) => p.name === 'asset');
+      expect([...asset.schema.enum].sort()).toEqual(Object.keys(DOCS_ASSETS).sort());
+      const types = Object.values(DOCS_ASSETS).map((t) => t.split(';')[0]);
+      expect(Object.keys(op.responses['200'].content).sort()).toEqual([...new Set(types)].sort());
     });
   });
 });
