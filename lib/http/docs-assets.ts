@@ -50,14 +50,19 @@ function load(name: DocsAssetName): Loaded {
   return entry;
 }
 
-/** Whether an Accept-Encoding header value accepts gzip (RFC 9110 12.5.3; q=0 refuses it). */
-const acceptsGzip = (acceptEncoding: string | undefined): boolean =>
-  (acceptEncoding ?? '').split(',').some((part) => {
-    const [coding, ...params] = part.trim().toLowerCase().split(';');
-    if (coding.trim() !== 'gzip' && coding.trim() !== '*') return false;
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    return q === undefined || Number(q.slice(2)) > 0;
-  });
+/**
+ * Whether an Accept-Encoding header value accepts gzip (RFC 9110 12.5.3): gzip's own q if it is
+ * listed, else that of `*`; q=0 refuses.
+ */
+function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  const q: Record<string, number> = {};
+  for (const part of (acceptEncoding ?? '').split(',')) {
+    const [coding, ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const weight = params.find((p) => p.startsWith('q='));
+    q[coding] = weight === undefined ? 1 : Number(weight.slice(2)) || 0;
+  }
+  return (q.gzip ?? q['*'] ?? 0) > 0;
+}
 
 /**
  * GET /docs/{asset}: one of DOCS_ASSETS, gzipped when the client accepts it (the bundle is

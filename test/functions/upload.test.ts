@@ -87,8 +87,13 @@ describe('upload function', () => {
     expect(gz.headers?.['content-encoding']).toBe('gzip');
     expect(gz.isBase64Encoded).toBe(true);
     expect(gunzipSync(Buffer.from(gz.body as string, 'base64')).equals(readFileSync('node_modules/swagger-ui-dist/swagger-ui.css'))).toBe(true);
-    const refused = await call(apiEvent('GET /docs/{asset}', { pathParameters: { asset: 'swagger-ui.css' }, headers: { 'accept-encoding': 'gzip;q=0' } }));
-    expect(refused.headers?.['content-encoding']).toBeUndefined();
+    for (const acceptEncoding of ['gzip;q=0', '*;q=1, gzip;q=0', 'br', '']) {
+      const plain = await call(apiEvent('GET /docs/{asset}', { pathParameters: { asset: 'swagger-ui.css' }, headers: { 'accept-encoding': acceptEncoding } }));
+      expect(plain.headers?.['content-encoding'], acceptEncoding).toBeUndefined();
+      expect(plain.isBase64Encoded, acceptEncoding).toBeFalsy();
+    }
+    const any = await call(apiEvent('GET /docs/{asset}', { pathParameters: { asset: 'swagger-ui.css' }, headers: { 'accept-encoding': '*' } }));
+    expect(any.headers?.['content-encoding']).toBe('gzip');
     for (const asset of ['index.html', 'package.json', '../../package.json', '..%2Fpackage.json', 'swagger-ui.js', 'constructor', '__proto__', '']) {
       const r = await call(apiEvent('GET /docs/{asset}', { pathParameters: { asset } }));
       expect(r.statusCode, asset).toBe(404);
