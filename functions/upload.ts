@@ -1,3 +1,4 @@
+import { docsAsset } from '../lib/http/docs-assets.js';
 import { httpHandler } from '../lib/http/middleware.js';
 import { SWAGGER_UI_HTML, openApiDocument } from '../lib/http/openapi.js';
 import { fileIdParam, jsonBody } from '../lib/http/request.js';
@@ -7,7 +8,7 @@ import { createUpload, getFileInfo } from '../lib/upload/upload-service.js';
 
 const deps = perContainer((storage, cfg) => ({ storage, cfg }));
 
-/** POST /files, GET /files/{id}, and the contract: GET /openapi, GET /docs. */
+/** POST /files, GET /files/{id}, and the contract: GET /openapi, GET /docs, GET /docs/{asset}. */
 export const handler = httpHandler({
   'POST /files': async (event) => {
     const { storage, cfg } = deps();
@@ -16,4 +17,5 @@ export const handler = httpHandler({
   'GET /files/{id}': async (event) => json(200, await getFileInfo(deps().storage, fileIdParam(event))),
   'GET /openapi': async () => text(200, openApiDocument(), 'application/yaml; charset=utf-8'),
   'GET /docs': async () => text(200, SWAGGER_UI_HTML, 'text/html; charset=utf-8'),
+  'GET /docs/{asset}': async (event) => docsAsset(event.pathParameters?.asset ?? '', event.headers?.['accept-encoding']),
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LogLevel, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import { DOCS_ASSET_FILES } from '../lib/http/docs-assets.js';
 import { FUNCTION_ENTRIES, type FunctionName } from '../lib/http/routes.js';
 
 /** Repository root: entries, package-lock.json and openapi.yaml are resolved from here, not from the cwd. */
@@ -119,6 +120,8 @@ export function bundlingOptions(name: FunctionName): BundlingOptions {
       afterBundling: (inputDir: string, outputDir: string) => [
         // GET /openapi and GET /docs read openapi.yaml beside the handler (/var/task).
         ...(name === 'upload' ? [`cp ${shellQuote(path.join(inputDir, 'openapi.yaml'))} ${shellQuote(path.join(outputDir, 'openapi.yaml'))}`] : []),
+        // GET /docs/{asset} serves the pinned Swagger UI files from beside the handler too.
+        ...(name === 'upload' ? DOCS_ASSET_FILES.map((f) => `cp ${shellQuote(path.join(inputDir, f))} ${shellQuote(outputDir)}`) : []),
         // The codecs' Emscripten loaders read their .wasm beside the bundle on first use.
         ...((DECODING_FUNCTIONS as readonly string[]).includes(name)
           ? CODEC_WASM_FILES.map((f) => `cp ${shellQuote(path.join(inputDir, f))} ${shellQuote(outputDir)}`)

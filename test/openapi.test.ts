@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ERROR_STATUS, type ErrorCode } from '../lib/errors.js';
+import { DOCS_ASSETS } from '../lib/http/docs-assets.js';
 import { COMMON_ERRORS, ROUTES } from '../lib/http/routes.js';
+import { parseRenderParams, renderVariant } from '../lib/export/render-params.js';
+import { contentRenderKey, renderKey } from '../lib/storage/object-keys.js';
 
 /** The contract in openapi.yaml against the route table (lib/http/routes.ts) and the error table (lib/errors.ts). */
 
@@ -209,9 +212,36 @@ describe('openapi.yaml', () => {
       expect(json.required.sort()).toEqual(['bitDepth', 'cached', 'frame', 'height', 'url', 'width']);
     });
 
+    it('shows render keys (openapi.yaml and README) as lib/storage builds them, with the current variant', () => {
+      const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+      const yaml = readFileSync(join(ROOT, 'openapi.yaml'), 'utf8');
+      const keys = [...`${yaml}\n${readme}`.matchAll(/renders\/[^\s'"`?…]+?\.png/g)].map((m) => m[0]);
+      expect(keys.length).toBeGreaterThanOrEqual(2);
+      // The parameters the examples show: ?window=40,400 (and the defaults).
+      const variants = ['window=40,400', ''].map((q) => renderVariant(parseRenderParams(new Map([...new URLSearchParams(q)].map(([k, v]) => [k, [v]])))));
+      for (const key of keys) {
+        const m = /^renders\/(?:sha256\/([0-9a-f]{64}|<hash>)|(<id>))\/(.+)\.png$/.exec(key);
+        expect(m, key).not.toBeNull();
+        const [, hash, id, variant] = m!;
+        expect(hash ? contentRenderKey(hash, variant) : renderKey(id, variant), key).toBe(key);
+        // A concrete variant is one renderVariant() makes today; `<variant>` is a placeholder.
+        if (variant !== '<variant>') expect(variants, key).toContain(variant);
+      }
+      const example = deref(operation('/files/{id}/png', 'GET')!.responses['200']).content['application/json'].example;
+      expect(new URL(example.url).pathname.slice(1), 'the example url').toMatch(/^renders\/sha256\/[0-9a-f]{64}\/v\d+-/);
+    });
+
     it('GET /openapi is YAML and GET /docs is HTML', () => {
       expect(Object.keys(operation('/openapi', 'GET')!.responses['200'].content)).toEqual(['application/yaml']);
       expect(Object.keys(operation('/docs', 'GET')!.responses['200'].content)).toEqual(['text/html']);
+    });
+
+    it('GET /docs/{asset} lists exactly the served Swagger UI files, with their types', () => {
+      const op = operation('/docs/{asset}', 'GET')!;
+      const asset = op.parameters.map(deref).find((p: Node) => p.name === 'asset');
+      expect([...asset.schema.enum].sort()).toEqual(Object.keys(DOCS_ASSETS).sort());
+      const types = Object.values(DOCS_ASSETS).map((t) => t.split(';')[0]);
+      expect(Object.keys(op.responses['200'].content).sort()).toEqual([...new Set(types)].sort());
     });
   });
 });

@@ -9,6 +9,8 @@ export interface RenderParams {
    * An explicit window from the query; 'none' (`window=none`, with bitDepth=16 only) = no VOI:
    * the modality values losslessly, with PNG tEXt `dicom:scale` / `dicom:offset` such that
    * value = png * scale + offset; undefined = the file's own VOI (see `voi`), else min-max.
+   * Greyscale only: the image is not known here, so a colour image refuses it when rendered
+   * (lib/render/render-frame.ts), as it does `voi` and bitDepth 16 of 8-bit colour.
    */
   window?: { center: number; width: number; fn: VoiFunction } | 'none';
   /**

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SWAGGER_UI_VERSION } from './docs-assets.js';
 
 let document: string | undefined;
 
@@ -19,11 +20,16 @@ export function openApiDocument(): string {
   return document;
 }
 
-/** A Swagger UI page over /openapi. It loads the UI from a CDN in the browser; the API itself needs none. */
+/**
+ * A Swagger UI page over /openapi. Its stylesheet and script come from this API (GET /docs/{asset},
+ * lib/http/docs-assets.ts), by relative URLs as the contract itself, so it needs no CDN and works
+ * offline and under any stage path. validatorUrl: null keeps Swagger UI from asking its public
+ * online validator for a badge (a request to a third party carrying this API's URL).
+ */
 export const SWAGGER_UI_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>DICOM service API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
+<link rel="stylesheet" href="docs/swagger-ui.css?v=${SWAGGER_UI_VERSION}"></head>
 <body><div id="ui"></div>
-<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: 'openapi', dom_id: '#ui' });</script>
+<script src="docs/swagger-ui-bundle.js?v=${SWAGGER_UI_VERSION}"></script>
+<script>window.ui = SwaggerUIBundle({ url: 'openapi', dom_id: '#ui', validatorUrl: null });</script>
 </body></html>`;

@@ -43,6 +43,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/files/{id}', function: 'upload', errors: ['InvalidFileId', 'FileNotFound'] },
   { method: 'GET', path: '/openapi', function: 'upload', errors: [] },
   { method: 'GET', path: '/docs', function: 'upload', errors: [] },
+  // The Swagger UI files of the /docs page, from an allow-list (lib/http/docs-assets.ts).
+  { method: 'GET', path: '/docs/{asset}', function: 'upload', errors: ['NotFound'] },
   { method: 'GET', path: '/files/{id}/tags', function: 'header', errors: ['InvalidTag', ...HEADER_ERRORS] },
   {
     method: 'GET',

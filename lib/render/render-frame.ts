@@ -237,6 +237,29 @@ function colourModel(filePhotometric: string, decoded: string): string {
 }
 
 /**
+ * Refuses what a colour image would silently ignore or fake (before decoding, but for the
+ * palette depth, read after it as before so error precedence is unchanged). A window or VOI
+ * applies to greyscale only (colour has no VOI stage, PS3.3 C.7.6.3.1.2), and bitDepth=16 of
+ * samples (or palette entries) of at most 8 bits would only be the 8-bit values times 257.
+ * Deeper colour (16-bit palette entries, RGB with Bits Stored above 8) does fill a 16-bit PNG.
+ */
+function checkColourRequest(info: ImageInfo, req: RenderRequest, depth?: number, of = 'samples'): void {
+  const what = `this image is ${info.photometric}`;
+  if (req.window !== undefined || req.voi !== undefined) {
+    throw new DomainError(
+      'InvalidParameter',
+      `The ${req.window !== undefined ? 'window' : 'voi'} parameter applies to greyscale images; ${what}, and colour is rendered as RGB without a VOI transform (PS3.3 C.7.6.3.1.2). Leave it out.`,
+    );
+  }
+  if (req.bitDepth === 16 && depth !== undefined && depth <= 8) {
+    throw new DomainError(
+      'InvalidParameter',
+      `A 16-bit PNG (bitDepth=16) is for greyscale images and colour deeper than 8 bits; ${what} with ${depth}-bit ${of}, rendered as 8-bit RGB (16 bits would only be those values times 257). Use bitDepth=8.`,
+    );
+  }
+}
+
+/**
  * Renders one frame to pixel values (no PNG); the conformance tests compare these.
  * `maxDecodedBytes` bounds one decoded frame (the service's MAX_DECODED_BYTES, lib/config.ts).
  */
@@ -255,11 +278,14 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest, maxD
         : 'window=none needs bitDepth=16: modality values are written losslessly only into a 16-bit PNG.',
     );
   }
+  if (kind === 'colour') checkColourRequest(info, req, info.bitsStored);
+  if (kind === 'palette') checkColourRequest(info, req);
   const frameInfo = frameImageInfo(parsed, info, req.frame - 1);
   const decoded = await decodeFrame(parsed, frameInfo, req.frame - 1);
   const base = { width: info.columns, height: info.rows, frame: req.frame, bitDepth: req.bitDepth };
   if (kind === 'palette') {
     const palette = readPalette(parsed, info.pixelRepresentation);
+    checkColourRequest(info, req, Math.max(palette.red.bits, palette.green.bits, palette.blue.bits), 'palette entries');
     return { ...base, data: applyPalette(decoded.values, palette, req.bitDepth), channels: 3 };
   }
   if (kind === 'colour') {

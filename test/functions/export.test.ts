@@ -69,6 +69,25 @@ describe('export function', () => {
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
+  it('answers bitDepth=16 and window= on an 8-bit colour image with 400 InvalidParameter, storing nothing', async () => {
+    const rgb = makeImageDicom({ rows: 1, columns: 2, bitsAllocated: 8, photometric: 'RGB', pixel: (_f, _r, c, s) => c * 100 + s });
+    s3.on(HeadObjectCommand).rejects(notFound());
+    s3.on(HeadObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ ContentLength: rgb.length });
+    s3.on(GetObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ Body: body(rgb) as never });
+    s3.on(PutObjectCommand).resolves({});
+    for (const [query, why] of [
+      ['bitDepth=16', /^A 16-bit PNG \(bitDepth=16\) is for greyscale images.*8-bit RGB/],
+      ['window=40,400', /^The window parameter applies to greyscale images; this image is RGB/],
+    ] as const) {
+      const r = await png(query);
+      expect(r.statusCode, query).toBe(400);
+      const { error } = JSON.parse(r.body as string);
+      expect(error.code, query).toBe('InvalidParameter');
+      expect(error.message, query).toMatch(why);
+    }
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
   it('rejects bad parameters before touching S3', async () => {
     const r = await png('frame=abc');
     expect(r.statusCode).toBe(400);

@@ -1,5 +1,8 @@
 import { HeadObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { DOCS_ASSETS } from '../../lib/http/docs-assets.js';
 import { s3Error, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/upload.js';
 import { apiEvent, context } from '../support/api-event.js';
@@ -54,6 +57,49 @@ describe('upload function', () => {
     const bad = await call(apiEvent('GET /files/{id}', { pathParameters: { id: '../uploads/x' } }));
     expect(bad.statusCode).toBe(400);
     expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('GET /docs: a Swagger UI page whose stylesheets and scripts are all relative (no CDN), each served by GET /docs/{asset}', async () => {
+    const page = await call(apiEvent('GET /docs'));
+    expect(page.statusCode).toBe(200);
+    expect(page.headers?.['content-type']).toMatch(/^text\/html/);
+    const html = page.body as string;
+    const refs = [...html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
+    expect(refs.length).toBe(Object.keys(DOCS_ASSETS).length);
+    expect(html).not.toMatch(/(?:src|href)="(?:https?:)?\/\//);
+    for (const ref of refs) {
+      const asset = new URL(ref, 'https://api.example/docs').pathname.match(/^\/docs\/([^/]+)$/)?.[1];
+      expect(asset, ref).toBeDefined();
+      const r = await call(apiEvent('GET /docs/{asset}', { pathParameters: { asset: asset! } }));
+      expect(r.statusCode, ref).toBe(200);
+      expect(r.headers?.['content-type'], ref).toBe(DOCS_ASSETS[asset as keyof typeof DOCS_ASSETS]);
+      expect(r.headers?.['cache-control'], ref).toMatch(/max-age=31536000/);
+      expect(r.body, ref).toBe(readFileSync(`node_modules/swagger-ui-dist/${asset}`, 'utf8'));
+    }
+    expect(html).toContain('swagger-ui.css');
+    expect(html).toContain('swagger-ui-bundle.js');
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('GET /docs/{asset}: gzipped when accepted; any name off the allow-list is 404 NotFound JSON', async () => {
+    const gz = await call(apiEvent('GET /docs/{asset}', { pathParameters: { asset: 'swagger-ui.css' }, headers: { 'accept-encoding': 'br, gzip;q=0.8' } }));
+    expect(gz.statusCode).toBe(200);
+    expect(gz.headers?.['content-encoding']).toBe('gzip');
+    expect(gz.isBase64Encoded).toBe(true);
+    expect(gunzipSync(Buffer.from(gz.body as string, 'base64')).equals(readFileSync('node_modules/swagger-ui-dist/swagger-ui.css'))).toBe(true);
+    for (const acceptEncoding of ['gzip;q=0', '*;q=1, gzip;q=0', 'br', '']) {
+      const plain = await call(apiEvent('GET /docs/{asset}', { pathParameters: { asset: 'swagger-ui.css' }, headers: { 'accept-encoding': acceptEncoding } }));
+      expect(plain.headers?.['content-encoding'], acceptEncoding).toBeUndefined();
+      expect(plain.isBase64Encoded, acceptEncoding).toBeFalsy();
+    }
+    const any = await call(apiEvent('GET /docs/{asset}', { pathParameters: { asset: 'swagger-ui.css' }, headers: { 'accept-encoding': '*' } }));
+    expect(any.headers?.['content-encoding']).toBe('gzip');
+    for (const asset of ['index.html', 'package.json', '../../package.json', '..%2Fpackage.json', 'swagger-ui.js', 'constructor', '__proto__', '']) {
+      const r = await call(apiEvent('GET /docs/{asset}', { pathParameters: { asset } }));
+      expect(r.statusCode, asset).toBe(404);
+      expect(r.headers?.['content-type'], asset).toMatch(/^application\/json/);
+      expect(JSON.parse(r.body as string).error.code, asset).toBe('NotFound');
+    }
   });
 
   it('GET /openapi serves the contract', async () => {

@@ -16,6 +16,7 @@ import {
   functionEsbuildOptions,
 } from '../../infra/bundling.js';
 import { DicomServiceStack, FUNCTION_SIZING, PROCESSING, PROJECT_ROOT, type DicomServiceStackProps } from '../../infra/dicom-service-stack.js';
+import { DOCS_ASSET_FILES, DOCS_ASSETS } from '../../lib/http/docs-assets.js';
 import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName } from '../../lib/http/routes.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -479,11 +480,12 @@ describe('bundles', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('are minified ESM with (unlinked) source maps; upload carries openapi.yaml, the decoding functions the codec WASM', () => {
+  it('are minified ESM with (unlinked) source maps; upload carries openapi.yaml and the Swagger UI files, the decoding functions the codec WASM', () => {
     for (const name of NAMES) {
       const files = readdirSync(assets[name]).sort();
       const wasm = (DECODING_FUNCTIONS as readonly string[]).includes(name) ? CODEC_WASM_FILES.map((f) => basename(f)) : [];
-      const expected = [...(name === 'upload' ? ['index.mjs', 'index.mjs.map', 'openapi.yaml'] : ['index.mjs', 'index.mjs.map']), ...wasm].sort();
+      const docs = name === 'upload' ? ['openapi.yaml', ...DOCS_ASSET_FILES.map((f) => basename(f))] : [];
+      const expected = ['index.mjs', 'index.mjs.map', ...docs, ...wasm].sort();
       expect(files, name).toEqual(expected);
       const code = readFileSync(join(assets[name], 'index.mjs'), 'utf8');
       expect(code.startsWith(ESM_BANNER), name).toBe(true);
@@ -543,6 +545,8 @@ describe('bundles', () => {
       },
       encoding: 'utf8',
       timeout: 20_000,
+      // The Swagger UI bundle answered by GET /docs/{asset} is 1.7 MB.
+      maxBuffer: 16 * 1024 * 1024,
     });
     return JSON.parse(out) as { statusCode: number; headers?: Record<string, string>; body?: string };
   }
@@ -553,6 +557,16 @@ describe('bundles', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers?.['content-type']).toMatch(/^application\/yaml/);
     expect(res.body).toBe(readFileSync(join(PROJECT_ROOT, 'openapi.yaml'), 'utf8'));
+  });
+
+  it('upload: serves GET /docs/{asset} from the copies beside the handler (no node_modules there)', () => {
+    for (const f of DOCS_ASSET_FILES) {
+      const asset = basename(f);
+      const res = invoke('upload', 'GET /docs/{asset}', `/docs/${asset}`, { asset });
+      expect(res.statusCode, asset).toBe(200);
+      expect(res.headers?.['content-type'], asset).toBe(DOCS_ASSETS[asset as keyof typeof DOCS_ASSETS]);
+      expect(res.body, asset).toBe(readFileSync(join(PROJECT_ROOT, f), 'utf8'));
+    }
   });
 
   it('header and export: load (dicom-parser UMD and the AWS SDK included) and answer a bad id with 400', () => {

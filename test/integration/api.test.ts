@@ -341,4 +341,17 @@ describe('the contract', () => {
     expect(await res.text()).toMatch(/^openapi: 3/m);
     expect((await api('/docs')).headers.get('content-type')).toMatch(/text\/html/);
   });
+
+  it('serves the docs page its Swagger UI files itself (gzipped as fetch asks), and 404 JSON for any other name', async () => {
+    const css = await api('/docs/swagger-ui.css?v=1');
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(css.headers.get('content-encoding')).toBe('gzip');
+    expect(await css.text()).toContain('.swagger-ui');
+    const js = await api('/docs/swagger-ui-bundle.js');
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await js.text()).toContain('SwaggerUIBundle');
+    expect(await errorOf(await api('/docs/index.html'))).toMatchObject({ status: 404, code: 'NotFound' });
+    expect(await errorOf(await api('/docs/..%2Fpackage.json'))).toMatchObject({ status: 404, code: 'NotFound' });
+  });
 });

@@ -130,6 +130,36 @@ describe('renderPixels / renderPng', () => {
     await expectError(() => render(o, { frame: 1.5 }), 'InvalidParameter', 400);
   });
 
+  it('refuses, with 400 naming why, what colour would ignore (window=, voi=) or fake (bitDepth=16 of 8-bit colour)', async () => {
+    const rgb8: MakeImageOptions = { rows: 1, columns: 2, bitsAllocated: 8, photometric: 'RGB', pixel: (_f, _r, c, s) => c * 100 + s * 10 };
+    const deep = await expectError(() => render(rgb8, { bitDepth: 16 }), 'InvalidParameter', 400);
+    expect(deep.message).toMatch(/^A 16-bit PNG \(bitDepth=16\) is for greyscale images.*this image is RGB with 8-bit samples, rendered as 8-bit RGB/);
+    const win = await expectError(() => render(rgb8, { window: { center: 40, width: 400, fn: 'linear' } }), 'InvalidParameter', 400);
+    expect(win.message).toMatch(/^The window parameter applies to greyscale images; this image is RGB/);
+    expect((await expectError(() => render(rgb8, { voi: 1 }), 'InvalidParameter', 400)).message).toMatch(/^The voi parameter applies to greyscale images/);
+    const ybr = { ...rgb8, photometric: undefined, samplesPerPixel: 3, extra: [{ tag: '00280004', vr: 'CS', value: 'YBR_FULL' }] } as MakeImageOptions;
+    expect((await expectError(() => render(ybr, { bitDepth: 16 }), 'InvalidParameter', 400)).message).toContain('YBR_FULL');
+    // PALETTE COLOR: 8-bit entries are refused at 16 bits; 16-bit entries fill a 16-bit PNG.
+    const palette = (bits: 8 | 16, entry: number): MakeImageOptions => ({
+      rows: 1,
+      columns: 1,
+      bitsAllocated: 8,
+      pixel: () => 0,
+      extra: [
+        { tag: '00280004', vr: 'CS', value: 'PALETTE COLOR' },
+        ...['1101', '1102', '1103'].map((t) => ({ tag: `0028${t}`, vr: 'US' as const, value: [1, 0, bits] })),
+        ...['1201', '1202', '1203'].map((t) => ({ tag: `0028${t}`, vr: 'OW' as const, value: [entry] })),
+      ],
+    });
+    expect((await expectError(() => render(palette(8, 200), { bitDepth: 16 }), 'InvalidParameter', 400)).message).toContain('8-bit palette entries');
+    await expectError(() => render(palette(16, 0x1234), { window: { center: 1, width: 2, fn: 'linear' } }), 'InvalidParameter', 400);
+    expect(Array.from((await render(palette(16, 0x1234), { bitDepth: 16 })).data)).toEqual([0x1234, 0x1234, 0x1234]);
+    // Colour deeper than 8 bits is really 16-bit; 8-bit output of 8-bit colour is unchanged.
+    const rgb16: MakeImageOptions = { rows: 1, columns: 1, bitsAllocated: 16, photometric: 'RGB', pixel: (_f, _r, _c, s) => [0x1234, 0x8001, 0xfffe][s] };
+    expect(Array.from((await render(rgb16, { bitDepth: 16 })).data)).toEqual([0x1234, 0x8001, 0xfffe]);
+    expect(Array.from((await render(rgb8)).data)).toEqual([0, 10, 20, 100, 110, 120]);
+  });
+
   it('renders 8-bit RGB as RGB; refuses colour models it does not know with 422', async () => {
     const r = await render({ rows: 1, columns: 2, bitsAllocated: 8, photometric: 'RGB', planarConfiguration: 1, pixel: (_f, _r, c, s) => c * 100 + s * 10 });
     expect(r.channels).toBe(3);
