@@ -20,6 +20,11 @@ export interface Route {
    * document each of them under its status (test/openapi.test.ts checks it).
    */
   errors: readonly ErrorCode[];
+  /**
+   * Whether the route needs no bearer token: only the contract and its documentation page.
+   * Every other route is behind the JWT authorizer (CDK) and the local server's verifier.
+   */
+  public?: true;
 }
 
 /** Errors any route can answer with: S3 failing after retries, and unexpected faults. */
@@ -41,10 +46,10 @@ const HEADER_ERRORS: readonly ErrorCode[] = [...PARSE_ERRORS, 'HeaderTooLarge'];
 export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/files', function: 'upload', errors: ['InvalidRequest', 'PayloadTooLarge'] },
   { method: 'GET', path: '/files/{id}', function: 'upload', errors: ['InvalidFileId', 'FileNotFound'] },
-  { method: 'GET', path: '/openapi', function: 'upload', errors: [] },
-  { method: 'GET', path: '/docs', function: 'upload', errors: [] },
+  { method: 'GET', path: '/openapi', function: 'upload', errors: [], public: true },
+  { method: 'GET', path: '/docs', function: 'upload', errors: [], public: true },
   // The Swagger UI files of the /docs page, from an allow-list (lib/http/docs-assets.ts).
-  { method: 'GET', path: '/docs/{asset}', function: 'upload', errors: ['NotFound'] },
+  { method: 'GET', path: '/docs/{asset}', function: 'upload', errors: ['NotFound'], public: true },
   { method: 'GET', path: '/files/{id}/tags', function: 'header', errors: ['InvalidTag', ...HEADER_ERRORS] },
   {
     method: 'GET',
