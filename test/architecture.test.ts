@@ -2,7 +2,11 @@
  * Where each decision lives, checked so that a regression fails here:
  * - the environment is read in lib/config.ts only (nothing else under lib/ or functions/);
  * - object key prefixes are spelled out in lib/storage/object-keys.ts only;
- * - no import cycle between the files of lib/, nor between its folders.
+ * - no import cycle between the files of lib/, nor between its folders;
+ * - dicom-parser is imported by lib/dicom/dicom-parser-adapter.ts only;
+ * - transfer syntax UIDs are written in lib/dicom/transfer-syntax.ts only (the one table);
+ * - each use-case service (lib/** /*-service.ts) stays at most about 250 lines;
+ * - the HTTP Range header is parsed in lib/http, not in a service.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -118,6 +122,49 @@ describe('architecture', () => {
       for (const target of imports(file)) if (target.startsWith('lib/') && folder(target) !== from) edges.add(folder(target));
     }
     expect(findCycle(graph)).toBeUndefined();
+  });
+
+  it('has no import cycle between the files of lib/, counting lazy import() too', () => {
+    const graph = new Map(LIB.map((file) => [file, new Set(imports(file).filter((f) => f.startsWith('lib/')))]));
+    expect(findCycle(graph)).toBeUndefined();
+  });
+
+  it('imports dicom-parser in its adapter only', () => {
+    const importers = [...LIB, ...sources('functions'), ...sources('local')].filter((file) => {
+      let found = false;
+      walk(parse(file), (n) => {
+        if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier) && n.moduleSpecifier.text === 'dicom-parser') {
+          found = true;
+        }
+      });
+      return found;
+    });
+    expect(importers).toEqual(['lib/dicom/dicom-parser-adapter.ts']);
+  });
+
+  it('writes transfer syntax UIDs in the transfer syntax table only', () => {
+    // PS3.5 Annex A UIDs all start 1.2.840.10008.1.2 (SOP classes are 1.2.840.10008.5.1.4...).
+    const writers = [...LIB, ...sources('functions'), ...sources('local')].filter((file) => literals(file).some((text) => /^1\.2\.840\.10008\.1\.2(\.|$)/.test(text)));
+    expect(writers).toEqual(['lib/dicom/transfer-syntax.ts']);
+  });
+
+  it('keeps each use-case service at most about 250 lines', () => {
+    const long = LIB.filter((file) => file.endsWith('-service.ts'))
+      .map((file) => ({ file, lines: readFileSync(join(ROOT, file), 'utf8').split('\n').length }))
+      .filter(({ lines }) => lines > 260);
+    expect(long).toEqual([]);
+  });
+
+  it('parses the HTTP Range header in lib/http only', () => {
+    // A parser of `Range: bytes=...` is a regular expression over it; building a Range for S3 is not parsing.
+    const parsers = LIB.filter((file) => {
+      let found = false;
+      walk(parse(file), (n) => {
+        if (n.kind === ts.SyntaxKind.RegularExpressionLiteral && /bytes=/i.test(n.getText())) found = true;
+      });
+      return found;
+    });
+    expect(parsers).toEqual(['lib/http/byte-range.ts']);
   });
 
   it('finds a cycle when there is one (the check can fail)', () => {
