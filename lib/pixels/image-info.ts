@@ -8,6 +8,7 @@ import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { DOUBLE_FLOAT_PIXEL_DATA_TAG, FLOAT_PIXEL_DATA_TAG, tagName } from '../dicom/tag.js';
 import { isBigEndian } from '../dicom/transfer-syntax.js';
+import { readOverlays, type OverlayPlane } from './overlays.js';
 
 /** Default bound on one decoded frame's working buffer; override with env MAX_DECODED_BYTES. */
 export const DEFAULT_MAX_DECODED_BYTES = 256 * 1024 * 1024;
@@ -64,6 +65,8 @@ export interface ImageInfo {
   presentationLutShape?: PresentationLutShape;
   /** 32 or 64 for Float (7FE0,0008) / Double Float (7FE0,0009) Pixel Data (PS3.3 C.7.6.24); else undefined. */
   floatBits?: 32 | 64;
+  /** The drawable overlay planes (60xx, PS3.3 C.9.2; lib/pixels/overlays.ts), when there are any. */
+  overlays?: OverlayPlane[];
   transferSyntaxUid: string;
 }
 
@@ -297,6 +300,14 @@ export function readImageInfo(parsed: ParsedDicom): ImageInfo {
   const slope = decimal(ds, 'x00281053');
   const intercept = decimal(ds, 'x00281052');
   const littleEndian = !isBigEndian(parsed.transferSyntaxUid);
+  const overlays = readOverlays(ds, {
+    bitsAllocated,
+    bitsStored,
+    highBit,
+    floatBits,
+    encapsulated: !!pixel.encapsulatedPixelData,
+    transferSyntaxUid: parsed.transferSyntaxUid,
+  });
 
   return {
     rows,
@@ -318,6 +329,7 @@ export function readImageInfo(parsed: ParsedDicom): ImageInfo {
     voiLuts: readVoiLuts(ds, littleEndian, pixelRepresentation),
     ...presentationShape(ds),
     ...(floatBits !== undefined ? { floatBits } : {}),
+    ...(overlays.length > 0 ? { overlays } : {}),
     transferSyntaxUid: parsed.transferSyntaxUid,
   };
 }
