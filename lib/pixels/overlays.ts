@@ -114,10 +114,16 @@ export function readFrameCells(parsed: ParsedDicom, pixels: number, bitsAllocate
   const size = bitsAllocated / 8;
   const start = el.dataOffset + frameIndex * pixels * size;
   const available = Math.max(0, Math.min(pixels, Math.floor((el.dataOffset + el.length - start) / size), Math.floor((parsed.byteArray.length - start) / size)));
-  if (size === 1) return parsed.byteArray.subarray(start, start + available);
+  const le = !isBigEndian(parsed.transferSyntaxUid);
+  if (size === 1) {
+    if (le || el.vr !== 'OW') return parsed.byteArray.subarray(start, start + available);
+    // 8-bit cells in big endian OW come in swapped byte pairs (PS3.5 A.3).
+    const swapped = new Uint8Array(available);
+    for (let i = 0; i < available; i++) swapped[i] = parsed.byteArray[start + (i ^ 1)] ?? 0;
+    return swapped;
+  }
   const out = new Uint16Array(available);
   const dv = new DataView(parsed.byteArray.buffer, parsed.byteArray.byteOffset);
-  const le = !isBigEndian(parsed.transferSyntaxUid);
   for (let i = 0; i < available; i++) out[i] = dv.getUint16(start + 2 * i, le);
   return out;
 }

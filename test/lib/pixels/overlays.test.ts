@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseDicom } from '../../../lib/dicom/parse.js';
 import { readImageInfo } from '../../../lib/pixels/image-info.js';
 import { decodeFrame } from '../../../lib/pixels/decoders.js';
-import { burnInOverlays, type OverlayPlane } from '../../../lib/pixels/overlays.js';
-import { TS_EXPLICIT_BE, makeImageDicom, makeOverlayElements, makeRetiredOverlayElements, type MakeImageOptions, type WriterElement } from '../../support/dicom-writer.js';
+import { burnInOverlays, readFrameCells, type OverlayPlane } from '../../../lib/pixels/overlays.js';
+import { TS_EXPLICIT_BE, TS_IMPLICIT_LE, makeImageDicom, makeOverlayElements, makeRetiredOverlayElements, type MakeImageOptions, type WriterElement } from '../../support/dicom-writer.js';
 
 const image = (extra: WriterElement[], o: Partial<MakeImageOptions> = {}) =>
   parseDicom(makeImageDicom({ rows: 4, columns: 6, bitsAllocated: 16, bitsStored: 12, pixel: () => 100, extra, ...o }));
@@ -88,5 +88,30 @@ describe('burnInOverlays', () => {
 
   it('skips a frame whose Overlay Data is too short instead of reading past it', () => {
     expect(burn(plane({ bits: [1, 1, 1], frames: 2 }), 1)).toEqual(new Array(9).fill(0));
+  });
+});
+
+describe('overlay planes in other encodings', () => {
+  it('reads the same plane from Implicit VR Little Endian (VRs from the dictionary)', () => {
+    const o = { rows: 3, columns: 4, origin: [2, -1] as [number, number], bit: (_f: number, r: number, c: number) => (r + c) % 3 === 0 };
+    const explicit = readImageInfo(image(makeOverlayElements(o))).overlays![0];
+    const implicit = readImageInfo(image(makeOverlayElements(o), { transferSyntaxUid: TS_IMPLICIT_LE })).overlays![0];
+    expect(implicit).toMatchObject({ rows: 3, columns: 4, originRow: 1, originColumn: -2 });
+    expect(implicit.source.kind === 'data' && Array.from(implicit.source.bits)).toEqual(explicit.source.kind === 'data' && Array.from(explicit.source.bits));
+  });
+
+  it('reads the cells of 8-bit big endian OW Pixel Data in swapped byte pairs, for a retired plane', () => {
+    const parsed = parseDicom(
+      makeImageDicom({
+        rows: 1,
+        columns: 4,
+        bitsAllocated: 8,
+        bitsStored: 7,
+        pixel: () => 0,
+        transferSyntaxUid: TS_EXPLICIT_BE,
+        extra: [...makeRetiredOverlayElements({ rows: 1, columns: 4, bitsAllocated: 8, bitPosition: 7 }), { tag: '7FE00010', vr: 'OW', value: new Uint8Array([0x81, 0, 3, 2]) }],
+      }),
+    );
+    expect(Array.from(readFrameCells(parsed, 4, 8, 0))).toEqual([0, 0x81, 2, 3]);
   });
 });
