@@ -27,8 +27,11 @@ export interface OverlayPlane {
   /** Overlay Origin (60xx,0050) made 0-based: the image row/column of the overlay's first pixel; may be negative. */
   originRow: number;
   originColumn: number;
-  /** Number of Frames in Overlay (60xx,0015), 1 when absent (Multi-frame Overlay module, PS3.3 C.9.3). */
-  frames: number;
+  /**
+   * Number of Frames in Overlay (60xx,0015) (Multi-frame Overlay module, PS3.3 C.9.3). Absent:
+   * the plane belongs to the image as a whole and is drawn on every frame, as dcm2pnm does.
+   */
+  frames?: number;
   /** Image Frame Origin (60xx,0051): the 1-based image frame the first overlay frame belongs to, 1 when absent. */
   imageFrameOrigin: number;
   /**
@@ -79,7 +82,7 @@ export function readOverlays(
       source = { kind: 'pixel', bit: bitPosition };
     }
     if (!source) continue;
-    const frames = ds.elements[`${g}0015`] ? Number((ds.string(`${g}0015`) ?? '1').trim()) : 1;
+    const framesRaw = ds.elements[`${g}0015`] ? Number((ds.string(`${g}0015`) ?? '').trim()) : undefined;
     planes ??= [];
     planes.push({
       group,
@@ -88,7 +91,7 @@ export function readOverlays(
       type: (ds.string(`${g}0040`) ?? 'G').trim().toUpperCase(),
       originRow: (ds.int16(`${g}0050`, 0) ?? 1) - 1,
       originColumn: (ds.int16(`${g}0050`, 1) ?? 1) - 1,
-      frames: Number.isInteger(frames) && frames >= 1 ? frames : 1,
+      ...(framesRaw !== undefined ? { frames: Number.isInteger(framesRaw) && framesRaw >= 1 ? framesRaw : 1 } : {}),
       imageFrameOrigin: ds.uint16(`${g}0051`) || 1,
       source,
     });
@@ -153,9 +156,10 @@ export function burnInOverlays(
       for (let i = 0; i < raw.length; i++) if (raw[i] & mask) for (let s = 0; s < channels; s++) out[i * channels + s] = value;
       continue;
     }
-    // Multi-frame Overlay module (PS3.3 C.9.3): overlay frame k goes with image frame Image Frame Origin + k.
-    const k = frameIndex - (p.imageFrameOrigin - 1);
-    if (k < 0 || k >= p.frames) continue;
+    // Multi-frame Overlay module (PS3.3 C.9.3): overlay frame k goes with image frame Image Frame
+    // Origin + k. Without it, the one plane goes with every frame.
+    const k = p.frames === undefined ? 0 : frameIndex - (p.imageFrameOrigin - 1);
+    if (k < 0 || k >= (p.frames ?? 1)) continue;
     const bits = p.source.bits;
     const planeBits = p.rows * p.columns;
     const first = k * planeBits;

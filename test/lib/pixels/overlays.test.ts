@@ -14,6 +14,10 @@ describe('readImageInfo: overlay planes (PS3.3 C.9.2)', () => {
     expect(readImageInfo(image([]))).not.toHaveProperty('overlays');
   });
 
+  it('leaves frames undefined without Number of Frames in Overlay (the plane goes with every frame)', () => {
+    expect(readImageInfo(image(makeOverlayElements({ rows: 2, columns: 2, bit: diagonal }))).overlays![0]).not.toHaveProperty('frames');
+  });
+
   it('describes an Overlay Data plane: size, type, 0-based origin, frames', () => {
     const info = readImageInfo(image(makeOverlayElements({ group: 0x6002, rows: 3, columns: 2, origin: [-1, 5], type: 'R', frames: 2, imageFrameOrigin: 3, bit: diagonal })));
     expect(info.overlays).toHaveLength(1);
@@ -84,6 +88,11 @@ describe('burnInOverlays', () => {
     expect(burn(p, 1)[0]).toBe(255);
     expect(burn(p, 2)[4]).toBe(255);
     expect(burn(p, 3)).toEqual(new Array(9).fill(0));
+  });
+
+  it('without Number of Frames in Overlay, draws the one plane on every frame (as dcm2pnm)', () => {
+    const p = plane({ bits: [1, 0, 0, 0], frames: undefined });
+    for (const f of [0, 1, 5]) expect(burn(p, f)[0], `frame ${f}`).toBe(255);
   });
 
   it('skips a frame whose Overlay Data is too short instead of reading past it', () => {

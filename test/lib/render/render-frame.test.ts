@@ -361,6 +361,12 @@ describe('issue 4: overlays burned in as dcm2pnm does, float windows, MONOCHROME
     for (const frame of [1, 2, 3]) expect(sha(await render(o, { frame })), `frame ${frame}`).toBe(DCMTK.mfovl[frame - 1]);
   });
 
+  it('multi-frame without Number of Frames in Overlay: the plane is drawn on every frame, identical to dcm2pnm', async () => {
+    const disc = (_f: number, r: number, c: number) => (r - 10) ** 2 + (c - 12) ** 2 < 64;
+    const o: MakeImageOptions = { ...base, frames: 3, pixel: () => 100, extra: makeOverlayElements({ rows: 30, columns: 30, origin: [5, 5], bit: disc }) };
+    for (const frame of [1, 2, 3]) expect(sha(await render(o, { frame })), `frame ${frame}`).toBe('8415b850b25e4a43aaefb65218a51f7dced67dd2869ecbed5428a45a7b1c1236');
+  });
+
   it('ROI overlays (type R) are drawn like graphics (dcm2pnm instead dims the pixels outside an ROI)', async () => {
     const g = await render({ ...base, extra: makeOverlayElements({ rows: 30, columns: 30, origin: [5, 5], bit: ring }) });
     const roi = await render({ ...base, extra: makeOverlayElements({ rows: 30, columns: 30, origin: [5, 5], type: 'R', bit: ring }) });
