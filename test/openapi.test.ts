@@ -203,7 +203,8 @@ describe('openapi.yaml', () => {
     it('GET /files/{id}/png: frame, window, bitDepth; 303 with Location, or 200 JSON', () => {
       const op = operation('/files/{id}/png', 'GET')!;
       const query = Object.fromEntries(op.parameters.map(deref).filter((p: Node) => p.in === 'query').map((p: Node) => [p.name, p]));
-      expect(Object.keys(query).sort()).toEqual(['bitDepth', 'frame', 'size', 'voi', 'window']);
+      expect(Object.keys(query).sort()).toEqual(['bitDepth', 'frame', 'overlays', 'size', 'voi', 'window']);
+      expect(query.overlays.schema).toMatchObject({ type: 'boolean', default: true });
       expect(query.frame.schema).toMatchObject({ type: 'integer', minimum: 1, default: 1 });
       expect(query.bitDepth.schema.enum).toEqual([8, 16]);
       for (const fn of ['linear', 'linear-exact', 'sigmoid']) expect(query.window.description).toContain(fn);

@@ -22,12 +22,17 @@ export interface RenderParams {
   bitDepth: 8 | 16;
   /** `size=<edge>`: a thumbnail whose longer edge is at most this (16..2048 pixels). */
   size?: number;
+  /**
+   * `overlays=false`: leave the overlay planes (60xx, PS3.3 C.9.2) out; present only then.
+   * By default they are burned in, as dcmtk and viewers show them.
+   */
+  overlays?: false;
 }
 
 /** The edge of the thumbnail the processor pre-renders. */
 export const THUMBNAIL_EDGE = 256;
 
-const ALLOWED = ['frame', 'window', 'voi', 'bitDepth', 'size'] as const;
+const ALLOWED = ['frame', 'window', 'voi', 'bitDepth', 'size', 'overlays'] as const;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$/;
 const MAX_ABS = 1e9;
 const VOI_FUNCTIONS: readonly VoiFunction[] = ['linear', 'linear-exact', 'sigmoid'];
@@ -49,7 +54,7 @@ function parseNumber(raw: string, what: string): number {
   return n;
 }
 
-/** Parses ?frame=&window=&bitDepth= strictly: unknown names and odd values are 400s, not guesses. */
+/** Parses ?frame=&window=&voi=&bitDepth=&size=&overlays= strictly: unknown names and odd values are 400s, not guesses. */
 export function parseRenderParams(query: Map<string, string[]>): RenderParams {
   for (const name of query.keys()) {
     if (!(ALLOWED as readonly string[]).includes(name)) {
@@ -108,21 +113,32 @@ export function parseRenderParams(query: Map<string, string[]>): RenderParams {
     }
     size = Number(sizeRaw);
   }
+  const overlaysRaw = single(query, 'overlays');
+  if (overlaysRaw !== undefined && overlaysRaw !== 'true' && overlaysRaw !== 'false') {
+    throw invalid('The overlays must be true (burn in the overlay planes, the default) or false (PS3.3 C.9.2).');
+  }
   return {
     frame,
     ...(window !== undefined ? { window } : {}),
     ...(voi !== undefined ? { voi } : {}),
     bitDepth,
     ...(size !== undefined ? { size } : {}),
+    ...(overlaysRaw === 'false' ? { overlays: false as const } : {}),
   };
 }
 
-/** Bumped whenever the rendering changes, so cached PNGs from an older pipeline are not served. */
-export const RENDER_VERSION = 2;
+/**
+ * Bumped whenever the rendering changes, so cached PNGs from an older pipeline are not served.
+ * 3: overlay planes burned in by default (a v2 PNG of an image with overlays lacks them) and
+ * float data windows applied as LINEAR_EXACT.
+ */
+export const RENDER_VERSION = 3;
 
 /**
  * The cache variant: every parameter normalised, so equal requests map to one object
- * (numbers through Number -> String: "40.0" and "4e1" give "40").
+ * (numbers through Number -> String: "40.0" and "4e1" give "40"). `overlays=false` adds
+ * `-novl`; `overlays=true` is the default and shares its key. window=none never draws
+ * overlays, so its key ignores the parameter.
  */
 export function renderVariant(p: RenderParams): string {
   const w =
@@ -133,5 +149,6 @@ export function renderVariant(p: RenderParams): string {
         : p.voi !== undefined
           ? `voi${p.voi}`
           : 'wfile';
-  return `v${RENDER_VERSION}-f${p.frame}-b${p.bitDepth}-${w}${p.size !== undefined ? `-s${p.size}` : ''}`;
+  const ovl = p.overlays === false && p.window !== 'none' ? '-novl' : '';
+  return `v${RENDER_VERSION}-f${p.frame}-b${p.bitDepth}-${w}${p.size !== undefined ? `-s${p.size}` : ''}${ovl}`;
 }

@@ -9,6 +9,7 @@ import type { ParsedDicom } from '../dicom/parse.js';
 import { DOUBLE_FLOAT_PIXEL_DATA_TAG, FLOAT_PIXEL_DATA_TAG, tagName } from '../dicom/tag.js';
 import { isBigEndian } from '../dicom/transfer-syntax.js';
 import { DEFAULT_MAX_DECODED_BYTES } from '../config.js';
+import { readOverlays, type OverlayPlane } from './overlays.js';
 
 /** Default bound on one decoded frame's working buffer (the service passes config's MAX_DECODED_BYTES). */
 export { DEFAULT_MAX_DECODED_BYTES } from '../config.js';
@@ -65,6 +66,8 @@ export interface ImageInfo {
   presentationLutShape?: PresentationLutShape;
   /** 32 or 64 for Float (7FE0,0008) / Double Float (7FE0,0009) Pixel Data (PS3.3 C.7.6.24); else undefined. */
   floatBits?: 32 | 64;
+  /** The drawable overlay planes (60xx, PS3.3 C.9.2; lib/pixels/overlays.ts), when there are any. */
+  overlays?: OverlayPlane[];
   transferSyntaxUid: string;
 }
 
@@ -293,6 +296,14 @@ export function readImageInfo(parsed: ParsedDicom, maxDecodedBytes: number = DEF
   const slope = decimal(ds, 'x00281053');
   const intercept = decimal(ds, 'x00281052');
   const littleEndian = !isBigEndian(parsed.transferSyntaxUid);
+  const overlays = readOverlays(ds, {
+    bitsAllocated,
+    bitsStored,
+    highBit,
+    floatBits,
+    encapsulated: !!pixel.encapsulatedPixelData,
+    transferSyntaxUid: parsed.transferSyntaxUid,
+  });
 
   return {
     rows,
@@ -314,6 +325,7 @@ export function readImageInfo(parsed: ParsedDicom, maxDecodedBytes: number = DEF
     voiLuts: readVoiLuts(ds, littleEndian, pixelRepresentation),
     ...presentationShape(ds),
     ...(floatBits !== undefined ? { floatBits } : {}),
+    ...(overlays.length > 0 ? { overlays } : {}),
     transferSyntaxUid: parsed.transferSyntaxUid,
   };
 }

@@ -19,6 +19,9 @@ export const isGreyscale = (photometric: string): boolean => photometric === 'MO
  * (2050,0020) of INVERSE (PS3.3 C.11.6.1.2). The two name the same single inversion: the DX,
  * MG and IO IODs require INVERSE exactly when the image is MONOCHROME1 (PS3.3 C.8.11.7), so
  * MONOCHROME1 with INVERSE is inverted once, not twice; INVERSE on MONOCHROME2 inverts it.
+ * Both are pixel-identical to dcm2pnm 3.6.7 (test/lib/render/render-frame.test.ts). dcm2pnm
+ * lets IDENTITY on MONOCHROME1 cancel the inversion; that pairing contradicts those IODs,
+ * and the photometric interpretation wins here.
  */
 export const isInverted = (photometric: string, shape?: 'IDENTITY' | 'INVERSE'): boolean => photometric === 'MONOCHROME1' || shape === 'INVERSE';
 

@@ -9,6 +9,9 @@
  *
  * Enhanced multi-frame objects take the rescale and VOI of the requested frame from their
  * functional groups (lib/pixels/functional-groups.ts).
+ *
+ * Overlay planes (PS3.3 C.9.2) are burned in last, on the output values (lib/pixels/overlays.ts);
+ * an image without them costs nothing extra.
  */
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
@@ -26,6 +29,7 @@ import { chooseVoi, voiChoiceTransform, type VoiChoice, type Window, type Window
 import { presentationRange } from './presentation.js';
 import { allocateOutput, outputMax, toOutputValue, type BitDepth } from './output.js';
 import { colourToRgb } from './colour.js';
+import { burnInOverlays, readFrameCells } from '../pixels/overlays.js';
 
 export interface RenderRequest {
   /** 1-based frame number. */
@@ -41,6 +45,12 @@ export interface RenderRequest {
   bitDepth: BitDepth;
   /** Thumbnail: the longer edge at most this many pixels (area averaging); undefined = full size. */
   size?: number;
+  /**
+   * Burn in the overlay planes (60xx, PS3.3 C.9.2) at the maximum output value, as dcmtk and
+   * viewers show them; default true. false = the image alone. Never with window=none (the
+   * modality values stay lossless).
+   */
+  overlays?: boolean;
 }
 
 export interface RenderResult {
@@ -283,20 +293,30 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest, maxD
   const frameInfo = frameImageInfo(parsed, info, req.frame - 1);
   const decoded = await decodeFrame(parsed, frameInfo, req.frame - 1);
   const base = { width: info.columns, height: info.rows, frame: req.frame, bitDepth: req.bitDepth };
-  if (kind === 'palette') {
-    const palette = readPalette(parsed, info.pixelRepresentation);
-    checkColourRequest(info, req, Math.max(palette.red.bits, palette.green.bits, palette.blue.bits), 'palette entries');
-    return { ...base, data: applyPalette(decoded.values, palette, req.bitDepth), channels: 3 };
-  }
-  if (kind === 'colour') {
-    return { ...base, data: colourToRgb(decoded.values, colourModel(info.photometric, decoded.photometric), info.bitsStored, req.bitDepth), channels: 3 };
-  }
   if (req.window === 'none') {
     const { data, text } = renderModalityValues(frameInfo, decoded.values);
     return { ...base, data, channels: 1, voi: { kind: 'none' }, text };
   }
-  const { data, window, voi } = renderGrey(frameInfo, decoded.values, req);
-  return { ...base, data, channels: 1, ...(window ? { window } : {}), voi };
+  let rendered: RenderedPixels;
+  if (kind === 'palette') {
+    const palette = readPalette(parsed, info.pixelRepresentation);
+    checkColourRequest(info, req, Math.max(palette.red.bits, palette.green.bits, palette.blue.bits), 'palette entries');
+    rendered = { ...base, data: applyPalette(decoded.values, palette, req.bitDepth), channels: 3 };
+  } else if (kind === 'colour') {
+    rendered = { ...base, data: colourToRgb(decoded.values, colourModel(info.photometric, decoded.photometric), info.bitsStored, req.bitDepth), channels: 3 };
+  } else {
+    const { data, window, voi } = renderGrey(frameInfo, decoded.values, req);
+    rendered = { ...base, data, channels: 1, ...(window ? { window } : {}), voi };
+  }
+  if (info.overlays && req.overlays !== false) {
+    // Drawn on the presented output at the maximum P-value (white), whatever the photometric
+    // interpretation: dcmtk's default for greyscale; colour images get white in every channel.
+    const pixels = info.rows * info.columns;
+    burnInOverlays(rendered.data, rendered.channels, info, info.overlays, req.frame - 1, outputMax(req.bitDepth), () =>
+      readFrameCells(parsed, pixels, info.bitsAllocated, req.frame - 1),
+    );
+  }
+  return rendered;
 }
 
 export async function renderPng(parsed: ParsedDicom, req: RenderRequest, maxDecodedBytes?: number): Promise<RenderResult> {

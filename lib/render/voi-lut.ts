@@ -19,6 +19,21 @@ export type VoiTransform = (x: number) => number;
 export const windowFunctionOf = (fn: VoiLutFunction): WindowFunction =>
   fn === 'LINEAR_EXACT' ? 'linear-exact' : fn === 'SIGMOID' ? 'sigmoid' : 'linear';
 
+/**
+ * The function a file's window is applied with: its VOI LUT Function (0028,1056), except that
+ * on Float / Double Float Pixel Data (PS3.3 C.7.6.24) LINEAR is evaluated as LINEAR_EXACT
+ * (C.11.2.1.3.2). LINEAR's c - 0.5 and w - 1 (C.11.2.1.2.1) place the ramp between integer
+ * stored values; on continuous values they shift it by half a unit, and a parametric map in
+ * [0, 1] with Window Width 1 (what writers put for unit-less maps) gets an empty ramp: a
+ * threshold at c - 0.5, a two-level picture. LINEAR_EXACT maps [c - w/2, c + w/2] onto the
+ * whole output, accepts any width > 0, and differs from LINEAR by under one output level for
+ * integer-wide windows. A window given in the request keeps the function it names.
+ */
+export function fileWindowFunction(info: Pick<ImageInfo, 'voiLutFunction' | 'floatBits'>): WindowFunction {
+  if (info.floatBits !== undefined && info.voiLutFunction === 'LINEAR') return 'linear-exact';
+  return windowFunctionOf(info.voiLutFunction);
+}
+
 /** PS3.3 C.11.2.1.2.1: Window Width >= 1 for LINEAR; C.11.2.1.3: > 0 for LINEAR_EXACT and SIGMOID. */
 export function isValidWindow(w: Window): boolean {
   if (!Number.isFinite(w.center) || !Number.isFinite(w.width)) return false;
@@ -97,7 +112,7 @@ export function minMaxWindow(min: number, max: number): Window {
  * an invalid width (< 1 for LINEAR) is ignored, as in dcmtk ("no valid window").
  */
 export function chooseWindow(
-  info: Pick<ImageInfo, 'windows' | 'voiLutFunction'>,
+  info: Pick<ImageInfo, 'windows' | 'voiLutFunction' | 'floatBits'>,
   requested: Window | undefined,
   frameRange: () => { min: number; max: number },
 ): Window {
@@ -107,7 +122,7 @@ export function chooseWindow(
   }
   const first = info.windows[0];
   if (first) {
-    const w: Window = { center: first.center, width: first.width, fn: windowFunctionOf(info.voiLutFunction) };
+    const w: Window = { center: first.center, width: first.width, fn: fileWindowFunction(info) };
     if (isValidWindow(w)) return w;
   }
   const { min, max } = frameRange();
@@ -150,10 +165,10 @@ export function voiCount(info: Pick<ImageInfo, 'windows' | 'voiLuts'>): number {
 /**
  * The VOI to render with (PS3.3 C.11.2, PS3.4 N.2.1.1): the request's window; else the
  * request's `voi` (see voiCount); else the file's first valid window with its VOI LUT
- * Function (0028,1056); else its first VOI LUT Sequence item; else min-max of the frame.
+ * Function (0028,1056) (see fileWindowFunction for float data); else its first VOI LUT Sequence item; else min-max of the frame.
  */
 export function chooseVoi(
-  info: Pick<ImageInfo, 'windows' | 'voiLutFunction' | 'voiLuts'>,
+  info: Pick<ImageInfo, 'windows' | 'voiLutFunction' | 'voiLuts' | 'floatBits'>,
   request: { window?: Window; voi?: number },
   frameRange: () => { min: number; max: number },
 ): VoiChoice {
@@ -173,7 +188,7 @@ export function chooseVoi(
     }
     if (n <= info.windows.length) {
       const w = info.windows[n - 1];
-      const window: Window = { center: w.center, width: w.width, fn: windowFunctionOf(info.voiLutFunction) };
+      const window: Window = { center: w.center, width: w.width, fn: fileWindowFunction(info) };
       if (!isValidWindow(window)) {
         throw new DomainError('UnsupportedPixelFormat', `The image's window ${n} has width ${w.width}, which is not valid for ${window.fn} (PS3.3 C.11.2.1.2).`, {
           voi: n,
@@ -186,7 +201,7 @@ export function chooseVoi(
   }
   const first = info.windows[0];
   if (first) {
-    const w: Window = { center: first.center, width: first.width, fn: windowFunctionOf(info.voiLutFunction) };
+    const w: Window = { center: first.center, width: first.width, fn: fileWindowFunction(info) };
     if (isValidWindow(w)) return { kind: 'window', window: w, source: 'file' };
   }
   if (info.voiLuts.length > 0) return { kind: 'lut', lut: info.voiLuts[0], index: 0 };

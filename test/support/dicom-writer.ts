@@ -385,3 +385,115 @@ export function makeImageElements(o: MakeImageOptions): WriterElement[] {
   const extraTags = new Set((o.extra ?? []).map((e) => e.tag));
   return [...elements.filter((e) => !extraTags.has(e.tag)), ...(o.extra ?? [])];
 }
+
+/** One overlay plane of group 60xx (PS3.3 C.9.2) with its bits in Overlay Data (60xx,3000). */
+export interface OverlayPlaneOptions {
+  /** 0x6000, 0x6002 ... 0x601E; 0x6000 when absent. */
+  group?: number;
+  rows: number;
+  columns: number;
+  /** Overlay Origin (60xx,0050), 1-based row\column; [1, 1] when absent. */
+  origin?: [number, number];
+  /** Overlay Type (60xx,0040). */
+  type?: 'G' | 'R';
+  /** Number of Frames in Overlay (60xx,0015) and Image Frame Origin (60xx,0051), written when given. */
+  frames?: number;
+  imageFrameOrigin?: number;
+  /** OW (written as 16-bit words in the data set's byte order) or OB (bytes). */
+  vr?: 'OW' | 'OB';
+  /** Whether the overlay bit of (overlay frame 0-based, row, col) is set. */
+  bit: (frame: number, row: number, col: number) => boolean;
+}
+
+const hexGroup = (group: number) => group.toString(16).toUpperCase().padStart(4, '0');
+
+/**
+ * The elements of one overlay plane: Overlay Data packed one bit per pixel, row by row and
+ * frame after frame, the first pixel in the least significant bit (PS3.5 8.1.2 / PS3.3 C.9.2.1.1).
+ */
+export function makeOverlayElements(o: OverlayPlaneOptions): WriterElement[] {
+  const g = hexGroup(o.group ?? 0x6000);
+  const frames = o.frames ?? 1;
+  const count = o.rows * o.columns * frames;
+  const bytes = new Uint8Array(Math.ceil(count / 16) * 2);
+  let i = 0;
+  for (let f = 0; f < frames; f++)
+    for (let r = 0; r < o.rows; r++)
+      for (let c = 0; c < o.columns; c++, i++) if (o.bit(f, r, c)) bytes[i >> 3] |= 1 << (i & 7);
+  const vr = o.vr ?? 'OW';
+  const words: number[] = [];
+  for (let w = 0; w < bytes.length; w += 2) words.push(bytes[w] | (bytes[w + 1] << 8));
+  const elements: WriterElement[] = [
+    { tag: `${g}0010`, vr: 'US', value: o.rows },
+    { tag: `${g}0011`, vr: 'US', value: o.columns },
+    { tag: `${g}0040`, vr: 'CS', value: o.type ?? 'G' },
+    { tag: `${g}0050`, vr: 'SS', value: o.origin ?? [1, 1] },
+    { tag: `${g}0100`, vr: 'US', value: 1 },
+    { tag: `${g}0102`, vr: 'US', value: 0 },
+    // OW as words lets the writer put them in the transfer syntax's byte order (PS3.5 A.3).
+    { tag: `${g}3000`, vr, value: vr === 'OW' ? words : bytes },
+  ];
+  if (o.frames !== undefined) elements.push({ tag: `${g}0015`, vr: 'IS', value: String(o.frames) });
+  if (o.imageFrameOrigin !== undefined) elements.push({ tag: `${g}0051`, vr: 'US', value: o.imageFrameOrigin });
+  return elements;
+}
+
+/**
+ * A retired overlay kept in an unused bit of the Pixel Data cells (PS3.5 8.1.2, retired): the
+ * plane's attributes without Overlay Data; Overlay Bits Allocated is the pixel cell size and
+ * Overlay Bit Position the bit (the caller's `pixel` sets it, e.g. bit 15 of 12-bit stored data).
+ */
+export function makeRetiredOverlayElements(o: { group?: number; rows: number; columns: number; bitsAllocated: number; bitPosition: number }): WriterElement[] {
+  const g = hexGroup(o.group ?? 0x6000);
+  return [
+    { tag: `${g}0010`, vr: 'US', value: o.rows },
+    { tag: `${g}0011`, vr: 'US', value: o.columns },
+    { tag: `${g}0040`, vr: 'CS', value: 'G' },
+    { tag: `${g}0050`, vr: 'SS', value: [1, 1] },
+    { tag: `${g}0100`, vr: 'US', value: o.bitsAllocated },
+    { tag: `${g}0102`, vr: 'US', value: o.bitPosition },
+  ];
+}
+
+export interface FloatImageOptions {
+  rows: number;
+  columns: number;
+  /** Double Float Pixel Data (7FE0,0009) instead of Float Pixel Data (7FE0,0008). */
+  double?: boolean;
+  /** Window Center/Width (0028,1050/1051), written when given. */
+  window?: { center: number; width: number; fn?: 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID' };
+  value: (row: number, col: number) => number;
+  transferSyntaxUid?: string;
+  extra?: WriterElement[];
+}
+
+/**
+ * A parametric-map-like image with Float or Double Float Pixel Data (PS3.3 C.7.6.24): no Bits
+ * Stored, High Bit or Pixel Representation; values in the transfer syntax's byte order.
+ */
+export function makeFloatImageDicom(o: FloatImageOptions): Uint8Array {
+  const transferSyntaxUid = o.transferSyntaxUid ?? TS_EXPLICIT_LE;
+  const values: number[] = [];
+  for (let r = 0; r < o.rows; r++) for (let c = 0; c < o.columns; c++) values.push(o.value(r, c));
+  const elements: WriterElement[] = [
+    { tag: '00080008', vr: 'CS', value: ['DERIVED', 'PRIMARY', 'VOLUME', 'QUANTITY'] },
+    { tag: '00080016', vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.30' },
+    { tag: '00080018', vr: 'UI', value: '1.2.826.0.1.3680043.10.1466.1.4' },
+    { tag: '00080060', vr: 'CS', value: 'MR' },
+    { tag: '0020000D', vr: 'UI', value: '1.2.826.0.1.3680043.10.1466.1.2' },
+    { tag: '0020000E', vr: 'UI', value: '1.2.826.0.1.3680043.10.1466.1.5' },
+    { tag: '00280002', vr: 'US', value: 1 },
+    { tag: '00280004', vr: 'CS', value: 'MONOCHROME2' },
+    { tag: '00280010', vr: 'US', value: o.rows },
+    { tag: '00280011', vr: 'US', value: o.columns },
+    { tag: '00280100', vr: 'US', value: o.double ? 64 : 32 },
+    { tag: o.double ? '7FE00009' : '7FE00008', vr: o.double ? 'OD' : 'OF', value: values },
+  ];
+  if (o.window) {
+    elements.push({ tag: '00281050', vr: 'DS', value: String(o.window.center) });
+    elements.push({ tag: '00281051', vr: 'DS', value: String(o.window.width) });
+    if (o.window.fn) elements.push({ tag: '00281056', vr: 'CS', value: o.window.fn });
+  }
+  const extraTags = new Set((o.extra ?? []).map((e) => e.tag));
+  return writeDicom({ transferSyntaxUid, elements: [...elements.filter((e) => !extraTags.has(e.tag)), ...(o.extra ?? [])] });
+}

@@ -114,3 +114,31 @@ describe('size (thumbnails)', () => {
     }
   });
 });
+
+describe('overlays', () => {
+  it('burns overlays in by default: no field, and overlays=true shares the default key', () => {
+    expect(parseRenderParams(q('')).overlays).toBeUndefined();
+    expect(parseRenderParams(q('overlays=true'))).toEqual(parseRenderParams(q('')));
+    expect(renderVariant(parseRenderParams(q('overlays=true')))).toBe(renderVariant(parseRenderParams(q(''))));
+  });
+
+  it('overlays=false has its own cache key, with and without a thumbnail size', () => {
+    expect(parseRenderParams(q('overlays=false'))).toEqual({ frame: 1, bitDepth: 8, overlays: false });
+    expect(renderVariant(parseRenderParams(q('overlays=false')))).toBe(`v${RENDER_VERSION}-f1-b8-wfile-novl`);
+    expect(renderVariant(parseRenderParams(q('size=256&overlays=false')))).toBe(`v${RENDER_VERSION}-f1-b8-wfile-s256-novl`);
+  });
+
+  it('window=none never draws overlays, so overlays=false does not split its key', () => {
+    expect(renderVariant(parseRenderParams(q('window=none&bitDepth=16&overlays=false')))).toBe(renderVariant(parseRenderParams(q('window=none&bitDepth=16'))));
+  });
+
+  it('changed the pipeline version: PNGs cached before lack the overlays burned in now', () => {
+    expect(RENDER_VERSION).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses anything but true or false, and a repeat', () => {
+    for (const bad of ['overlays=0', 'overlays=no', 'overlays=', 'overlays=FALSE', 'overlays=false&overlays=false']) {
+      expect(code(() => parseRenderParams(q(bad))), bad).toBe('400 InvalidParameter');
+    }
+  });
+});

@@ -3,7 +3,18 @@ import { PNG } from 'pngjs';
 import { parseDicom } from '../../../lib/dicom/parse.js';
 import { renderPixels, renderPng, type RenderRequest } from '../../../lib/render/render-frame.js';
 import { DomainError } from '../../../lib/errors.js';
-import { TS_EXPLICIT_BE, TS_IMPLICIT_LE, makeImageDicom, makeImageElements, writeDicom, type MakeImageOptions } from '../../support/dicom-writer.js';
+import { createHash } from 'node:crypto';
+import {
+  TS_EXPLICIT_BE,
+  TS_IMPLICIT_LE,
+  makeFloatImageDicom,
+  makeImageDicom,
+  makeImageElements,
+  makeOverlayElements,
+  makeRetiredOverlayElements,
+  writeDicom,
+  type MakeImageOptions,
+} from '../../support/dicom-writer.js';
 
 const grey8: RenderRequest = { frame: 1, bitDepth: 8 };
 const render = (o: MakeImageOptions, req: Partial<RenderRequest> = {}) =>
@@ -310,5 +321,146 @@ describe('issue 3: VOI choice, window=none, presentation, functional groups, flo
     many.push({ tag: '00280008', vr: 'IS', value: '99999' });
     await expectError(() => renderPixels(parseDicom(writeDicom({ elements: many })), { ...grey8, frame: 99999 }), 'MalformedDicom', 422);
     expect(performance.now() - t0).toBeLessThan(500);
+  });
+});
+
+/**
+ * Issue 4: overlays, float parametric maps, MONOCHROME1 + INVERSE. The sha256 values are of the
+ * 8-bit samples dcmtk 3.6.7 wrote for these exact fixtures (`dcm2pnm +on +Wi 1 +F <frame> IN
+ * OUT.png`, Debian bookworm), so each test says "pixel-identical to dcm2pnm".
+ */
+describe('issue 4: overlays burned in as dcm2pnm does, float windows, MONOCHROME1 + INVERSE', () => {
+  const R = 40;
+  const C = 48;
+  const grad = (_f: number, r: number, c: number) => (r * 97 + c * 53) % 4096;
+  const ring = (_f: number, r: number, c: number) => (r - 10) ** 2 + (c - 12) ** 2 < 64 && (r - 10) ** 2 + (c - 12) ** 2 > 30;
+  const base: MakeImageOptions = { rows: R, columns: C, bitsAllocated: 16, bitsStored: 12, pixel: grad, window: { center: 2048, width: 4096 } };
+  const sha = (r: { data: Uint8Array | Uint16Array }) => createHash('sha256').update(r.data).digest('hex');
+  const DCMTK = {
+    ovl: 'c911bd7e5c44572429978247077ca7993ac2da8f6000d2ccb29448b38cf425c9',
+    retired: '1aa986334964160a7afe98389d84ed2de71234112f5c9ded4d873bc5aa89f201',
+    mono1ovl: 'dd090cdd0a1a9532dfe67a43685580752e46b695a48ce86cd9ec6c66774e02f5',
+    mono1: '9d82e43f15fb17b19a5fe6c05bf389011abec48c6f77f043c4840a38c5c54311',
+    mfovl: [
+      '91556e66690000657c093d10138cdef9d6c4bc4a4cfd85b070a809de30f65fab',
+      'be3bf5cb97997f38e143ed16c59a992264430b57bf66dc021d47189c42c5561b',
+      'e29d9a2fceb6cba612a1ada2d6ea43de1d1c16094a7687d0464e6f04b9a77487',
+    ],
+  };
+  const overlay = makeOverlayElements({ rows: 30, columns: 30, origin: [-3, 25], bit: ring });
+
+  it('burns an Overlay Data plane (origin partly outside the image) in white: identical to dcm2pnm, LE and BE', async () => {
+    expect(sha(await render({ ...base, extra: overlay }))).toBe(DCMTK.ovl);
+    expect(sha(await render({ ...base, transferSyntaxUid: TS_EXPLICIT_BE, extra: overlay }))).toBe(DCMTK.ovl);
+  });
+
+  it('overlays=false renders the image alone; window=none never draws them', async () => {
+    const without = await render({ ...base, extra: overlay }, { overlays: false });
+    expect(Array.from(without.data)).toEqual(Array.from((await render(base)).data));
+    const lossless = await render({ ...base, extra: overlay }, { bitDepth: 16, window: 'none' });
+    expect(Array.from(lossless.data)).toEqual(Array.from((await render(base, { bitDepth: 16, window: 'none' })).data));
+  });
+
+  it('draws at the maximum P-value at 16 bits too', async () => {
+    const r = await render({ ...base, extra: makeOverlayElements({ rows: 1, columns: 1, origin: [2, 3], bit: () => true }) }, { bitDepth: 16 });
+    expect(r.data[1 * C + 2]).toBe(0xffff);
+  });
+
+  it('burns a retired overlay from bit 15 of 12-bit stored cells, which stay out of the stored value: identical to dcm2pnm', async () => {
+    const o: MakeImageOptions = {
+      ...base,
+      pixel: (f, r, c) => grad(f, r, c) | ((r + c) % 7 === 0 ? 0x8000 : 0),
+      extra: makeRetiredOverlayElements({ rows: R, columns: C, bitsAllocated: 16, bitPosition: 15 }),
+    };
+    expect(sha(await render(o))).toBe(DCMTK.retired);
+    // Without the overlay the picture is that of the 12-bit values alone.
+    expect(Array.from((await render(o, { overlays: false })).data)).toEqual(Array.from((await render(base)).data));
+  });
+
+  it('MONOCHROME1: overlays are white after the inversion, as in dcm2pnm', async () => {
+    const o: MakeImageOptions = { ...base, photometric: 'MONOCHROME1', extra: makeOverlayElements({ rows: 30, columns: 30, origin: [5, 5], bit: ring }) };
+    expect(sha(await render(o))).toBe(DCMTK.mono1ovl);
+  });
+
+  it('multi-frame: overlay frames start at Image Frame Origin (PS3.3 C.9.3): identical to dcm2pnm on frames 1-3', async () => {
+    const o: MakeImageOptions = {
+      ...base,
+      frames: 3,
+      extra: makeOverlayElements({ rows: 30, columns: 30, origin: [5, 5], frames: 2, imageFrameOrigin: 2, bit: (f, r, c) => ring(f, r, c) && (f === 1 || c < 12) }),
+    };
+    for (const frame of [1, 2, 3]) expect(sha(await render(o, { frame })), `frame ${frame}`).toBe(DCMTK.mfovl[frame - 1]);
+  });
+
+  it('multi-frame without Number of Frames in Overlay: the plane is drawn on every frame, identical to dcm2pnm', async () => {
+    const disc = (_f: number, r: number, c: number) => (r - 10) ** 2 + (c - 12) ** 2 < 64;
+    const o: MakeImageOptions = { ...base, frames: 3, pixel: () => 100, extra: makeOverlayElements({ rows: 30, columns: 30, origin: [5, 5], bit: disc }) };
+    for (const frame of [1, 2, 3]) expect(sha(await render(o, { frame })), `frame ${frame}`).toBe('8415b850b25e4a43aaefb65218a51f7dced67dd2869ecbed5428a45a7b1c1236');
+  });
+
+  it('ROI overlays (type R) are drawn like graphics (dcm2pnm instead dims the pixels outside an ROI)', async () => {
+    const g = await render({ ...base, extra: makeOverlayElements({ rows: 30, columns: 30, origin: [5, 5], bit: ring }) });
+    const roi = await render({ ...base, extra: makeOverlayElements({ rows: 30, columns: 30, origin: [5, 5], type: 'R', bit: ring }) });
+    expect(Array.from(roi.data)).toEqual(Array.from(g.data));
+  });
+
+  it('colour images get the overlay in white in every channel (dcm2pnm draws none on colour)', async () => {
+    const o: MakeImageOptions = {
+      rows: 2,
+      columns: 2,
+      bitsAllocated: 8,
+      photometric: 'RGB',
+      pixel: (_f, r, c, s) => 10 * (r * 2 + c) + s,
+      extra: makeOverlayElements({ rows: 1, columns: 1, origin: [2, 2], bit: () => true }),
+    };
+    const r = await render(o);
+    expect(Array.from(r.data)).toEqual([0, 1, 2, 10, 11, 12, 20, 21, 22, 255, 255, 255]);
+    expect(Array.from((await render(o, { overlays: false })).data).slice(9)).toEqual([30, 31, 32]);
+  });
+
+  it('MONOCHROME1 with Presentation LUT Shape INVERSE is inverted once: identical to dcm2pnm (as are MONOCHROME1 alone and MONOCHROME2 + INVERSE)', async () => {
+    const inverse = [{ tag: '20500020', vr: 'CS', value: 'INVERSE' }];
+    expect(sha(await render({ ...base, photometric: 'MONOCHROME1', extra: inverse }))).toBe(DCMTK.mono1);
+    expect(sha(await render({ ...base, photometric: 'MONOCHROME1' }))).toBe(DCMTK.mono1);
+    expect(sha(await render({ ...base, extra: inverse }))).toBe(DCMTK.mono1);
+  });
+
+  describe('Float Pixel Data: a parametric map in [0, 1] (PS3.3 C.7.6.24, C.11.2.1.3.2)', () => {
+    // 1 x 5 map: 0, 0.25, 0.5, 0.75, 1.
+    const map = (o: Partial<Parameters<typeof makeFloatImageDicom>[0]> = {}) =>
+      parseDicom(makeFloatImageDicom({ rows: 1, columns: 5, value: (_r, c) => c / 4, ...o }));
+
+    it('Window Width 1 under LINEAR gives a ramp, not two levels: applied as LINEAR_EXACT', async () => {
+      for (const double of [false, true]) {
+        const r = await renderPixels(map({ double, window: { center: 0.5, width: 1 } }), grey8);
+        expect(r.window).toEqual({ center: 0.5, width: 1, fn: 'linear-exact' });
+        // y = ((x - 0.5) / 1 + 0.5) * 255; x <= 0 -> 0, x > 1 -> 255.
+        expect(Array.from(r.data)).toEqual([0, 63, 127, 191, 255]);
+      }
+    });
+
+    it('a width below 1 is usable too (LINEAR would be invalid, PS3.3 C.11.2.1.2.1)', async () => {
+      const r = await renderPixels(map({ window: { center: 0.5, width: 0.5 } }), grey8);
+      expect(Array.from(r.data)).toEqual([0, 0, 127, 255, 255]);
+    });
+
+    it('without a window: min-max spans the values', async () => {
+      const r = await renderPixels(map(), grey8);
+      expect(r.voi).toEqual({ kind: 'window', source: 'minmax' });
+      expect(r.data[0]).toBe(0);
+      expect(r.data[4]).toBe(255);
+      expect(new Set(r.data).size).toBe(5);
+    });
+
+    it('an explicit VOI LUT Function and a requested window are kept as they are', async () => {
+      const sigmoid = await renderPixels(map({ window: { center: 0.5, width: 1, fn: 'SIGMOID' } }), grey8);
+      expect(sigmoid.window?.fn).toBe('sigmoid');
+      const requested = await renderPixels(map({ window: { center: 0.5, width: 1 } }), { ...grey8, window: { center: 0.5, width: 1, fn: 'linear' } });
+      expect(requested.window?.fn).toBe('linear');
+      expect(new Set(requested.data).size).toBe(2);
+    });
+
+    it('integer data keeps LINEAR', async () => {
+      expect((await render(base)).window).toEqual({ center: 2048, width: 4096, fn: 'linear' });
+    });
   });
 });
