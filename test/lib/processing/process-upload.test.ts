@@ -93,6 +93,7 @@ describe('processUpload', () => {
       sha256: hash,
       status: 'ready',
       'source-etag': uploaded.etag,
+      trailing: 'none', // nothing after the pixel data
     });
     // The render first, the summary last: a reader that sees the summary finds the render.
     expect(storage.written).toEqual([defaultRender(hash), thumbnailRender(hash), `uploads/${ID}.summary.json`]);
