@@ -12,7 +12,7 @@ import { DomainError } from '../errors.js';
 import { requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
 import { parseRequestRecord } from './request-record.js';
-import { type FileSummary, type ProcessedStatus, SUMMARY_META, isSha256Hex, parseSummary } from './summary.js';
+import { type FileSummary, type ProcessedStatus, SUMMARY_META, type TrailingRecord, isSha256Hex, parseSummary, parseTrailingMetadata } from './summary.js';
 
 /** What the processor recorded about a file, from its summary's metadata. */
 export interface RecordedState {
@@ -22,6 +22,8 @@ export interface RecordedState {
   sha256?: string;
   /** The ETag of the upload the summary describes. */
   sourceEtag?: string;
+  /** Where the elements after the pixel data lie (the header route reads them by range). */
+  trailing?: TrailingRecord;
 }
 
 /** The summary's metadata (one HEAD), or undefined when the file was not processed (yet). */
@@ -31,10 +33,12 @@ export async function recordedState(storage: Storage, id: string): Promise<Recor
   const meta = head.metadata ?? {};
   const status = meta[SUMMARY_META.status];
   const sha256 = meta[SUMMARY_META.sha256];
+  const trailing = parseTrailingMetadata(meta[SUMMARY_META.trailing]);
   return {
     ...(status === 'ready' || status === 'rejected' ? { status } : {}),
     ...(isSha256Hex(sha256) ? { sha256 } : {}),
     ...(meta[SUMMARY_META.sourceEtag] ? { sourceEtag: meta[SUMMARY_META.sourceEtag] } : {}),
+    ...(trailing ? { trailing } : {}),
   };
 }
 
@@ -67,7 +71,7 @@ export async function missingUploadError(storage: Storage, id: string): Promise<
  */
 export type FileStatus = 'awaiting-upload' | 'pending' | 'ready' | 'rejected';
 
-export interface FileInfo extends Partial<Omit<FileSummary, 'status' | 'size' | 'uploadedAt'>> {
+export interface FileInfo extends Partial<Omit<FileSummary, 'status' | 'size' | 'uploadedAt' | 'trailingOffset' | 'trailingEnd'>> {
   id: string;
   status: FileStatus;
   /** Bytes stored; while awaiting the upload, the size the upload URL accepts. */
@@ -98,7 +102,8 @@ export async function fileInfo(storage: Storage, id: string): Promise<FileInfo> 
   // names their Last-Modified and size; with the bytes gone, only a rejection (quarantined) is current.
   const current = summary && (object ? summary.uploadedAt === uploadedAt && summary.size === object.size : summary.status === 'rejected');
   if (summary && current) {
-    const { status, size, uploadedAt: at, ...rest } = summary;
+    // The trailing range is for the header route, not part of the file resource.
+    const { status, size, uploadedAt: at, trailingOffset: _o, trailingEnd: _e, ...rest } = summary;
     return {
       id,
       status,

@@ -21,6 +21,15 @@ export interface FileSummary {
   columns?: number;
   frames?: number;
   photometric?: string;
+  /**
+   * File offsets (not patient data) of the elements after the top-level pixel data: from the end
+   * of its value to the end of the file, or to Data Set Trailing Padding (FFFC,FFFC) when that ends
+   * it (PS3.10 7.2: no meaning). Absent when nothing but padding follows, and for Deflated files
+   * (their offsets are into the inflated stream). The header route reads them with one ranged GET.
+   */
+  trailingOffset?: number;
+  /** Exclusive end of the range trailingOffset starts. */
+  trailingEnd?: number;
   /** The upload's Last-Modified: also tells a summary of an older upload under the same id. */
   uploadedAt: string;
   processedAt: string;
@@ -33,13 +42,39 @@ export interface FileSummary {
  * HEAD (no GET, lib/files/file-state.ts), and the processor tell a duplicate event from a new
  * upload under the id.
  */
-export const SUMMARY_META = { sha256: 'sha256', status: 'status', sourceEtag: 'source-etag' } as const;
+export const SUMMARY_META = { sha256: 'sha256', status: 'status', sourceEtag: 'source-etag', trailing: 'trailing' } as const;
+
+/**
+ * What the summary's metadata says about the elements after the pixel data (FileSummary
+ * trailingOffset/trailingEnd): their range, or 'none' when a processed file has none to read by
+ * range. Undefined (no such metadata: a summary of an older version) means unknown.
+ */
+export type TrailingRecord = { offset: number; end: number } | 'none';
+
+const TRAILING_META = /^(\d{1,15})-(\d{1,15})$/;
+
+/** Reads SUMMARY_META.trailing ('<offset>-<end>' or 'none'); anything else is unknown. */
+export function parseTrailingMetadata(value: string | undefined): TrailingRecord | undefined {
+  if (value === 'none') return 'none';
+  const m = value === undefined ? null : TRAILING_META.exec(value);
+  if (!m) return undefined;
+  const offset = Number(m[1]);
+  const end = Number(m[2]);
+  return offset < end ? { offset, end } : undefined;
+}
+
+const validRange = (offset: unknown, end: unknown): boolean =>
+  Number.isSafeInteger(offset) && Number.isSafeInteger(end) && (offset as number) >= 0 && (offset as number) < (end as number);
 
 /** The metadata a summary of `upload` is written with (read back by lib/files/file-state.ts). */
 export function summaryMetadata(summary: FileSummary, upload: ObjectInfo): Record<string, string> {
   const metadata: Record<string, string> = { [SUMMARY_META.status]: summary.status };
   if (summary.sha256) metadata[SUMMARY_META.sha256] = summary.sha256;
   if (upload.etag) metadata[SUMMARY_META.sourceEtag] = upload.etag;
+  if (summary.status === 'ready') {
+    const { trailingOffset: offset, trailingEnd: end } = summary;
+    metadata[SUMMARY_META.trailing] = validRange(offset, end) ? `${offset}-${end}` : 'none';
+  }
   return metadata;
 }
 
@@ -57,6 +92,8 @@ const FIELDS = [
   'columns',
   'frames',
   'photometric',
+  'trailingOffset',
+  'trailingEnd',
   'uploadedAt',
   'processedAt',
   'reason',
@@ -90,5 +127,10 @@ export function parseSummary(bytes: Uint8Array | undefined): FileSummary | undef
   }
   const out: Record<string, unknown> = {};
   for (const f of FIELDS) if (v[f] !== undefined) out[f] = v[f];
+  if (!validRange(out.trailingOffset, out.trailingEnd)) {
+    // Both or neither, and a range: a summary without them reads the elements after the pixel data as before.
+    delete out.trailingOffset;
+    delete out.trailingEnd;
+  }
   return out as unknown as FileSummary;
 }

@@ -53,11 +53,12 @@ export class HeaderService {
   }
 
   /**
-   * GET /files/{id}/tags: the whole header (pixel data listed without its value), or only the
-   * `tags` asked for; a tag after the pixel data makes the read skip the pixel data to reach it.
+   * GET /files/{id}/tags: the whole header (pixel data listed without its value; the elements
+   * after it but Data Set Trailing Padding, read by one bounded range, ranged-header-read.ts), or
+   * only the `tags` asked for; a tag after the pixel data makes the read skip the pixel data to reach it.
    */
   async headerJson(id: string, tags?: readonly string[], options: HeaderOptions = {}): Promise<DicomJsonDataSet> {
-    const includeTrailing = tags?.some((t) => t > FIRST_PIXEL_TAG) ?? false;
+    const includeTrailing = tags ? tags.some((t) => t > FIRST_PIXEL_TAG) : 'whole-header';
     const { parsed } = await this.headers.read(id, { includeTrailing });
     const json = dataSetToJson(parsed, { bulkDataUri: options.bulkDataUri });
     if (!tags) return json;

@@ -5,9 +5,19 @@
  * How it reads: 64 KiB first, then doubling what it holds until the parser reaches the first
  * top-level Pixel Data / Float Pixel Data / Double Float Pixel Data element (its value is not
  * read) or the end of the object; so a header read costs at most max(64 KiB, 2 x header).
- * Elements after the pixel data (Data Set Trailing Padding, Digital Signatures FFFA,FFFA) are
- * read only when asked for: the pixel data value is skipped by its length (or, encapsulated,
- * by walking its item headers) and only the bytes after it are fetched.
+ *
+ * Elements after the pixel data (private groups, Digital Signatures FFFA,FFFA, Data Set
+ * Trailing Padding FFFC,FFFC) are then read with one ranged GET of the bytes after its value:
+ * - whole header (`includeTrailing: 'whole-header'`): from where the processor recorded they
+ *   start (lib/files/summary.ts, checked against the bytes), or, before processing, from the
+ *   end of native pixel data (its length says where). Left out when that tail is over
+ *   MAX_TRAILING_BYTES, for encapsulated pixel data not processed yet (walking its items costs
+ *   a GET per fragment) and for Deflated files (reaching them means inflating the pixel data).
+ *   Data Set Trailing Padding is left out: it has no meaning (PS3.10 7.2). A tail that is not
+ *   a data set is left out too (the processor rejects that file).
+ * - a tag there asked for (`includeTrailing: true`): the same, and without a record the
+ *   encapsulated pixel data is skipped by walking its item headers (MAX_FRAGMENT_WALK), a
+ *   Deflated file is inflated whole (bounded); over maxHeaderBytes is HeaderTooLarge.
  */
 import { DomainError } from '../errors.js';
 import { vrLookup } from '../dicom/dictionary.js';
@@ -15,6 +25,7 @@ import { NeedMoreBytes, parseDicom, type ParsedDicom } from '../dicom/parse.js';
 import { makeDataSet } from '../dicom/dicom-parser-adapter.js';
 import { MalformedAt, OutOfBytes, readDataSet } from '../dicom/reader.js';
 import { tagOfKey } from '../dicom/tag.js';
+import type { TrailingRecord } from '../files/summary.js';
 import type { Storage } from '../storage/storage.js';
 
 /** The first read: most headers (even with large private groups) fit in 64 KiB. */
@@ -30,12 +41,25 @@ export const HEADER_MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_HEADER_BYTES = 10 * 1024 * 1024;
 /** Item headers walked to find the end of encapsulated Pixel Data (one 8-byte read each). */
 const MAX_FRAGMENT_WALK = 4096;
+/**
+ * The most bytes after the pixel data a whole-header read fetches: signatures and private
+ * groups there are a few KiB; a larger tail is left out of the whole header (its tags can still
+ * be asked for one by one).
+ */
+export const MAX_TRAILING_BYTES = 1024 * 1024;
+/** Data Set Trailing Padding (PS3.10 7.2). */
+const TRAILING_PADDING = 'xfffcfffc';
 
 export interface ReadHeaderOptions {
   maxHeaderBytes?: number;
   firstReadBytes?: number;
-  /** Also read the elements after the top-level pixel data (skipping its value). */
-  includeTrailing?: boolean;
+  /**
+   * Also read the elements after the top-level pixel data, skipping its value (module comment):
+   * true when a tag there is asked for, 'whole-header' for the whole header (bounded, padding left out).
+   */
+  includeTrailing?: boolean | 'whole-header';
+  /** What the processor recorded about where they lie, when the file is ready (awaited only when needed). */
+  trailingRecord?: Promise<TrailingRecord | undefined>;
 }
 
 export interface HeaderRead {
@@ -131,26 +155,60 @@ export async function readHeader(storage: Storage, key: string, options: ReadHea
   const identity = (offset: number) => (parsed!.inflated ? undefined : offset);
   const result: HeaderRead = { parsed, bytesRead: reads.bytes, reads: reads.count, objectSize, fileOffset: identity };
   if (!options.includeTrailing || !parsed.stoppedAtPixelData || !parsed.pixelElement) return result;
-  return readTrailing(reads, result, maxHeaderBytes);
+  return readTrailing(reads, result, maxHeaderBytes, options);
 }
 
+const DELIMITER_LE = [0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0];
+
 /** Adds the elements after the top-level pixel data to a header read (see the module comment). */
-async function readTrailing(reads: Reads, head: HeaderRead, maxHeaderBytes: number): Promise<HeaderRead> {
+async function readTrailing(reads: Reads, head: HeaderRead, maxHeaderBytes: number, options: ReadHeaderOptions): Promise<HeaderRead> {
   const { parsed, objectSize } = head;
   const pixel = parsed.pixelElement!;
+  const whole = options.includeTrailing === 'whole-header';
+  const unchanged = (): HeaderRead => ({ ...head, bytesRead: reads.bytes, reads: reads.count });
   if (parsed.inflated) {
+    if (whole) return unchanged();
     // Deflated: no offsets to skip by; inflate the whole object (bounded) and parse it all.
     if (objectSize > maxHeaderBytes) throw tooLarge(maxHeaderBytes);
     const all = await reads.range(0, objectSize - 1);
-    const whole = parseDicom(all, { complete: true, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
-    return { ...head, parsed: whole, bytesRead: reads.bytes, reads: reads.count, fileOffset: () => undefined };
+    const wholeParse = parseDicom(all, { complete: true, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
+    return { ...head, parsed: wholeParse, bytesRead: reads.bytes, reads: reads.count, fileOffset: () => undefined };
   }
-  const pixelEnd = pixel.hadUndefinedLength || pixel.length === 0xffffffff
-    ? await encapsulatedEnd(reads, pixel.dataOffset, objectSize, pixel.tag)
-    : pixel.dataOffset + pixel.length;
-  if (pixelEnd >= objectSize) return { ...head, bytesRead: reads.bytes, reads: reads.count };
-  if (objectSize - pixelEnd > maxHeaderBytes) throw tooLarge(maxHeaderBytes);
-  const tail = await reads.range(pixelEnd, objectSize - 1);
+  const record = options.trailingRecord ? await options.trailingRecord : undefined;
+  if (record === 'none' && whole) return unchanged();
+  const range = record && record !== 'none' ? record : undefined;
+  const encapsulated = pixel.hadUndefinedLength || pixel.length === 0xffffffff;
+  // Where the elements after the pixel data start: a native value's length says; for encapsulated
+  // pixel data the processor's record does (checked below: the Sequence Delimitation Item ends there).
+  let pixelEnd: number | undefined = !encapsulated
+    ? pixel.dataOffset + pixel.length
+    : range && range.offset >= pixel.dataOffset + 8 && (parsed.dataSetEncoding?.littleEndian ?? true)
+      ? range.offset
+      : undefined;
+  const recorded = range !== undefined && range.offset === pixelEnd;
+  // The whole header stops before the padding when the record says where it starts.
+  let end = whole && recorded ? Math.min(range.end, objectSize) : objectSize;
+  let tail: Uint8Array | undefined;
+  if (pixelEnd !== undefined && recorded && encapsulated) {
+    if (pixelEnd >= end) return unchanged();
+    if (whole && end - pixelEnd > MAX_TRAILING_BYTES) return unchanged();
+    if (!whole && end - pixelEnd > maxHeaderBytes) throw tooLarge(maxHeaderBytes);
+    // The 8 bytes before it too, in the same GET: a stale record would not end in a delimiter.
+    const bytes = await fetchRange(reads, parsed.byteArray, pixelEnd - 8, end);
+    if (DELIMITER_LE.every((b, i) => bytes[i] === b)) tail = bytes.subarray(8);
+    else pixelEnd = undefined;
+  }
+  if (pixelEnd === undefined) {
+    if (whole) return unchanged(); // no record: walking the fragments costs a GET each
+    pixelEnd = await encapsulatedEnd(reads, pixel.dataOffset, objectSize, pixel.tag);
+    end = objectSize;
+  }
+  if (!tail) {
+    if (pixelEnd >= end) return unchanged();
+    if (whole && end - pixelEnd > MAX_TRAILING_BYTES) return unchanged();
+    if (!whole && end - pixelEnd > maxHeaderBytes) throw tooLarge(maxHeaderBytes);
+    tail = await fetchRange(reads, parsed.byteArray, pixelEnd, end);
+  }
   const start = pixel.dataOffset;
   const merged = concat(parsed.byteArray.subarray(0, start), tail);
   const delta = pixelEnd - start;
@@ -162,6 +220,9 @@ async function readTrailing(reads: Reads, head: HeaderRead, maxHeaderBytes: numb
       detectEncoding: false,
     });
   } catch (e) {
+    // The whole header stays readable when what follows the pixel data is not a data set (the
+    // processor rejects such a file); asking for a tag there says why, with the offset.
+    if (whole && (e instanceof MalformedAt || e instanceof OutOfBytes)) return unchanged();
     if (e instanceof MalformedAt) {
       throw new DomainError(
         'MalformedDicom',
@@ -173,7 +234,9 @@ async function readTrailing(reads: Reads, head: HeaderRead, maxHeaderBytes: numb
     throw e;
   }
   const elements = { ...parsed.dataSet.elements };
-  for (const [tag, element] of Object.entries(trailing.elements)) if (!elements[tag]) elements[tag] = element;
+  for (const [tag, element] of Object.entries(trailing.elements)) {
+    if (!elements[tag] && !(whole && tag === TRAILING_PADDING)) elements[tag] = element;
+  }
   const littleEndian = parsed.dataSetEncoding?.littleEndian ?? true;
   const dataSet = makeDataSet(merged, littleEndian, elements);
   return {
@@ -183,6 +246,12 @@ async function readTrailing(reads: Reads, head: HeaderRead, maxHeaderBytes: numb
     objectSize,
     fileOffset: (offset, isPixelElement) => (isPixelElement || offset < start ? offset : offset + delta),
   };
+}
+
+/** Bytes [start, end) of the object: from what the header read holds when it reaches that far, else one ranged GET. */
+async function fetchRange(reads: Reads, held: Uint8Array, start: number, end: number): Promise<Uint8Array> {
+  if (held.length >= end) return held.subarray(start, end);
+  return reads.range(start, end - 1);
 }
 
 /** End offset of encapsulated pixel data: walks its item headers (8 bytes each) to the delimiter. */

@@ -36,14 +36,17 @@ export class UploadHeaders {
    */
   async read(id: string, options: ReadHeaderOptions): Promise<HeaderRead> {
     const { storage, memo } = this;
-    const memoKey = `${id}${options.includeTrailing ? ':trailing' : ''}`;
+    // Reads with and without the elements after the pixel data are kept apart.
+    const memoKey = `${id}${options.includeTrailing === 'whole-header' ? ':whole' : options.includeTrailing ? ':trailing' : ''}`;
     const known = memo.get(memoKey);
     if (known) return { ...known, bytesRead: 0, reads: 0 };
-    // Beside the first read, not before it: whether the file is ready decides only what to keep.
-    const state = memo.enabled ? recordedState(storage, id).catch(() => undefined) : undefined;
+    // Beside the first read, not before it: whether the file is ready decides what to keep, and
+    // a ready file's summary says where the elements after the pixel data lie.
+    const state = memo.enabled || options.includeTrailing ? recordedState(storage, id).catch(() => undefined) : undefined;
+    const trailingRecord = options.includeTrailing ? state?.then((s) => (isReady(s) ? s?.trailing : undefined)) : undefined;
     let read: HeaderRead;
     try {
-      read = await readHeader(storage, uploadKey(id), options);
+      read = await readHeader(storage, uploadKey(id), { ...options, trailingRecord });
     } catch (e) {
       if (e instanceof DomainError && e.code === 'FileNotFound') throw await missingUploadError(storage, id);
       throw e;

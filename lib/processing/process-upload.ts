@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import { vrLookup } from '../dicom/dictionary.js';
 import { parseDicom, type ParsedDicom } from '../dicom/parse.js';
+import { PIXEL_TAGS } from '../dicom/tag.js';
 import { DomainError } from '../errors.js';
 import { recordedState, recordsUpload } from '../files/file-state.js';
 import { type FileSummary, serializeSummary, summaryMetadata } from '../files/summary.js';
@@ -100,6 +101,34 @@ function describe(parsed: ParsedDicom): Pick<
   };
 }
 
+/** Data Set Trailing Padding (PS3.10 7.2): no meaning, left out of the whole header. */
+const TRAILING_PADDING = 'xfffcfffc';
+/** VRs with a 12-byte element header in Explicit VR (PS3.5 Table 7.1-1); Implicit VR headers are 8 bytes. */
+const LONG_HEADER_VRS = new Set('OB OD OF OL OV OW SQ SV UC UN UR UT UV'.split(' '));
+
+/**
+ * Where the elements after the first top-level pixel data element lie in the file
+ * (FileSummary trailingOffset/trailingEnd), so that the header route reads them with one ranged
+ * GET and never walks encapsulated fragments: from the end of the pixel data value (encapsulated:
+ * after its Sequence Delimitation Item, PS3.5 A.4) to the end of the file, or to Data Set
+ * Trailing Padding when it ends the file. Nothing when only padding follows, and nothing for a
+ * Deflated file (offsets into the inflated stream are not file offsets, PS3.5 A.5).
+ */
+function trailingRange(parsed: ParsedDicom, size: number): Pick<FileSummary, 'trailingOffset' | 'trailingEnd'> {
+  if (parsed.inflated) return {};
+  const elements = parsed.dataSet.elements;
+  // The header route stops at the first pixel element in the file, whichever of the three it is.
+  const pixel = [...PIXEL_TAGS].map((t) => elements[t]).filter((e) => e !== undefined).sort((a, b) => a.dataOffset - b.dataOffset)[0];
+  if (!pixel) return {};
+  const offset = pixel.dataOffset + pixel.length;
+  const after = Object.values(elements).filter((e) => e.dataOffset > pixel.dataOffset);
+  if (!after.some((e) => e.tag !== TRAILING_PADDING)) return {};
+  const padding = elements[TRAILING_PADDING];
+  const paddingEndsFile = padding && padding.dataOffset > offset && padding.dataOffset + padding.length >= size;
+  const end = paddingEndsFile ? padding.dataOffset - (padding.vr && LONG_HEADER_VRS.has(padding.vr) ? 12 : 8) : size;
+  return offset < end ? { trailingOffset: offset, trailingEnd: end } : {};
+}
+
 export async function processUpload(
   storage: Storage,
   cfg: Pick<Config, 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes'>>,
@@ -153,7 +182,14 @@ export async function processUpload(
   }
 
   const rendered = await opts.preRender(storage, parsed, sha256, cfg.maxDecodedBytes);
-  const summary: FileSummary = { status: 'ready', ...base, sha256, ...describe(parsed), processedAt: now().toISOString() };
+  const summary: FileSummary = {
+    status: 'ready',
+    ...base,
+    sha256,
+    ...describe(parsed),
+    ...trailingRange(parsed, bytes.length),
+    processedAt: now().toISOString(),
+  };
   const wrote = await writeSummary(storage, id, summary, object, Boolean(existing));
   return { outcome: wrote ? 'ready' : 'raced', rendered };
 }

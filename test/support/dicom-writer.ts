@@ -496,4 +496,81 @@ export function makeFloatImageDicom(o: FloatImageOptions): Uint8Array {
   }
   const extraTags = new Set((o.extra ?? []).map((e) => e.tag));
   return writeDicom({ transferSyntaxUid, elements: [...elements.filter((e) => !extraTags.has(e.tag)), ...(o.extra ?? [])] });
+
+export const TS_RLE = '1.2.840.10008.1.2.5';
+
+/** One RLE Lossless frame (PS3.5 G.3) of 8-bit single-sample values, written as literal runs only. */
+export function rleFrame8(values: ArrayLike<number>): Uint8Array {
+  const segment: number[] = [];
+  for (let i = 0; i < values.length; i += 128) {
+    const run = Math.min(128, values.length - i);
+    segment.push(run - 1);
+    for (let k = 0; k < run; k++) segment.push(values[i + k] & 0xff);
+  }
+  if (segment.length % 2) segment.push(0); // segments are padded to even length (PS3.5 G.5)
+  const out = new Uint8Array(64 + segment.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, 1, true); // one segment
+  dv.setUint32(4, 64, true); // right after the 64-byte RLE header
+  out.set(segment, 64);
+  return out;
+}
+
+/**
+ * Elements scanners write after Pixel Data (PS3.5 7.1: elements are in tag order): a private
+ * group (7FE1, with its Private Creator, PS3.5 7.8.1), EAEA,0102 (fo-dicom GH133 has it), a
+ * Digital Signatures Sequence (FFFA,FFFA, PS3.3 C.12.1.1.3) and, with `paddingBytes`, Data Set
+ * Trailing Padding (FFFC,FFFC, PS3.10 7.2).
+ */
+export function trailingElements(paddingBytes = 0): WriterElement[] {
+  const elements: WriterElement[] = [
+    { tag: '7FE10010', vr: 'LO', value: 'TEST TRAILING' },
+    { tag: '7FE11001', vr: 'OB', value: new Uint8Array([1, 2, 3, 4]) },
+    { tag: 'EAEA0102', vr: 'OB', value: new Uint8Array([0xea, 0xea]) },
+    {
+      tag: 'FFFAFFFA',
+      vr: 'SQ',
+      value: [
+        [
+          { tag: '04000005', vr: 'US', value: 2 },
+          { tag: '04000010', vr: 'UI', value: '1.2.840.10008.1.2.1' },
+          { tag: '04000120', vr: 'OB', value: new Uint8Array(16).fill(0x5a) },
+        ],
+      ],
+    },
+  ];
+  if (paddingBytes > 0) elements.push({ tag: 'FFFCFFFC', vr: 'OB', value: new Uint8Array(paddingBytes) });
+  return elements;
+}
+
+export interface TrailingImageOptions {
+  rows?: number;
+  columns?: number;
+  /** Encapsulated (RLE Lossless, one fragment per frame) instead of native Explicit VR LE. */
+  encapsulated?: boolean;
+  frames?: number;
+  paddingBytes?: number;
+  transferSyntaxUid?: string;
+}
+
+/** An 8-bit image followed by trailingElements(paddingBytes): native, or encapsulated RLE. */
+export function makeTrailingImageDicom(o: TrailingImageOptions = {}): Uint8Array {
+  const rows = o.rows ?? 64;
+  const columns = o.columns ?? 64;
+  const frames = o.frames ?? 1;
+  const pixel = (f: number, r: number, c: number) => (f * 7 + r + c) & 0xff;
+  const extra = trailingElements(o.paddingBytes);
+  if (o.encapsulated) {
+    const fragments = Array.from({ length: frames }, (_, f) => {
+      const values = new Uint8Array(rows * columns);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) values[r * columns + c] = pixel(f, r, c);
+      return rleFrame8(values);
+    });
+    extra.push({ tag: '7FE00010', vr: 'OB', value: new Uint8Array(0), undefinedLength: true, fragments });
+  }
+  const transferSyntaxUid = o.transferSyntaxUid ?? (o.encapsulated ? TS_RLE : TS_EXPLICIT_LE);
+  return writeDicom({
+    transferSyntaxUid,
+    elements: makeImageElements({ rows, columns, bitsAllocated: 8, frames: frames > 1 ? frames : undefined, pixel, transferSyntaxUid, extra }),
+  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSummary, serializeSummary, type FileSummary } from '../../../lib/files/summary.js';
+import { parseSummary, parseTrailingMetadata, serializeSummary, summaryMetadata, type FileSummary } from '../../../lib/files/summary.js';
 
 const ready: FileSummary = {
   status: 'ready',
@@ -37,5 +37,22 @@ describe('summary', () => {
   it('reads a rejection with its reason', () => {
     const rejected = { ...ready, status: 'rejected', reason: { code: 'NotDicom', message: 'Not DICOM.' } };
     expect(parseSummary(enc(rejected))).toEqual(rejected);
+  });
+
+  it('keeps the range of the elements after the pixel data only as a range', () => {
+    const trailing = { ...ready, trailingOffset: 1000, trailingEnd: 1200 };
+    expect(parseSummary(serializeSummary(trailing))).toEqual(trailing);
+    expect(parseSummary(enc({ ...ready, trailingOffset: 1000 }))).toEqual(ready);
+    expect(parseSummary(enc({ ...ready, trailingOffset: 1200, trailingEnd: 1000 }))).toEqual(ready);
+    expect(parseSummary(enc({ ...ready, trailingOffset: '1000', trailingEnd: 1200 }))).toEqual(ready);
+  });
+
+  it('carries it in the metadata for the header route (one HEAD): the range, or none', () => {
+    expect(summaryMetadata({ ...ready, trailingOffset: 1000, trailingEnd: 1200 }, { size: 10 }).trailing).toBe('1000-1200');
+    expect(summaryMetadata(ready, { size: 10 }).trailing).toBe('none');
+    expect(summaryMetadata({ ...ready, status: 'rejected' }, { size: 10 })).not.toHaveProperty('trailing');
+    expect(parseTrailingMetadata('1000-1200')).toEqual({ offset: 1000, end: 1200 });
+    expect(parseTrailingMetadata('none')).toBe('none');
+    for (const unknown of [undefined, '', '1200-1000', '-1-5', '1e3-2000', 'all']) expect(parseTrailingMetadata(unknown)).toBeUndefined();
   });
 });

@@ -208,7 +208,7 @@ describe('readHeader', () => {
     expect(storage.bytesRead).toBeLessThanOrEqual(FIRST_READ_BYTES);
   });
 
-  it('elements after the pixel data are read only when asked for, skipping the pixel data', async () => {
+  it('elements after the pixel data: by tag, and in the whole header, skipping the pixel data', async () => {
     const signed = makeImageDicom({
       rows: 1024,
       columns: 1024,
@@ -219,8 +219,8 @@ describe('readHeader', () => {
     expect(signed.length).toBeGreaterThan(2 * 1024 * 1024);
     let storage = await storageWith(signed);
     const whole = await getHeaderJson(storage, ID);
-    expect(whole.FFFAFFFA).toBeUndefined();
-    expect(storage.bytesRead).toBeLessThanOrEqual(FIRST_READ_BYTES);
+    expect(whole.FFFAFFFA).toEqual({ vr: 'SQ', Value: [{ '04000005': { vr: 'US', Value: [2] } }] });
+    expect(storage.bytesRead).toBeLessThan(FIRST_READ_BYTES + 1024);
 
     storage = await storageWith(signed);
     const only = await getHeaderJson(storage, ID, ['FFFAFFFA']);
@@ -229,6 +229,11 @@ describe('readHeader', () => {
 
     storage = await storageWith(signed);
     expect(await getTag(storage, ID, 'FFFAFFFA.0.04000005')).toMatchObject({ vr: 'US', Value: [2] });
+
+    // A filter that asks for nothing after the pixel data reads nothing after it.
+    storage = await storageWith(signed);
+    expect(await getHeaderJson(storage, ID, ['00280010'])).toEqual({ '00280010': { vr: 'US', Value: [1024] } });
+    expect(storage.bytesRead).toBeLessThanOrEqual(FIRST_READ_BYTES);
   });
 
   it('a file truncated inside the pixel data still has a readable header', async () => {
@@ -347,16 +352,21 @@ describe('header memo (ready files, per container)', () => {
   });
 
   it('keeps a header read with the trailing elements apart from one without', async () => {
-    // Digital Signatures Sequence (FFFA,FFFA) is written after Pixel Data.
-    const trailing = makeImageDicom({ rows: 4, columns: 4, bitsAllocated: 16, pixel: () => 1, extra: [{ tag: 'FFFAFFFA', vr: 'SQ', value: [[{ tag: '04000005', vr: 'US', value: 2 }]] }] });
+    // Digital Signatures Sequence (FFFA,FFFA) is written after Pixel Data; the file is over 64 KiB
+    // so that the first read does not hold it.
+    const trailing = makeImageDicom({ rows: 256, columns: 256, bitsAllocated: 16, pixel: () => 1, extra: [{ tag: 'FFFAFFFA', vr: 'SQ', value: [[{ tag: '04000005', vr: 'US', value: 2 }]] }] });
     const storage = await processed('ready', trailing);
-    expect(await getHeaderJson(storage, ID)).not.toHaveProperty('FFFAFFFA'); // remembered without the trailing elements
+    expect(await getTag(storage, ID, 'Rows')).toMatchObject({ vr: 'US' }); // remembered without the trailing elements
     const afterHead = storage.rangeGets;
     expect(await getTag(storage, ID, 'FFFAFFFA')).toMatchObject({ vr: 'SQ' }); // so this one reads again
     expect(storage.rangeGets).toBeGreaterThan(afterHead);
     const afterTrailing = storage.rangeGets;
+    expect(await getHeaderJson(storage, ID)).toHaveProperty('FFFAFFFA'); // the whole header: its own read
+    expect(storage.rangeGets).toBeGreaterThan(afterTrailing);
+    const afterWhole = storage.rangeGets;
     expect(await getTag(storage, ID, 'FFFAFFFA')).toMatchObject({ vr: 'SQ' });
-    expect(await getHeaderJson(storage, ID)).not.toHaveProperty('FFFAFFFA');
-    expect(storage.rangeGets).toBe(afterTrailing); // both are remembered now
+    expect(await getHeaderJson(storage, ID)).toHaveProperty('FFFAFFFA');
+    expect(await getTag(storage, ID, 'Rows')).toMatchObject({ vr: 'US' });
+    expect(storage.rangeGets).toBe(afterWhole); // all three are remembered now
   });
 });

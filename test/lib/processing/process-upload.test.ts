@@ -6,7 +6,9 @@ import { DEFAULT_RENDER, THUMBNAIL_RENDER, preRender } from '../../../lib/export
 import { parseSummary } from '../../../lib/files/summary.js';
 import { renderVariant } from '../../../lib/export/render-params.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
-import { makeImageDicom, writeDicom } from '../../support/dicom-writer.js';
+import { TS_DEFLATED_LE, makeImageDicom, makeTrailingImageDicom, writeDicom } from '../../support/dicom-writer.js';
+import { parseDicom } from '../../../lib/dicom/parse.js';
+import { vrLookup } from '../../../lib/dicom/dictionary.js';
 
 // Count decodes: the real renderer, wrapped in a counter.
 const renders = vi.hoisted(() => ({ calls: 0 }));
@@ -93,6 +95,7 @@ describe('processUpload', () => {
       sha256: hash,
       status: 'ready',
       'source-etag': uploaded.etag,
+      trailing: 'none', // nothing after the pixel data
     });
     // The render first, the summary last: a reader that sees the summary finds the render.
     expect(storage.written).toEqual([defaultRender(hash), thumbnailRender(hash), `uploads/${ID}.summary.json`]);
@@ -101,6 +104,31 @@ describe('processUpload', () => {
     expect(storage.objects.get(`uploads/${ID}.json`)!.tags).toEqual({ 'upload-state': 'received' });
     expect(storage.objects.has(`uploads/${ID}.dcm`)).toBe(true);
     expect(renders.calls).toBe(PRE_RENDER_COUNT);
+  });
+
+  it('records where the elements after the pixel data lie: from its end to the padding (PS3.10 7.2)', async () => {
+    for (const encapsulated of [false, true]) {
+      const storage = new MemoryStorage();
+      const bytes = makeTrailingImageDicom({ encapsulated, frames: encapsulated ? 3 : 1, paddingBytes: 100 });
+      await seed(storage, ID, bytes);
+      expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('ready');
+      const parsed = parseDicom(bytes, { vrLookup });
+      const pixel = parsed.pixelElement!;
+      const first = Object.values(parsed.dataSet.elements).filter((e) => e.dataOffset > pixel.dataOffset).sort((a, b) => a.dataOffset - b.dataOffset)[0];
+      // The first element after the pixel data (7FE1,0010 LO: an 8-byte header) starts where its value ends.
+      const offset = first.dataOffset - 8;
+      const end = bytes.length - 100 - 12; // before the padding's OB header
+      expect(summaryOf(storage, ID), `encapsulated ${encapsulated}`).toMatchObject({ trailingOffset: offset, trailingEnd: end });
+      expect(storage.objects.get(`uploads/${ID}.summary.json`)!.metadata?.trailing).toBe(`${offset}-${end}`);
+    }
+  });
+
+  it('records no range for a Deflated file (offsets into the inflated stream are not file offsets)', async () => {
+    const storage = new MemoryStorage();
+    await seed(storage, ID, makeTrailingImageDicom({ transferSyntaxUid: TS_DEFLATED_LE }));
+    expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('ready');
+    expect(summaryOf(storage, ID)).not.toHaveProperty('trailingOffset');
+    expect(storage.objects.get(`uploads/${ID}.summary.json`)!.metadata?.trailing).toBe('none');
   });
 
   it('does nothing for the same event twice', async () => {
