@@ -496,6 +496,7 @@ export function makeFloatImageDicom(o: FloatImageOptions): Uint8Array {
   }
   const extraTags = new Set((o.extra ?? []).map((e) => e.tag));
   return writeDicom({ transferSyntaxUid, elements: [...elements.filter((e) => !extraTags.has(e.tag)), ...(o.extra ?? [])] });
+}
 
 export const TS_RLE = '1.2.840.10008.1.2.5';
 
