@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
@@ -63,7 +63,9 @@ export class ApiAuth extends Construct {
         preventUserExistenceErrors: true,
         enableTokenRevocation: true,
       });
-      this.issuer = this.userPool.userPoolProviderUrl;
+      // Exactly the `iss` of the pool's tokens (the functions hash it into the tenant).
+      const stack = Stack.of(this);
+      this.issuer = `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${this.userPool.userPoolId}`;
       // API Gateway compares the audience with `aud` (ID tokens) or `client_id` (access tokens).
       this.audience = [this.userPoolClient.userPoolClientId];
     }

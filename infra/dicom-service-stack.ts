@@ -259,8 +259,9 @@ export class DicomServiceStack extends Stack {
     // A stricter limit on POST /files (each call signs an upload), as a route setting of the stage.
     const upload = uploadRoute();
     const cfnStage = this.stage.node.defaultChild as CfnStage;
+    // RouteSettings is untyped JSON in the L1: CDK passes it through, so CloudFormation's own casing.
     cfnStage.routeSettings = {
-      [routeKey(upload)]: { throttlingRateLimit: config.uploadThrottle.rateLimit, throttlingBurstLimit: config.uploadThrottle.burstLimit },
+      [routeKey(upload)]: { ThrottlingRateLimit: config.uploadThrottle.rateLimit, ThrottlingBurstLimit: config.uploadThrottle.burstLimit },
     };
     // Route settings name a route key that must exist when the stage is created or updated.
     cfnStage.node.addDependency(routes.get(routeKey(upload))!);
