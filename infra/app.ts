@@ -2,9 +2,9 @@ import { App } from 'aws-cdk-lib';
 import { DicomServiceStack } from './dicom-service-stack.js';
 
 /**
- * CDK app. Settings come from context (cdk.json or `-c key=value`): stackName, corsOrigins,
- * renderExpirationDays, uploadExpirationDays, unconfirmedUploadExpirationDays, quarantineExpirationDays,
- * removalPolicy, logRetentionDays, logLevel.
+ * CDK app. Settings come from context (cdk.json or `-c key=value`): stackName and those of
+ * infra/stack-config.ts (authIssuer, authAudience, tenantClaim, corsOrigins, the expirations,
+ * throttling, exportReservedConcurrency, URL lifetimes, log retentions, removalPolicy, logLevel).
  */
 const app = new App();
 

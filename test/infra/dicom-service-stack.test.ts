@@ -15,7 +15,18 @@ import {
   bundlingOptions,
   functionEsbuildOptions,
 } from '../../infra/bundling.js';
-import { DicomServiceStack, FUNCTION_SIZING, PROCESSING, PROJECT_ROOT, type DicomServiceStackProps } from '../../infra/dicom-service-stack.js';
+import { TOKEN_VALIDITY } from '../../infra/api-auth.js';
+import {
+  ACCESS_LOG_PREFIX,
+  API_ACCESS_LOG_FORMAT,
+  DicomServiceStack,
+  FUNCTION_SIZING,
+  PROCESSING,
+  PROJECT_ROOT,
+  uploadRoute,
+  type DicomServiceStackProps,
+} from '../../infra/dicom-service-stack.js';
+import { MAX_PRESIGNED_URL_TTL_SECONDS, STACK_DEFAULTS } from '../../infra/stack-config.js';
 import { DOCS_ASSET_FILES, DOCS_ASSETS } from '../../lib/http/docs-assets.js';
 import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName } from '../../lib/http/routes.js';
 
@@ -67,8 +78,27 @@ function s3Grants(statements: Json[]): { action: string; resource: string }[] {
     );
 }
 
+/** Every setting of issue 11 away from its default, in one synthesis (each costs seconds). */
+const CUSTOM_CONTEXT = {
+  corsOrigins: 'https://viewer.example.org',
+  authIssuer: 'https://login.hospital.example/realms/pacs',
+  authAudience: 'dicom-api, viewer',
+  tenantClaim: 'org',
+  throttleRateLimit: '200',
+  throttleBurstLimit: '400',
+  uploadThrottleRateLimit: '20',
+  uploadThrottleBurstLimit: '40',
+  accessLogRetentionDays: '180',
+  uploadExpirationDays: '365',
+  uploadUrlTtlSeconds: '300',
+  renderUrlTtlSeconds: '60',
+  exportReservedConcurrency: '3',
+};
+
 describe('DicomServiceStack', () => {
   const { stack, template } = synth();
+  const custom = synth(CUSTOM_CONTEXT);
+  const resourceOf = (s: Stack, t: Template, construct: { node: { defaultChild?: unknown } }): Json => t.toJSON().Resources[logicalId(s, construct)];
   const bucketId = stack.getLogicalId(stack.bucket.node.defaultChild as CfnElement);
   const objects = (prefix: string) => `${bucketId}.Arn/${prefix}`;
 
@@ -115,11 +145,33 @@ describe('DicomServiceStack', () => {
     });
 
     it('log to groups with a retention', () => {
-      template.resourceCountIs('AWS::Logs::LogGroup', 4);
-      template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+      // Four function log groups and the API's access logs (tested under "HTTP API").
+      template.resourceCountIs('AWS::Logs::LogGroup', 5);
       for (const fn of ourFunctions()) {
         expect(fn.Properties.LoggingConfig.LogGroup.Ref).toMatch(/FunctionLogs/);
+        expect(template.toJSON().Resources[fn.Properties.LoggingConfig.LogGroup.Ref].Properties.RetentionInDays).toBe(30);
       }
+    });
+
+    it('export has a reserved concurrency (10 by default, from context), the others none', () => {
+      for (const name of NAMES) {
+        const fn = template.toJSON().Resources[logicalId(stack, stack.functions[name])];
+        expect(fn.Properties.ReservedConcurrentExecutions, name).toBe(name === 'export' ? STACK_DEFAULTS.exportReservedConcurrency : undefined);
+      }
+      expect(STACK_DEFAULTS.exportReservedConcurrency).toBe(10);
+      expect(resourceOf(custom.stack, custom.template, custom.stack.functions.export).Properties.ReservedConcurrentExecutions).toBe(3);
+    });
+
+    it('HTTP functions get the issuer, audience and tenant claim of the authorizer; the processor does not', () => {
+      const authorizer = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0].Properties.JwtConfiguration;
+      for (const name of HTTP_FUNCTIONS) {
+        const vars = template.toJSON().Resources[logicalId(stack, stack.functions[name])].Properties.Environment.Variables;
+        expect(vars.AUTH_ISSUER, name).toEqual(authorizer.Issuer);
+        expect(vars.AUTH_AUDIENCE, name).toEqual(authorizer.Audience[0]);
+        expect(vars.TENANT_CLAIM, name).toBe('sub');
+      }
+      const processor = template.toJSON().Resources[logicalId(stack, stack.functions.processor)].Properties.Environment.Variables;
+      expect(Object.keys(processor).filter((k) => /^(AUTH_|TENANT_)/.test(k))).toEqual([]);
     });
   });
 
@@ -184,15 +236,20 @@ describe('DicomServiceStack', () => {
       expect(Object.keys(template.findResources('AWS::ApiGatewayV2::Integration'))).toHaveLength(HTTP_FUNCTIONS.length);
     });
 
-    it('answers CORS preflight', () => {
-      template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+    it('has no CORS unless origins are configured, then answers preflight for them with authorization allowed', () => {
+      const [api] = Object.values(template.findResources('AWS::ApiGatewayV2::Api'));
+      expect(api.Properties.ProtocolType).toBe('HTTP');
+      expect(api.Properties.CorsConfiguration).toBeUndefined();
+      const t = custom.template;
+      t.hasResourceProperties('AWS::ApiGatewayV2::Api', {
         ProtocolType: 'HTTP',
         CorsConfiguration: {
-          AllowOrigins: ['*'],
+          AllowOrigins: ['https://viewer.example.org'],
           AllowMethods: Match.arrayWith(['GET', 'POST', 'OPTIONS']),
-          AllowHeaders: Match.arrayWith(['content-type', 'accept']),
+          AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'accept']),
         },
       });
+      expect(JSON.stringify(t.findResources('AWS::ApiGatewayV2::Api'))).not.toContain('"*"');
     });
 
     it('outputs ApiUrl and BucketName', () => {
@@ -236,12 +293,13 @@ describe('DicomServiceStack', () => {
       });
     });
 
-    it('allows browser PUT and GET with content-type and content-length (CORS)', () => {
-      const [rule, ...more] = bucket().Properties.CorsConfiguration.CorsRules;
+    it('has no CORS by default; with origins, allows browser PUT and GET with the signed headers and authorization', () => {
+      expect(bucket().Properties.CorsConfiguration).toBeUndefined();
+      const [rule, ...more] = resourceOf(custom.stack, custom.template, custom.stack.bucket).Properties.CorsConfiguration.CorsRules;
       expect(more).toEqual([]);
       expect(rule.AllowedMethods).toEqual(expect.arrayContaining(['PUT', 'GET']));
-      expect(rule.AllowedHeaders).toEqual(expect.arrayContaining(['content-type', 'content-length', 'if-none-match']));
-      expect(rule.AllowedOrigins).toEqual(['*']);
+      expect(rule.AllowedHeaders).toEqual(expect.arrayContaining(['authorization', 'content-type', 'content-length', 'if-none-match']));
+      expect(rule.AllowedOrigins).toEqual(['https://viewer.example.org']);
     });
 
     it('expires renders/ after 30 days and aborts incomplete multipart uploads', () => {
@@ -388,12 +446,11 @@ describe('DicomServiceStack', () => {
       expect(g.filter((x) => x.action === 's3:GetObject').map((x) => x.resource)).toEqual([objects('uploads/*')]);
     });
 
-    it('follows FUNCTION_S3_ACCESS, with ListBucket so a missing key is a 404 and not a 403', () => {
+    it('follows FUNCTION_S3_ACCESS, object actions only (no function may list the bucket)', () => {
       for (const name of NAMES) {
         const g = grants(name);
         const access = FUNCTION_S3_ACCESS[name];
-        const objectGrants = g.filter((x) => x.action !== 's3:ListBucket');
-        for (const { action, resource } of objectGrants) {
+        for (const { action, resource } of g) {
           const allowed = {
             's3:GetObject': access.read,
             's3:PutObject': access.write,
@@ -403,8 +460,216 @@ describe('DicomServiceStack', () => {
           expect(allowed, `${name} ${action}`).toBeDefined();
           expect(allowed!.map(objects), `${name} ${action}`).toContain(resource);
         }
-        expect(g.filter((x) => x.action === 's3:ListBucket').map((x) => x.resource)).toEqual([`${bucketId}.Arn`]);
+        expect(g.filter((x) => /^s3:List/.test(x.action)), name).toEqual([]);
       }
+    });
+
+    it('grants no s3:ListBucket anywhere without an s3:prefix condition', () => {
+      const documents = (t: Template, withBucketPolicies: boolean): Json[] => [
+        ...Object.values(t.findResources('AWS::IAM::Policy')).map((p) => p.Properties.PolicyDocument),
+        ...Object.values(t.findResources('AWS::IAM::Role')).flatMap((r) => asArray<Json>(r.Properties.Policies).map((p) => p.PolicyDocument)),
+        ...(withBucketPolicies ? Object.values(t.findResources('AWS::S3::BucketPolicy')).map((p) => p.Properties.PolicyDocument) : []),
+      ];
+      // With removalPolicy=destroy CDK's auto-delete handler may list the buckets (its grant is in
+      // their bucket policies, for emptying them on deletion): identity policies are checked there.
+      for (const docs of [documents(template, true), documents(synth({ removalPolicy: 'destroy' }).template, false)]) {
+        const statements = docs.flatMap((d) => asArray<Json>(d.Statement));
+        expect(statements.length).toBeGreaterThan(0);
+        const listing = statements.filter(
+          (st) => st.Effect === 'Allow' && asArray<string>(st.Action).some((a) => ['s3:ListBucket', 's3:List*', 's3:*', '*'].includes(a)),
+        );
+        for (const st of listing) expect(Object.values(st.Condition ?? {}).some((c) => 's3:prefix' in (c as Json)), JSON.stringify(st)).toBe(true);
+      }
+    });
+  });
+
+  describe('authorization', () => {
+    const authorizers = (t: Template) => Object.entries(t.findResources('AWS::ApiGatewayV2::Authorizer'));
+
+    it('puts the JWT authorizer on every route of ROUTES but the public ones (contract and docs)', () => {
+      expect(ROUTES.filter((r) => r.public).map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /docs', 'GET /docs/{asset}', 'GET /openapi']);
+      for (const t of [template, custom.template]) {
+        const [[authorizerId]] = authorizers(t);
+        const routes = Object.values(t.findResources('AWS::ApiGatewayV2::Route'));
+        for (const route of ROUTES) {
+          const cfn = routes.find((r) => r.Properties.RouteKey === `${route.method} ${route.path}`)!.Properties;
+          if (route.public) {
+            expect(cfn.AuthorizationType, `${route.method} ${route.path}`).toBe('NONE');
+            expect(cfn.AuthorizerId).toBeUndefined();
+          } else {
+            expect(cfn, `${route.method} ${route.path}`).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+          }
+        }
+      }
+    });
+
+    it('by default: the issuer and audience of the Cognito user pool and app client the stack creates', () => {
+      const found = authorizers(template);
+      expect(found).toHaveLength(1);
+      const [, authorizer] = found[0];
+      const pool = logicalId(stack, stack.auth.userPool!);
+      const client = logicalId(stack, stack.auth.userPoolClient!);
+      expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'JWT', IdentitySource: ['$request.header.Authorization'] });
+      expect(show(authorizer.Properties.JwtConfiguration.Issuer)).toBe(`https://cognito-idp.AWS::Region.AWS::URLSuffix/${pool}`);
+      expect(authorizer.Properties.JwtConfiguration.Audience).toEqual([{ Ref: client }]);
+      template.resourceCountIs('AWS::Cognito::UserPool', 1);
+      template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+      // No self sign-up: an administrator creates the accounts.
+      template.hasResourceProperties('AWS::Cognito::UserPool', { AdminCreateUserConfig: { AllowAdminCreateUserOnly: true } });
+      const appClient = resourceOf(stack, template, stack.auth.userPoolClient!).Properties;
+      expect(appClient.ExplicitAuthFlows).toEqual(expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']));
+      expect(appClient.GenerateSecret).toBe(false);
+      // Tokens live an hour at most.
+      const minutes = (value: number, unit: string) => (unit === 'hours' ? value * 60 : unit === 'minutes' ? value : Infinity);
+      expect(minutes(appClient.AccessTokenValidity, appClient.TokenValidityUnits.AccessToken)).toBeLessThanOrEqual(60);
+      expect(minutes(appClient.IdTokenValidity, appClient.TokenValidityUnits.IdToken)).toBeLessThanOrEqual(60);
+      expect(TOKEN_VALIDITY.accessTokenHours).toBe(1);
+      const outputs = template.toJSON().Outputs;
+      expect(outputs.UserPoolId.Value).toEqual({ Ref: pool });
+      expect(outputs.UserPoolClientId.Value).toEqual({ Ref: client });
+    });
+
+    it('with authIssuer and authAudience in context: that issuer and audience, and no user pool', () => {
+      const found = authorizers(custom.template);
+      expect(found).toHaveLength(1);
+      expect(found[0][1].Properties).toMatchObject({
+        AuthorizerType: 'JWT',
+        JwtConfiguration: { Issuer: 'https://login.hospital.example/realms/pacs', Audience: ['dicom-api', 'viewer'] },
+      });
+      custom.template.resourceCountIs('AWS::Cognito::UserPool', 0);
+      custom.template.resourceCountIs('AWS::Cognito::UserPoolClient', 0);
+      expect(custom.template.toJSON().Outputs.UserPoolId).toBeUndefined();
+      expect(custom.template.toJSON().Outputs.AuthIssuer.Value).toBe('https://login.hospital.example/realms/pacs');
+      for (const name of HTTP_FUNCTIONS) {
+        expect(resourceOf(custom.stack, custom.template, custom.stack.functions[name]).Properties.Environment.Variables, name).toMatchObject({
+          AUTH_ISSUER: 'https://login.hospital.example/realms/pacs',
+          AUTH_AUDIENCE: 'dicom-api,viewer',
+          TENANT_CLAIM: 'org',
+        });
+      }
+    });
+
+    it('refuses an issuer without an audience (or the reverse), and an issuer that is not https', () => {
+      expect(() => synth({ authIssuer: 'https://idp.example' })).toThrow(/authIssuer and authAudience/);
+      expect(() => synth({ authAudience: 'x' })).toThrow(/authIssuer and authAudience/);
+      expect(() => synth({ authIssuer: 'http://idp.example', authAudience: 'x' })).toThrow(/https/);
+      expect(() => synth({ tenantClaim: 'two words' })).toThrow(/tenantClaim/);
+    });
+  });
+
+  describe('stage: throttling and access logs', () => {
+    const stageOf = (s: DicomServiceStack, t: Template): Json => resourceOf(s, t, s.stage);
+
+    it('is the $default stage, auto-deployed, throttled by default at 50/s (burst 100) and POST /files at 5/s (burst 10)', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+      const st = stageOf(stack, template);
+      expect(st.Properties).toMatchObject({
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        RouteSettings: { 'POST /files': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } },
+      });
+      expect(Object.keys(st.Properties.RouteSettings)).toEqual([`${uploadRoute().method} ${uploadRoute().path}`]);
+      // The route must exist before a stage names it in its route settings.
+      const routes = template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: 'POST /files' } });
+      expect(asArray(st.DependsOn)).toEqual(expect.arrayContaining(Object.keys(routes)));
+      expect(STACK_DEFAULTS).toMatchObject({ throttleRateLimit: 50, throttleBurstLimit: 100, uploadThrottleRateLimit: 5, uploadThrottleBurstLimit: 10 });
+    });
+
+    it('takes the limits from context, and refuses a POST /files limit above the stage\'s', () => {
+      expect(stageOf(custom.stack, custom.template).Properties).toMatchObject({
+        DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+        RouteSettings: { 'POST /files': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } },
+      });
+      expect(() => synth({ uploadThrottleRateLimit: '60' })).toThrow(/uploadThrottle/);
+      expect(() => synth({ throttleBurstLimit: '0' })).toThrow(/throttleBurstLimit/);
+    });
+
+    it('writes JSON access logs (time, request id, route, status, latency, bytes; no caller, no headers) to a group kept 90 days', () => {
+      const st = stageOf(stack, template);
+      const groupId = logicalId(stack, stack.apiAccessLogs);
+      expect(st.Properties.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [groupId, 'Arn'] });
+      const format = JSON.parse(st.Properties.AccessLogSettings.Format);
+      expect(format).toEqual(API_ACCESS_LOG_FORMAT);
+      expect(Object.values(format)).toEqual(
+        expect.arrayContaining([
+          '$context.requestTime',
+          '$context.requestId',
+          '$context.routeKey',
+          '$context.status',
+          '$context.responseLatency',
+          '$context.responseLength',
+        ]),
+      );
+      // API Gateway cannot hash the subject, so no claim at all; and never a header (Authorization).
+      expect(st.Properties.AccessLogSettings.Format).not.toMatch(/claims|header|identity\.sourceIp|\$context\.path/i);
+      expect(resourceOf(stack, template, stack.apiAccessLogs).Properties.RetentionInDays).toBe(90);
+      expect(resourceOf(custom.stack, custom.template, custom.stack.apiAccessLogs).Properties.RetentionInDays).toBe(180);
+    });
+  });
+
+  describe('S3 server access logs', () => {
+    const logBucketId = () => logicalId(stack, stack.accessLogBucket);
+
+    it('go from the bucket to the log bucket', () => {
+      expect(template.toJSON().Resources[bucketId].Properties.LoggingConfiguration).toEqual({
+        DestinationBucketName: { Ref: logBucketId() },
+        LogFilePrefix: ACCESS_LOG_PREFIX,
+      });
+    });
+
+    it('land in a private, encrypted, TLS-only bucket whose logs expire (90 days, or from context) and which logs nowhere itself', () => {
+      const b = template.toJSON().Resources[logBucketId()];
+      expect(b.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(b.Properties.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+      expect(b.Properties.LoggingConfiguration).toBeUndefined();
+      expect(b.Properties.CorsConfiguration).toBeUndefined();
+      expect(b.DeletionPolicy).toBe('Retain');
+      expect(b.Properties.LifecycleConfiguration.Rules).toEqual(
+        expect.arrayContaining([expect.objectContaining({ Id: 'ExpireAccessLogs', ExpirationInDays: 90, Status: 'Enabled' })]),
+      );
+      expect(b.Properties.LifecycleConfiguration.Rules.find((r: Json) => r.Id === 'ExpireAccessLogs').Prefix).toBeUndefined();
+      const custom90 = resourceOf(custom.stack, custom.template, custom.stack.accessLogBucket).Properties.LifecycleConfiguration.Rules;
+      expect(custom90).toEqual(expect.arrayContaining([expect.objectContaining({ Id: 'ExpireAccessLogs', ExpirationInDays: 180 })]));
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logBucketId() },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            // The S3 logging service writes through the policy (no ACLs on this bucket).
+            Match.objectLike({ Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('retention and URL lifetimes', () => {
+    const rulesOf = (s: DicomServiceStack, t: Template): Json[] => resourceOf(s, t, s.bucket).Properties.LifecycleConfiguration.Rules;
+
+    it('keeps uploads by default, and expires them after uploadExpirationDays from context', () => {
+      expect(rulesOf(stack, template).filter((r) => r.Id === 'ExpireUploads')).toEqual([]);
+      expect(rulesOf(stack, template).filter((r) => r.Prefix === 'uploads/' && !r.TagFilters)).toEqual([]);
+      expect(rulesOf(custom.stack, custom.template).filter((r) => r.Id === 'ExpireUploads')).toEqual([
+        expect.objectContaining({ Prefix: 'uploads/', ExpirationInDays: 365, Status: 'Enabled' }),
+      ]);
+    });
+
+    it('hands out presigned URLs for at most 15 minutes: lower from context, higher refused', () => {
+      expect(MAX_PRESIGNED_URL_TTL_SECONDS).toBe(900);
+      const vars = (s: DicomServiceStack, t: Template) => resourceOf(s, t, s.functions.upload).Properties.Environment.Variables;
+      expect(Number(vars(stack, template).UPLOAD_URL_TTL_SECONDS)).toBeLessThanOrEqual(900);
+      expect(Number(vars(stack, template).RENDER_URL_TTL_SECONDS)).toBeLessThanOrEqual(900);
+      expect(vars(custom.stack, custom.template)).toMatchObject({ UPLOAD_URL_TTL_SECONDS: '300', RENDER_URL_TTL_SECONDS: '60' });
+      expect(() => synth({ uploadUrlTtlSeconds: '901' })).toThrow(/uploadUrlTtlSeconds/);
+      expect(() => synth({}, { limits: { renderUrlTtlSeconds: 3600 } })).toThrow(/renderUrlTtlSeconds/);
     });
   });
 
@@ -442,6 +707,9 @@ describe('DicomServiceStack', () => {
       expect(() => synth({ removalPolicy: 'snapshot' })).toThrow(/removalPolicy/);
       expect(() => synth({ logRetentionDays: '31' })).toThrow(/logRetentionDays/);
       expect(() => synth({ corsOrigins: ' , ' })).toThrow(/corsOrigins/);
+      expect(() => synth({ corsOrigins: '*' })).toThrow(/corsOrigins/);
+      expect(() => synth({ corsOrigins: 'https://viewer.example.org/app' })).toThrow(/corsOrigins/);
+      expect(() => synth({ accessLogRetentionDays: '31' })).toThrow(/accessLogRetentionDays/);
     });
   });
 });
