@@ -6,6 +6,7 @@
  * importing this module costs almost nothing at Lambda init.
  */
 import { REPEATER_ENTRIES, STANDARD_ENTRIES } from './dictionary-data.js';
+import { privateEntry } from './private-dictionary.js';
 import type { VrLookup } from './vr-lookup.js';
 
 export interface DictionaryEntry {
@@ -134,11 +135,14 @@ export function tagForKeyword(keyword: string): string | undefined {
 /**
  * VR for the reader's implicit VR reading (reader.ts; tag 'xggggeeee'). Only 'SQ' changes how
  * the reader reads, so an ambiguous VR answers with its first choice ('US or SS' -> 'US',
- * 'OB or OW' -> 'OB'); the JSON layer resolves the real VR (PS3.5 Annex A). Unknown and
- * private elements answer undefined (read as UN), items and delimiters too.
+ * 'OB or OW' -> 'OB'); the JSON layer resolves the real VR (PS3.5 Annex A). A private data
+ * element answers from the private dictionary (private-dictionary.ts) when the reader gives
+ * its creator (PS3.5 7.8.1, 6.2.2: a reader may use its dictionary for them). Unknown
+ * elements, private ones of an unknown creator, items and delimiters answer undefined (UN).
  */
-export const vrLookup: VrLookup = (tag: string) => {
-  const entry = lookupTag(tag.startsWith('x') ? tag.slice(1) : tag);
+export const vrLookup: VrLookup = (tag: string, creator?: string) => {
+  const hex = tag.startsWith('x') ? tag.slice(1) : tag;
+  const entry = creator === undefined ? lookupTag(hex) : privateEntry(creator, parseInt(hex.slice(0, 4), 16), parseInt(hex.slice(4, 8), 16));
   if (!entry || entry.vr === 'NONE') return undefined;
   return entry.vr.split(' or ')[0];
 };

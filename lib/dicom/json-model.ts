@@ -9,16 +9,23 @@
  * - File Meta Information (0002,xxxx) is included unless `includeFileMeta: false`.
  * - Empty elements have no "Value" (F.2.5); empty values inside a multi-valued element are null.
  * - Implicit VR: the VR comes from the data dictionary; ambiguous VRs are resolved per PS3.5
- *   Annex A (ambiguous-vr.ts); private elements are UN except Private Creators (LO); an
- *   undefined-length element whose value starts with an Item is a sequence (PS3.5 6.2.2).
- * - An explicit 'UN' of a standard tag is decoded with its dictionary VR (PS3.5 6.2.2: its
- *   value is Implicit VR Little Endian), as pydicom does.
+ *   Annex A (ambiguous-vr.ts); Private Creators are LO; an undefined-length element whose
+ *   value starts with an Item is a sequence (PS3.5 6.2.2).
+ * - Private data elements without a VR in the stream (Implicit VR, or an explicit 'UN') take
+ *   the VR of the private dictionary (private-dictionary.ts) for the creator that reserved
+ *   their block in the same data set or item (PS3.5 7.8.1), as pydicom and dcmtk do; a value
+ *   whose length does not fit that VR (an odd length for US...), an unknown creator or element
+ *   stays UN. PS3.5 6.2.2 lets a reader use its dictionary this way.
+ * - An explicit 'UN' of a standard or known private tag is decoded with its dictionary VR
+ *   (PS3.5 6.2.2: its value is Implicit VR Little Endian), as pydicom does.
  */
 import { LUT_DESCRIPTOR_TAGS, resolveAmbiguousVr } from './ambiguous-vr.js';
 import { CHARSET_VRS, decodeAscii, decodeText, parseCharsets } from './charset.js';
 import type { DataSet, Element, Item } from './data-set.js';
 import { lookupTag, vrLookup } from './dictionary.js';
 import type { ParsedDicom } from './parse.js';
+import { creatorKeyOf, creatorName } from './private-creator.js';
+import { privateEntry, type PrivateDictionaryEntry } from './private-dictionary.js';
 import { readSequenceItems } from './reader.js';
 import { VALID_VRS, isPixelTag, keyOfTag, tagOfKey, tagOfNumber, type TagPathStep } from './tag.js';
 import { isBigEndian, isImplicitVr } from './transfer-syntax.js';
@@ -84,6 +91,8 @@ interface Scope {
    * lengths lie reads the same whatever follows the sequence (a whole file or a ranged read).
    */
   end: number;
+  /** Private Creator values of this data set by creator key, read on first use. */
+  creators?: Map<string, string | undefined>;
 }
 
 function valueBytes(scope: Scope, element: Element): Uint8Array {
@@ -156,6 +165,50 @@ function dictionaryVr(scope: Scope, element: Element, tag: string): string | und
   });
 }
 
+/** The value of the Private Creator of a private data element in its data set (PS3.5 7.8.1). */
+function creatorOf(scope: Scope, key: string): string | undefined {
+  const creatorKey = creatorKeyOf(key);
+  if (creatorKey === undefined) return undefined;
+  scope.creators ??= new Map();
+  if (!scope.creators.has(creatorKey)) {
+    const creator = scope.dataSet.elements[creatorKey];
+    scope.creators.set(creatorKey, creator && !creator.items ? creatorName(valueBytes(scope, creator)) : undefined);
+  }
+  return scope.creators.get(creatorKey);
+}
+
+/** The private dictionary entry of a private data element, by its creator in the same data set. */
+function privateDictionaryEntry(scope: Scope, key: string): Readonly<PrivateDictionaryEntry> | undefined {
+  const creator = creatorOf(scope, key);
+  if (creator === undefined) return undefined;
+  return privateEntry(creator, parseInt(key.slice(1, 5), 16), parseInt(key.slice(5, 9), 16));
+}
+
+/**
+ * Whether a value can be read as `vr`: whole values of the fixed-size binary VRs, and a
+ * defined length unless it is a sequence (only SQ and encapsulated data may have an
+ * undefined length, PS3.5 7.1.1). Otherwise a private element stays UN (PS3.5 6.2.2).
+ */
+function fitsVr(element: Element, vr: string): boolean {
+  if (vr === 'SQ') return true;
+  if (element.hadUndefinedLength || element.items) return false;
+  const size = NUMBER_SIZE[vr] ?? WORD_SIZE[vr];
+  return size === undefined || element.length % size === 0;
+}
+
+/** The VR of a private data element from the private dictionary, resolved and fitting its value. */
+function privateVr(scope: Scope, element: Element): string | undefined {
+  const entry = privateDictionaryEntry(scope, element.tag);
+  if (!entry || entry.vr === 'NONE') return undefined;
+  const vr = entry.vr.includes(' or ')
+    ? resolveAmbiguousVr(tagOfKey(element.tag), entry.vr, {
+        pixelRepresentation: pixelRepresentation(scope),
+        undefinedLength: element.hadUndefinedLength === true,
+      })
+    : entry.vr;
+  return VALID_VRS.has(vr) && fitsVr(element, vr) ? vr : undefined;
+}
+
 /** The VR an element is converted with (see the module comment for the rules). */
 function resolveVr(scope: Scope, element: Element, tag: string): Resolved {
   const group = parseInt(tag.slice(0, 4), 16);
@@ -163,8 +216,8 @@ function resolveVr(scope: Scope, element: Element, tag: string): Resolved {
   if (explicit && element.vr && element.vr !== 'UN' && VALID_VRS.has(element.vr)) {
     return { vr: element.vr, asImplicitLittleEndian: false };
   }
-  // lookupTag knows no private elements except Private Creators (LO).
-  const known = dictionaryVr(scope, element, tag);
+  // lookupTag knows no private data elements, only Private Creators (LO).
+  const known = dictionaryVr(scope, element, tag) ?? privateVr(scope, element);
   if (known) return { vr: known, asImplicitLittleEndian: explicit };
   // Unknown or private: undefined length that starts with an Item is a sequence (PS3.5 6.2.2).
   if (element.hadUndefinedLength && startsWithItem(scope, element)) {
