@@ -385,3 +385,13 @@ export function makeImageElements(o: MakeImageOptions): WriterElement[] {
   const extraTags = new Set((o.extra ?? []).map((e) => e.tag));
   return [...elements.filter((e) => !extraTags.has(e.tag)), ...(o.extra ?? [])];
 }
+
+/**
+ * The value of one element encoded Implicit VR Little Endian, without its tag and length:
+ * what an explicit 'UN' carries (PS3.5 6.2.2), e.g. a private sequence written as UN.
+ */
+export function implicitValue(el: WriterElement): Uint8Array {
+  const sink = new ByteSink();
+  writeElement(sink, el, { explicit: false, littleEndian: true });
+  return sink.concat().subarray(8);
+}

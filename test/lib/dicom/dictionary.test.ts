@@ -53,4 +53,12 @@ describe('vrLookup (dicom-parser implicit VR)', () => {
     expect(vrLookup('x00989999')).toBeUndefined();
     expect(vrLookup('x00991099')).toBeUndefined();
   });
+  it('answers a private data element from the private dictionary when given its creator (PS3.5 7.8.1)', () => {
+    expect(vrLookup('x00091001', 'GEMS_IDEN_01')).toBe('LO');
+    expect(vrLookup('x00191108', 'SIEMENS MR HEADER')).toBe('CS'); // any block
+    expect(vrLookup('x20051080', 'Philips MR Imaging DD 001')).toBe('SQ');
+    expect(vrLookup('x70191080', 'TOSHIBA_MEC_OT3')).toBe('OB'); // 'OB or OW': the first choice
+    expect(vrLookup('x00091001', 'NO SUCH CREATOR')).toBeUndefined();
+    expect(vrLookup('x00091001')).toBeUndefined();
+  });
 });
