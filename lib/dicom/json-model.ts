@@ -439,29 +439,46 @@ export interface LocatedElement {
   topLevel: boolean;
 }
 
-/** The element at a tag path (as elementToJson finds it), or undefined when absent. */
-export function locateElement(parsed: ParsedDicom, path: readonly TagPathStep[]): LocatedElement | undefined {
+/** The element at a tag path and the data set it lives in (as elementToJson finds it). */
+function find(parsed: ParsedDicom, path: readonly TagPathStep[]): { scope: Scope; element: Element; resolved: Resolved } | undefined {
   let scope = rootScope(parsed, {});
   for (let i = 0; i < path.length; i++) {
     const step = path[i];
     const element = scope.dataSet.elements[keyOfTag(step.tag)];
     if (!element) return undefined;
     const resolved = resolveVr(scope, element, step.tag);
-    if (step.item === undefined || i === path.length - 1) {
-      const meta = !scope.parent && step.tag.startsWith('0002');
-      return {
-        element,
-        vr: resolved.vr,
-        littleEndian: meta || resolved.asImplicitLittleEndian || scope.littleEndian,
-        topLevel: !scope.parent,
-      };
-    }
+    if (step.item === undefined || i === path.length - 1) return { scope, element, resolved };
     if (resolved.vr !== 'SQ') return undefined;
     const next = itemScopes(scope, element, step.tag, resolved)?.[step.item];
     if (!next) return undefined;
     scope = next;
   }
   return undefined;
+}
+
+/** The element at a tag path (as elementToJson finds it), or undefined when absent. */
+export function locateElement(parsed: ParsedDicom, path: readonly TagPathStep[]): LocatedElement | undefined {
+  const found = find(parsed, path);
+  if (!found) return undefined;
+  const { scope, element, resolved } = found;
+  const meta = !scope.parent && path[path.length - 1].tag.startsWith('0002');
+  return {
+    element,
+    vr: resolved.vr,
+    littleEndian: meta || resolved.asImplicitLittleEndian || scope.littleEndian,
+    topLevel: !scope.parent,
+  };
+}
+
+/**
+ * The private dictionary entry (VR as the dictionary writes it, VM, name) of the private data
+ * element at a tag path, by the creator that reserved its block in its own data set or item
+ * (PS3.5 7.8.1): e.g. a name for a private element in the header route. Undefined when the
+ * element is absent, not a private data element, or its creator or element is unknown.
+ */
+export function privateEntryAt(parsed: ParsedDicom, path: readonly TagPathStep[]): Readonly<PrivateDictionaryEntry> | undefined {
+  const found = find(parsed, path);
+  return found && privateDictionaryEntry(found.scope, found.element.tag);
 }
 
 /** PS3.18 F.2.7 / PS3.5 7.3: a value's bytes in little endian order, swapped by the VR's word size. */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { vrLookup } from '../../../lib/dicom/dictionary.js';
-import { dataSetToJson, elementToJson, type DicomJsonDataSet } from '../../../lib/dicom/json-model.js';
+import { dataSetToJson, elementToJson, privateEntryAt, type DicomJsonDataSet } from '../../../lib/dicom/json-model.js';
 import { NeedMoreBytes, parseDicom } from '../../../lib/dicom/parse.js';
 import { parseTagPath } from '../../../lib/dicom/tag.js';
 import {
@@ -199,4 +199,19 @@ describe('a ranged header read gives the JSON of the whole file', () => {
       expect(parsedPrefixes).toBeGreaterThan(0);
     });
   }
+});
+
+describe('privateEntryAt (a private element\'s name, for the header route)', () => {
+  const parsed = parseDicom(IMPLICIT, { vrLookup });
+  it('by the creator of the element\'s own data set or item', () => {
+    expect(privateEntryAt(parsed, parseTagPath('00091001'))).toEqual({ vr: 'LO', vm: '1', name: 'Full fidelity' });
+    expect(privateEntryAt(parsed, parseTagPath('0019100C'))).toMatchObject({ name: 'B_value' });
+    expect(privateEntryAt(parsed, parseTagPath('00400275.0.00091001'))).toMatchObject({ name: 'Full fidelity' });
+  });
+  it('undefined for standard elements, unknown creators, blocks without creator, absent elements', () => {
+    expect(privateEntryAt(parsed, parseTagPath('00080060'))).toBeUndefined();
+    expect(privateEntryAt(parsed, parseTagPath('00211001'))).toBeUndefined();
+    expect(privateEntryAt(parsed, parseTagPath('20051080.1.20051001'))).toBeUndefined();
+    expect(privateEntryAt(parsed, parseTagPath('00191099'))).toBeUndefined();
+  });
 });
