@@ -22,10 +22,10 @@
 import { LUT_DESCRIPTOR_TAGS, resolveAmbiguousVr } from './ambiguous-vr.js';
 import { CHARSET_VRS, decodeAscii, decodeText, parseCharsets } from './charset.js';
 import type { DataSet, Element, Item } from './data-set.js';
-import { lookupTag, vrLookup } from './dictionary.js';
+import { dictionaryVrOf, vrLookup } from './dictionary.js';
 import type { ParsedDicom } from './parse.js';
 import { creatorKeyOf, creatorName } from './private-creator.js';
-import { privateEntry, type PrivateDictionaryEntry } from './private-dictionary.js';
+import { normalizeCreator, privateEntry, type PrivateDictionaryEntry } from './private-dictionary.js';
 import { readSequenceItems } from './reader.js';
 import { VALID_VRS, isPixelTag, keyOfTag, tagOfKey, tagOfNumber, type TagPathStep } from './tag.js';
 import { isBigEndian, isImplicitVr } from './transfer-syntax.js';
@@ -155,10 +155,10 @@ interface Resolved {
 }
 
 function dictionaryVr(scope: Scope, element: Element, tag: string): string | undefined {
-  const entry = lookupTag(tag);
-  if (!entry || entry.vr === 'NONE') return undefined;
-  if (!entry.vr.includes(' or ')) return entry.vr;
-  return resolveAmbiguousVr(tag, entry.vr, {
+  const vr = dictionaryVrOf(tag);
+  if (vr === undefined || vr === 'NONE') return undefined;
+  if (!vr.includes(' or ')) return vr;
+  return resolveAmbiguousVr(tag, vr, {
     pixelRepresentation: pixelRepresentation(scope),
     lutDescriptorEntries: readUint16(scope, 'x00283002'),
     undefinedLength: element.hadUndefinedLength === true,
@@ -172,7 +172,8 @@ function creatorOf(scope: Scope, key: string): string | undefined {
   scope.creators ??= new Map();
   if (!scope.creators.has(creatorKey)) {
     const creator = scope.dataSet.elements[creatorKey];
-    scope.creators.set(creatorKey, creator && !creator.items ? creatorName(valueBytes(scope, creator)) : undefined);
+    const name = creator && !creator.items ? creatorName(valueBytes(scope, creator)) : undefined;
+    scope.creators.set(creatorKey, name === undefined ? undefined : normalizeCreator(name));
   }
   return scope.creators.get(creatorKey);
 }
@@ -216,7 +217,7 @@ function resolveVr(scope: Scope, element: Element, tag: string): Resolved {
   if (explicit && element.vr && element.vr !== 'UN' && VALID_VRS.has(element.vr)) {
     return { vr: element.vr, asImplicitLittleEndian: false };
   }
-  // lookupTag knows no private data elements, only Private Creators (LO).
+  // The PS3.6 dictionary knows no private data elements, only Private Creators (LO).
   const known = dictionaryVr(scope, element, tag) ?? privateVr(scope, element);
   if (known) return { vr: known, asImplicitLittleEndian: explicit };
   // Unknown or private: undefined length that starts with an Item is a sequence (PS3.5 6.2.2).

@@ -99,6 +99,8 @@ const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 class Reader {
   readonly dv: DataView;
   readonly warnings: string[] = [];
+  /** Private Creator values decoded so far, by the offset of their value. */
+  readonly creatorNames = new Map<number, string | undefined>();
 
   constructor(
     readonly bytes: Uint8Array,
@@ -228,7 +230,12 @@ class Reader {
     if (creatorKey === undefined) return lookup(tag);
     const creator = elements?.[creatorKey];
     if (!creator || creator.items) return undefined;
-    const name = creatorName(this.bytes.subarray(creator.dataOffset, creator.dataOffset + creator.length));
+    // A creator's block holds many elements: decode its value once (offsets are unique per read).
+    let name = this.creatorNames.get(creator.dataOffset);
+    if (name === undefined && !this.creatorNames.has(creator.dataOffset)) {
+      name = creatorName(this.bytes.subarray(creator.dataOffset, creator.dataOffset + creator.length));
+      this.creatorNames.set(creator.dataOffset, name);
+    }
     return name === undefined ? undefined : lookup(tag, name);
   }
 

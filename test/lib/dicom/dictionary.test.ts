@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lookupTag, tagForKeyword, vrLookup } from '../../../lib/dicom/dictionary.js';
+import { dictionaryVrOf, lookupTag, tagForKeyword, vrLookup } from '../../../lib/dicom/dictionary.js';
 
 describe('lookupTag', () => {
   it('finds standard elements with VR, VM, keyword, retired', () => {
@@ -60,5 +60,13 @@ describe('vrLookup (dicom-parser implicit VR)', () => {
     expect(vrLookup('x70191080', 'TOSHIBA_MEC_OT3')).toBe('OB'); // 'OB or OW': the first choice
     expect(vrLookup('x00091001', 'NO SUCH CREATOR')).toBeUndefined();
     expect(vrLookup('x00091001')).toBeUndefined();
+  });
+});
+
+describe('dictionaryVrOf', () => {
+  it('gives the VR lookupTag gives, for standard, repeating, group length, private and unknown tags', () => {
+    for (const tag of ['00100010', '00280106', '7fe00010', '60003000', '50020005', '00190000', '00190010', '00191001', 'FFFEE000', '00989999', 'zz', '0009100']) {
+      expect(dictionaryVrOf(tag), tag).toBe(lookupTag(tag)?.vr);
+    }
   });
 });
