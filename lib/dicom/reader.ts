@@ -99,8 +99,8 @@ const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 class Reader {
   readonly dv: DataView;
   readonly warnings: string[] = [];
-  /** Private Creator values decoded so far, by the offset of their value. */
-  readonly creatorNames = new Map<number, string | undefined>();
+  /** Private Creator values decoded so far, by their element. */
+  readonly creatorNames = new WeakMap<Element, string | undefined>();
 
   constructor(
     readonly bytes: Uint8Array,
@@ -230,11 +230,11 @@ class Reader {
     if (creatorKey === undefined) return lookup(tag);
     const creator = elements?.[creatorKey];
     if (!creator || creator.items) return undefined;
-    // A creator's block holds many elements: decode its value once (offsets are unique per read).
-    let name = this.creatorNames.get(creator.dataOffset);
-    if (name === undefined && !this.creatorNames.has(creator.dataOffset)) {
+    // A creator's block holds many elements: decode its value once.
+    let name = this.creatorNames.get(creator);
+    if (name === undefined && !this.creatorNames.has(creator)) {
       name = creatorName(this.bytes.subarray(creator.dataOffset, creator.dataOffset + creator.length));
-      this.creatorNames.set(creator.dataOffset, name);
+      this.creatorNames.set(creator, name);
     }
     return name === undefined ? undefined : lookup(tag, name);
   }
