@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { vrLookup } from '../../../lib/dicom/dictionary.js';
 import { dataSetToJson, elementToJson, privateEntryAt, type DicomJsonDataSet } from '../../../lib/dicom/json-model.js';
 import { NeedMoreBytes, parseDicom } from '../../../lib/dicom/parse.js';
+import { PRIVATE_ENTRIES } from '../../../lib/dicom/private-dictionary-data.js';
 import { parseTagPath } from '../../../lib/dicom/tag.js';
 import {
   TS_EXPLICIT_BE,
@@ -17,6 +18,7 @@ import {
   writeDicom,
   type WriterElement,
 } from '../../support/dicom-writer.js';
+import { ascii, cat, explicit, implicit } from './raw-bytes.js';
 
 const b64 = (bytes: number[] | string): string => Buffer.from(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : Uint8Array.from(bytes)).toString('base64');
 
@@ -214,4 +216,52 @@ describe('privateEntryAt (a private element\'s name, for the header route)', () 
     expect(privateEntryAt(parsed, parseTagPath('20051080.1.20051001'))).toBeUndefined();
     expect(privateEntryAt(parsed, parseTagPath('00191099'))).toBeUndefined();
   });
+});
+
+/** One (creator, tag in block 10) of the private dictionary for each VR it uses; a group mask 'ggxx' as group gg01. */
+function oneEntryPerVr(): Array<{ creator: string; tag: string; vr: string }> {
+  const found = new Map<string, { creator: string; tag: string; vr: string }>();
+  let creator = '';
+  for (const line of PRIVATE_ENTRIES.split('\n')) {
+    if (line.startsWith('@')) creator = line.slice(1);
+    else if (/^[0-9a-f]{2}(xx|[0-9a-f]{2})xx[0-9a-f]{2} /i.test(line)) {
+      const vr = line.split(' ')[1];
+      const group = line[2] === 'x' ? `${line.slice(0, 2)}01` : line.slice(0, 4);
+      if (!found.has(vr)) found.set(vr, { creator, tag: `${group}10${line.slice(6, 8)}`.toUpperCase(), vr });
+    }
+  }
+  return [...found.values()];
+}
+
+describe('a private value that does not fit its dictionary VR never fails (PS3.5 6.2.2: it stays UN)', () => {
+  const entries = oneEntryPerVr();
+  const FIXED: Record<string, number> = { US: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8, AT: 4, OW: 2, OF: 4, 'OB/OW': 2 };
+
+  it('covers every VR of the dictionary', () => {
+    expect(entries.map((e) => e.vr)).toEqual(expect.arrayContaining(['US', 'SS', 'UL', 'FL', 'FD', 'AT', 'SQ', 'OW', 'OF', 'PN', 'DA', 'UN']));
+  });
+
+  for (const { creator, tag, vr } of entries) {
+    it(`${vr} (${creator} ${tag}): lengths 0 to 9, implicit and explicit UN`, () => {
+      const group = tag.slice(0, 4);
+      for (let length = 0; length <= 9; length++) {
+        const value = Array.from({ length }, (_, i) => (i * 37 + 0x41) & 0xff);
+        const name = ascii(creator.length % 2 ? `${creator} ` : creator);
+        // Bare data sets (no File Meta) that start with a standard element, as parse.ts tells them.
+        const files = [
+          cat(implicit('00080060', ascii('MR')), implicit(`${group}0010`, name), implicit(tag, value), implicit('7FE00010', [0, 0])),
+          cat(explicit('00080060', 'CS', ascii('MR')), explicit(`${group}0010`, 'LO', name), explicit(tag, 'UN', value), explicit('7FE00010', 'OW', [0, 0])),
+        ];
+        for (const [i, bytes] of files.entries()) {
+          const parsed = parseDicom(bytes, { vrLookup });
+          const out = dataSetToJson(parsed)[tag];
+          expect(out, `${i ? 'explicit' : 'implicit'} length ${length}`).toBeDefined();
+          expect(elementToJson(parsed, tag)).toEqual(out);
+          const size = FIXED[vr];
+          if (size && length % size !== 0) expect(out.vr).toBe('UN');
+          else if (vr !== 'SQ' && vr !== 'UN') expect(out.vr).toBe(vr === 'OB/OW' ? 'OW' : vr);
+        }
+      }
+    });
+  }
 });
