@@ -17,8 +17,8 @@
  *  - un-byte-order: a private element written as UN in an Explicit VR Big Endian file whose
  *    dictionary VR is a binary number. PS3.5 6.2.2 (Note) says a UN value is Implicit VR
  *    Little Endian whatever the transfer syntax; pydicom reads it big endian. Justified only
- *    when pydicom's numbers are exactly ours with their bytes swapped (the GE CT file gives
- *    Slice Thickness-like values of 4.7 for us, 2.7e23 for pydicom).
+ *    when pydicom's numbers are exactly ours with their bytes swapped (in the GE CT file, Image
+ *    location (0027,xx41, FL) is 4.7 for us and 2.7e23 for pydicom).
  *  - empty-value-null: pydicom writes an empty value of a multi-valued element as "";
  *    PS3.18 F.2.5 says such values are null.
  *  - insignificant-space: pydicom keeps spaces before a '\' in multi-valued CS/SH/LO/...;
