@@ -6,6 +6,7 @@
  * importing this module costs almost nothing at Lambda init.
  */
 import { REPEATER_ENTRIES, STANDARD_ENTRIES } from './dictionary-data.js';
+import { privateEntry } from './private-dictionary.js';
 import type { VrLookup } from './vr-lookup.js';
 
 export interface DictionaryEntry {
@@ -126,6 +127,25 @@ export function lookupTag(tag: string): DictionaryEntry | undefined {
   return undefined;
 }
 
+/**
+ * The VR of a tag as PS3.6 writes it ('PN', 'US or SS', 'NONE' for items), as lookupTag's
+ * entry has it, without building the entry: the JSON model and the reader ask this for every
+ * element they read.
+ */
+export function dictionaryVrOf(tag: string): string | undefined {
+  const upper = tag.toUpperCase();
+  const exact = standard().get(upper);
+  if (exact === undefined) {
+    // Private data elements (most misses) answer without lookupTag's checks and repeater scan.
+    const group = parseInt(upper.slice(0, 4), 16);
+    const block = parseInt(upper.slice(4, 6), 16);
+    if (upper.length === 8 && isPrivateGroup(group) && block >= 0x10 && HEX8.test(upper)) return undefined;
+    return lookupTag(upper)?.vr;
+  }
+  const vr = exact.slice(9, exact.indexOf(' ', 9));
+  return vr === '-' ? 'NONE' : vr.includes('/') ? vr.split('/').join(' or ') : vr;
+}
+
 /** 'GGGGEEEE' for a PS3.6 keyword (case-sensitive, as PS3.6 spells it), or undefined. */
 export function tagForKeyword(keyword: string): string | undefined {
   return keywords().get(keyword);
@@ -134,11 +154,14 @@ export function tagForKeyword(keyword: string): string | undefined {
 /**
  * VR for the reader's implicit VR reading (reader.ts; tag 'xggggeeee'). Only 'SQ' changes how
  * the reader reads, so an ambiguous VR answers with its first choice ('US or SS' -> 'US',
- * 'OB or OW' -> 'OB'); the JSON layer resolves the real VR (PS3.5 Annex A). Unknown and
- * private elements answer undefined (read as UN), items and delimiters too.
+ * 'OB or OW' -> 'OB'); the JSON layer resolves the real VR (PS3.5 Annex A). A private data
+ * element answers from the private dictionary (private-dictionary.ts) when the reader gives
+ * its creator (PS3.5 7.8.1, 6.2.2: a reader may use its dictionary for them). Unknown
+ * elements, private ones of an unknown creator, items and delimiters answer undefined (UN).
  */
-export const vrLookup: VrLookup = (tag: string) => {
-  const entry = lookupTag(tag.startsWith('x') ? tag.slice(1) : tag);
-  if (!entry || entry.vr === 'NONE') return undefined;
-  return entry.vr.split(' or ')[0];
+export const vrLookup: VrLookup = (tag: string, creator?: string) => {
+  const hex = tag.startsWith('x') ? tag.slice(1) : tag;
+  const vr = creator === undefined ? dictionaryVrOf(hex) : privateEntry(creator, parseInt(hex.slice(0, 4), 16), parseInt(hex.slice(4, 8), 16))?.vr;
+  if (vr === undefined || vr === 'NONE') return undefined;
+  return vr.split(' or ')[0];
 };

@@ -9,16 +9,23 @@
  * - File Meta Information (0002,xxxx) is included unless `includeFileMeta: false`.
  * - Empty elements have no "Value" (F.2.5); empty values inside a multi-valued element are null.
  * - Implicit VR: the VR comes from the data dictionary; ambiguous VRs are resolved per PS3.5
- *   Annex A (ambiguous-vr.ts); private elements are UN except Private Creators (LO); an
- *   undefined-length element whose value starts with an Item is a sequence (PS3.5 6.2.2).
- * - An explicit 'UN' of a standard tag is decoded with its dictionary VR (PS3.5 6.2.2: its
- *   value is Implicit VR Little Endian), as pydicom does.
+ *   Annex A (ambiguous-vr.ts); Private Creators are LO; an undefined-length element whose
+ *   value starts with an Item is a sequence (PS3.5 6.2.2).
+ * - Private data elements without a VR in the stream (Implicit VR, or an explicit 'UN') take
+ *   the VR of the private dictionary (private-dictionary.ts) for the creator that reserved
+ *   their block in the same data set or item (PS3.5 7.8.1), as pydicom and dcmtk do; a value
+ *   whose length does not fit that VR (an odd length for US...), an unknown creator or element
+ *   stays UN. PS3.5 6.2.2 lets a reader use its dictionary this way.
+ * - An explicit 'UN' of a standard or known private tag is decoded with its dictionary VR
+ *   (PS3.5 6.2.2: its value is Implicit VR Little Endian), as pydicom does.
  */
 import { LUT_DESCRIPTOR_TAGS, resolveAmbiguousVr } from './ambiguous-vr.js';
 import { CHARSET_VRS, decodeAscii, decodeText, parseCharsets } from './charset.js';
 import type { DataSet, Element, Item } from './data-set.js';
-import { lookupTag, vrLookup } from './dictionary.js';
+import { dictionaryVrOf, vrLookup } from './dictionary.js';
 import type { ParsedDicom } from './parse.js';
+import { creatorKeyOf, creatorName } from './private-creator.js';
+import { normalizeCreator, privateEntry, type PrivateDictionaryEntry } from './private-dictionary.js';
 import { readSequenceItems } from './reader.js';
 import { VALID_VRS, isPixelTag, keyOfTag, tagOfKey, tagOfNumber, type TagPathStep } from './tag.js';
 import { isBigEndian, isImplicitVr } from './transfer-syntax.js';
@@ -84,6 +91,8 @@ interface Scope {
    * lengths lie reads the same whatever follows the sequence (a whole file or a ranged read).
    */
   end: number;
+  /** Private Creator values of this data set by creator key, read on first use. */
+  creators?: Map<string, string | undefined>;
 }
 
 function valueBytes(scope: Scope, element: Element): Uint8Array {
@@ -146,14 +155,59 @@ interface Resolved {
 }
 
 function dictionaryVr(scope: Scope, element: Element, tag: string): string | undefined {
-  const entry = lookupTag(tag);
-  if (!entry || entry.vr === 'NONE') return undefined;
-  if (!entry.vr.includes(' or ')) return entry.vr;
-  return resolveAmbiguousVr(tag, entry.vr, {
+  const vr = dictionaryVrOf(tag);
+  if (vr === undefined || vr === 'NONE') return undefined;
+  if (!vr.includes(' or ')) return vr;
+  return resolveAmbiguousVr(tag, vr, {
     pixelRepresentation: pixelRepresentation(scope),
     lutDescriptorEntries: readUint16(scope, 'x00283002'),
     undefinedLength: element.hadUndefinedLength === true,
   });
+}
+
+/** The value of the Private Creator of a private data element in its data set (PS3.5 7.8.1). */
+function creatorOf(scope: Scope, key: string): string | undefined {
+  const creatorKey = creatorKeyOf(key);
+  if (creatorKey === undefined) return undefined;
+  scope.creators ??= new Map();
+  if (!scope.creators.has(creatorKey)) {
+    const creator = scope.dataSet.elements[creatorKey];
+    const name = creator && !creator.items ? creatorName(valueBytes(scope, creator)) : undefined;
+    scope.creators.set(creatorKey, name === undefined ? undefined : normalizeCreator(name));
+  }
+  return scope.creators.get(creatorKey);
+}
+
+/** The private dictionary entry of a private data element, by its creator in the same data set. */
+function privateDictionaryEntry(scope: Scope, key: string): Readonly<PrivateDictionaryEntry> | undefined {
+  const creator = creatorOf(scope, key);
+  if (creator === undefined) return undefined;
+  return privateEntry(creator, parseInt(key.slice(1, 5), 16), parseInt(key.slice(5, 9), 16));
+}
+
+/**
+ * Whether a value can be read as `vr`: whole values of the fixed-size binary VRs, and a
+ * defined length unless it is a sequence (only SQ and encapsulated data may have an
+ * undefined length, PS3.5 7.1.1). Otherwise a private element stays UN (PS3.5 6.2.2).
+ */
+function fitsVr(element: Element, vr: string): boolean {
+  if (vr === 'SQ') return true;
+  if (element.hadUndefinedLength || element.items) return false;
+  const size = NUMBER_SIZE[vr] ?? WORD_SIZE[vr];
+  return size === undefined || element.length % size === 0;
+}
+
+/** The VR of a private data element from the private dictionary, resolved and fitting its value. */
+function privateVr(scope: Scope, element: Element): string | undefined {
+  const entry = privateDictionaryEntry(scope, element.tag);
+  if (!entry || entry.vr === 'NONE') return undefined;
+  const vr = entry.vr.includes(' or ')
+    ? resolveAmbiguousVr(tagOfKey(element.tag), entry.vr, {
+        pixelRepresentation: pixelRepresentation(scope),
+        undefinedLength: element.hadUndefinedLength === true,
+      })
+    : entry.vr;
+  return VALID_VRS.has(vr) && fitsVr(element, vr) ? vr : undefined;
 }
 
 /** The VR an element is converted with (see the module comment for the rules). */
@@ -163,8 +217,8 @@ function resolveVr(scope: Scope, element: Element, tag: string): Resolved {
   if (explicit && element.vr && element.vr !== 'UN' && VALID_VRS.has(element.vr)) {
     return { vr: element.vr, asImplicitLittleEndian: false };
   }
-  // lookupTag knows no private elements except Private Creators (LO).
-  const known = dictionaryVr(scope, element, tag);
+  // The PS3.6 dictionary knows no private data elements, only Private Creators (LO).
+  const known = dictionaryVr(scope, element, tag) ?? privateVr(scope, element);
   if (known) return { vr: known, asImplicitLittleEndian: explicit };
   // Unknown or private: undefined length that starts with an Item is a sequence (PS3.5 6.2.2).
   if (element.hadUndefinedLength && startsWithItem(scope, element)) {
@@ -386,29 +440,46 @@ export interface LocatedElement {
   topLevel: boolean;
 }
 
-/** The element at a tag path (as elementToJson finds it), or undefined when absent. */
-export function locateElement(parsed: ParsedDicom, path: readonly TagPathStep[]): LocatedElement | undefined {
+/** The element at a tag path and the data set it lives in (as elementToJson finds it). */
+function find(parsed: ParsedDicom, path: readonly TagPathStep[]): { scope: Scope; element: Element; resolved: Resolved } | undefined {
   let scope = rootScope(parsed, {});
   for (let i = 0; i < path.length; i++) {
     const step = path[i];
     const element = scope.dataSet.elements[keyOfTag(step.tag)];
     if (!element) return undefined;
     const resolved = resolveVr(scope, element, step.tag);
-    if (step.item === undefined || i === path.length - 1) {
-      const meta = !scope.parent && step.tag.startsWith('0002');
-      return {
-        element,
-        vr: resolved.vr,
-        littleEndian: meta || resolved.asImplicitLittleEndian || scope.littleEndian,
-        topLevel: !scope.parent,
-      };
-    }
+    if (step.item === undefined || i === path.length - 1) return { scope, element, resolved };
     if (resolved.vr !== 'SQ') return undefined;
     const next = itemScopes(scope, element, step.tag, resolved)?.[step.item];
     if (!next) return undefined;
     scope = next;
   }
   return undefined;
+}
+
+/** The element at a tag path (as elementToJson finds it), or undefined when absent. */
+export function locateElement(parsed: ParsedDicom, path: readonly TagPathStep[]): LocatedElement | undefined {
+  const found = find(parsed, path);
+  if (!found) return undefined;
+  const { scope, element, resolved } = found;
+  const meta = !scope.parent && path[path.length - 1].tag.startsWith('0002');
+  return {
+    element,
+    vr: resolved.vr,
+    littleEndian: meta || resolved.asImplicitLittleEndian || scope.littleEndian,
+    topLevel: !scope.parent,
+  };
+}
+
+/**
+ * The private dictionary entry (VR as the dictionary writes it, VM, name) of the private data
+ * element at a tag path, by the creator that reserved its block in its own data set or item
+ * (PS3.5 7.8.1): e.g. a name for a private element in the header route. Undefined when the
+ * element is absent, not a private data element, or its creator or element is unknown.
+ */
+export function privateEntryAt(parsed: ParsedDicom, path: readonly TagPathStep[]): Readonly<PrivateDictionaryEntry> | undefined {
+  const found = find(parsed, path);
+  return found && privateDictionaryEntry(found.scope, found.element.tag);
 }
 
 /** PS3.18 F.2.7 / PS3.5 7.3: a value's bytes in little endian order, swapped by the VR's word size. */

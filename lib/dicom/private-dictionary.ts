@@ -86,6 +86,11 @@ function creatorTable(creator: string): Map<number, PrivateDictionaryEntry> | un
  * creators differing only by case with different entries ('SPI RELEASE 1' / 'SPI Release 1').
  */
 export function normalizeCreator(creator: string): string {
+  if (creator.length === 0) return creator;
+  // Most creators carry no padding: skip the regular expression (asked for every private element).
+  const first = creator.charCodeAt(0);
+  const last = creator.charCodeAt(creator.length - 1);
+  if (first !== 0x20 && last !== 0x20 && last !== 0) return creator;
   return creator.replace(/^ +|[ \0]+$/g, '');
 }
 

@@ -13,10 +13,15 @@
  *    Float Pixel Data (PS3.3 C.7.6.3), having read its tag and length but not its value;
  *  - a data set whose first element contradicts the declared VR encoding (explicit declared,
  *    implicit written, or the reverse) is read the way it is written, as pydicom does
- *    (pydicom.filereader._is_implicit_vr), per data set, items included.
+ *    (pydicom.filereader._is_implicit_vr), per data set, items included;
+ *  - in Implicit VR a private data element's VR comes from the private dictionary, asked with
+ *    the value of its Private Creator in the same data set or item (PS3.5 7.8.1): it must be
+ *    known while reading, since a private SQ of defined length is read as items. When the
+ *    dictionary's SQ does not read as one, the value stays a value (UN) instead of failing.
  */
 import type { Element, Fragment, Item } from './data-set.js';
 import { makeDataSet } from './dicom-parser-adapter.js';
+import { creatorKeyOf, creatorName } from './private-creator.js';
 import { PIXEL_DATA_TAG, PIXEL_TAGS, VALID_VRS, elementKey, tagOfKey } from './tag.js';
 import type { VrLookup } from './vr-lookup.js';
 
@@ -94,6 +99,8 @@ const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 class Reader {
   readonly dv: DataView;
   readonly warnings: string[] = [];
+  /** Private Creator values decoded so far, by their element. */
+  readonly creatorNames = new WeakMap<Element, string | undefined>();
 
   constructor(
     readonly bytes: Uint8Array,
@@ -192,7 +199,7 @@ class Reader {
         }
         throw new MalformedAt(pos, tagOfKey(tag), `an Item (FFFE,E000) outside a sequence${length === UNDEFINED ? '' : ''}`);
       }
-      const { element, end } = this.element(pos, tag, encoding, depth, top, limit);
+      const { element, end } = this.element(pos, tag, encoding, depth, top, limit, elements);
       if (elements[tag] === undefined) elements[tag] = element;
       else this.warnings.push(`duplicate element ${tagOfKey(tag)} at byte ${pos}; the first is kept`);
       if (top && this.options.stopAtPixelData && PIXEL_TAGS.has(tag)) {
@@ -211,8 +218,32 @@ class Reader {
     return this.options.lenient === true;
   }
 
-  /** One element at `pos` (not an item or delimiter), and the offset after it. */
-  element(pos: number, tag: string, enc: Encoding, depth: number, top: boolean, limit: number | undefined): Read {
+  /**
+   * The dictionary VR of an element read in Implicit VR. A private data element is asked
+   * with its creator, the value of (gggg,00xx) among `elements`, the data set being read
+   * (PS3.5 7.8.1); without one it is unknown.
+   */
+  dictionaryVr(tag: string, elements: Record<string, Element> | undefined): string | undefined {
+    const lookup = this.options.vrLookup;
+    if (!lookup) return undefined;
+    const creatorKey = creatorKeyOf(tag);
+    if (creatorKey === undefined) return lookup(tag);
+    const creator = elements?.[creatorKey];
+    if (!creator || creator.items) return undefined;
+    // A creator's block holds many elements: decode its value once.
+    let name = this.creatorNames.get(creator);
+    if (name === undefined && !this.creatorNames.has(creator)) {
+      name = creatorName(this.bytes.subarray(creator.dataOffset, creator.dataOffset + creator.length));
+      this.creatorNames.set(creator, name);
+    }
+    return name === undefined ? undefined : lookup(tag, name);
+  }
+
+  /**
+   * One element at `pos` (not an item or delimiter), and the offset after it. `elements` are
+   * those read so far in its data set (for a private element's creator).
+   */
+  element(pos: number, tag: string, enc: Encoding, depth: number, top: boolean, limit: number | undefined, elements?: Record<string, Element>): Read {
     const le = enc.littleEndian;
     let vr: string | undefined;
     let length: number;
@@ -242,12 +273,21 @@ class Reader {
 
     if (top && this.options.stopAtPixelData && PIXEL_TAGS.has(tag)) return { element, end: dataOffset };
 
-    const dictVr = enc.implicit ? this.options.vrLookup?.(tag) : undefined;
+    const dictVr = enc.implicit ? this.dictionaryVr(tag, elements) : undefined;
     const isSq = vr === 'SQ' || (enc.implicit && dictVr === 'SQ');
     if (isSq || (undefinedLength && tag !== PIXEL_DATA_TAG && this.startsWithItem(dataOffset, le))) {
       // Explicit UN (and unknown) sequences hold Implicit VR Little Endian items (PS3.5 6.2.2).
       const itemEnc: Encoding = vr !== undefined && vr !== 'SQ' ? { implicit: true, littleEndian: true } : enc;
-      return this.sequence(element, pos, itemEnc, depth, limit);
+      // Only a private dictionary says this is a sequence: it may be wrong about this file (or
+      // the creator's block reused), so a value that does not read as items stays a value.
+      const onlyPrivateDictionarySaysSq =
+        vr === undefined && creatorKeyOf(tag) !== undefined && !(undefinedLength && this.startsWithItem(dataOffset, le));
+      if (!onlyPrivateDictionarySaysSq) return this.sequence(element, pos, itemEnc, depth, limit);
+      try {
+        return this.sequence({ ...element }, pos, itemEnc, depth, limit);
+      } catch (e) {
+        if (!(e instanceof MalformedAt)) throw e;
+      }
     }
     if (enc.implicit && dictVr === undefined && !undefinedLength && length >= 8 && this.startsWithItem(dataOffset, le, dataOffset + length)) {
       // A private (or unknown) element of defined length holding items: a sequence whose VR only

@@ -7,11 +7,18 @@
  * Meta (pydicom keeps group 0002 in `ds.file_meta`), so group 0002 is not compared and a
  * reference BulkDataURI only requires our element to carry a binary value of the same VR.
  *
+ * Private data elements in Implicit VR, or written as UN, take the VR of the private dictionary
+ * by their creator (PS3.5 7.8.1, 6.2.2), which is pydicom 2.3.1's own (private-dictionary.ts):
+ * they are compared like any other element, and none differs in VR. (An element whose length
+ * does not fit its dictionary VR stays UN with us; no corpus file has one.)
+ *
  * Justified differences (counted and reported, not failures), where pydicom is wrong or where
  * we follow the standard more strictly:
- *  - private-vr: pydicom applies its private dictionaries (GEMS, Philips, Siemens...) to
- *    private elements written as UN or Implicit VR; we ship no private dictionary, so these are
- *    UN with InlineBinary, as PS3.5 6.2.2 and 7.8 allow (the brief: private elements are UN).
+ *  - un-byte-order: a private element written as UN in an Explicit VR Big Endian file whose
+ *    dictionary VR is a binary number. PS3.5 6.2.2 (Note) says a UN value is Implicit VR
+ *    Little Endian whatever the transfer syntax; pydicom reads it big endian. Justified only
+ *    when pydicom's numbers are exactly ours with their bytes swapped (in the GE CT file, Image
+ *    location (0027,xx41, FL) is 4.7 for us and 2.7e23 for pydicom).
  *  - empty-value-null: pydicom writes an empty value of a multi-valued element as "";
  *    PS3.18 F.2.5 says such values are null.
  *  - insignificant-space: pydicom keeps spaces before a '\' in multi-valued CS/SH/LO/...;
@@ -31,6 +38,12 @@
  *    Item ends 4 bytes later. pydicom trusts the length, misreads the next 8 bytes as
  *    (0000,0000) with a 337 MB length and stops; we trust the delimiters (PS3.5 7.5.2) and read
  *    the elements that really follow: (2005,141A) and Pixel Data.
+ *  - item-written-explicit (fo-dicom GH626 only, paths listed in FILE_DIFFERENCES): the item
+ *    of that private sequence, which the private dictionary makes SQ (Philips MR Imaging DD
+ *    005), is written Explicit VR in an Implicit VR file, against PS3.5 7.5 (items use the
+ *    data set's transfer syntax). We read it as written, as the reader does for every data set
+ *    (pydicom's _is_implicit_vr test); pydicom reads it as Implicit VR, so 'CS' and the next
+ *    two bytes of (0018,9036) become a 21,315-byte length that swallows the rest of the item.
  * Files that we refuse with a 4xx DomainError and pydicom reads with force=True are listed in
  * EXPECTED_REFUSALS with the reason.
  */
@@ -50,10 +63,18 @@ const EXPECTED_REFUSALS: Record<string, string> = {
   'pydicom/no_meta.dcm': 'the data set starts one byte in: not DICOM (pydicom reads almost nothing, dcmtk refuses it)',
 };
 
-/** Differences confined to one file, each explained in the module comment. */
-const FILE_DIFFERENCES: Record<string, { kind: Kind; tags: string[] }> = {
-  'external/fo-dicom/GH626.dcm': { kind: 'lying-sequence-length', tags: ['00000000', '2005141A'] },
+/** Differences confined to one file, by element path, each explained in the module comment. */
+const FILE_DIFFERENCES: Record<string, Array<{ kind: Kind; paths: string[] }>> = {
+  'external/fo-dicom/GH626.dcm': [
+    { kind: 'lying-sequence-length', paths: ['00000000', '2005141A'] },
+    {
+      kind: 'item-written-explicit',
+      paths: ['00189036', '00189077', '00189174', '00189176', '00189179', '00189200', '00409210'].map((t) => `2005140F.0.${t}`),
+    },
+  ],
 };
+
+const EXPLICIT_BIG_ENDIAN = '1.2.840.10008.1.2.2';
 
 const REQUIRED_TS = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1']);
 const REQUIRED_CHARSETS = new Set([undefined, null, 'ISO_IR 100', 'ISO_IR 192']);
@@ -61,7 +82,8 @@ const isRequired = (f: CorpusEntry): boolean =>
   REQUIRED_TS.has(f.transfer_syntax_uid ?? '') && REQUIRED_CHARSETS.has(f.specific_character_set as string | null | undefined);
 
 type Kind =
-  | 'private-vr'
+  | 'un-byte-order'
+  | 'item-written-explicit'
   | 'empty-value-null'
   | 'insignificant-space'
   | 'pixel-data-value'
@@ -101,35 +123,65 @@ function isEmptyGroupOnly(a: object, b: object): boolean {
   return withoutEmpty(a) === withoutEmpty(b);
 }
 
-function compareDataSets(ours: DicomJsonDataSet, ref: DicomJsonDataSet, prefix: string, out: Comparison, file = ''): void {
-  const fileDifference = FILE_DIFFERENCES[file];
+/** The file being compared: its name (for FILE_DIFFERENCES) and whether it is big endian. */
+interface FileContext {
+  file: string;
+  bigEndian: boolean;
+}
+
+const SWAPPABLE: Record<string, { size: number; type: 'Uint16' | 'Int16' | 'Uint32' | 'Int32' | 'Float32' | 'Float64' }> = {
+  US: { size: 2, type: 'Uint16' },
+  SS: { size: 2, type: 'Int16' },
+  UL: { size: 4, type: 'Uint32' },
+  SL: { size: 4, type: 'Int32' },
+  FL: { size: 4, type: 'Float32' },
+  FD: { size: 8, type: 'Float64' },
+};
+
+/** Whether pydicom's numbers, written big endian and read back little endian, are exactly ours. */
+function isByteSwapped(vr: string, ours: unknown[], ref: unknown[]): boolean {
+  const codec = SWAPPABLE[vr];
+  if (!codec || ours.length === 0 || ours.length !== ref.length) return false;
+  const dv = new DataView(new ArrayBuffer(codec.size));
+  return ref.every((r, i) => {
+    if (typeof r !== 'number') return false;
+    dv[`set${codec.type}`](0, r, false);
+    return Object.is(dv[`get${codec.type}`](0, true), ours[i]);
+  });
+}
+
+function compareDataSets(ours: DicomJsonDataSet, ref: DicomJsonDataSet, prefix: string, out: Comparison, ctx: FileContext): void {
   const tags = new Set([...Object.keys(ours), ...Object.keys(ref)]);
   for (const tag of [...tags].sort()) {
     if (!prefix && tag.startsWith('0002')) continue;
     const path = prefix + tag;
+    const fileDifference = FILE_DIFFERENCES[ctx.file]?.find((d) => d.paths.includes(path));
+    /** A difference: justified when this file's list names the element, else a mismatch. */
+    const differs = (message: string): void => {
+      if (fileDifference) out.justified.push({ path, kind: fileDifference.kind });
+      else out.mismatches.push(message);
+    };
     const a: DicomJsonElement | undefined = ours[tag];
     const b: DicomJsonElement | undefined = ref[tag];
     if (!a || !b) {
       if (!prefix && tag === '7FE00010' && a && !b) out.justified.push({ path, kind: 'truncated-pixel-data' });
-      else if (!prefix && fileDifference?.tags.includes(tag)) out.justified.push({ path, kind: fileDifference.kind });
-      else out.mismatches.push(`${path}: ${a ? 'only in ours' : 'missing in ours'} (vr ${(a ?? b)?.vr})`);
+      else differs(`${path}: ${a ? 'only in ours' : 'missing in ours'} (vr ${(a ?? b)?.vr})`);
       continue;
     }
     if (a.vr !== b.vr) {
       if (isPrivate(tag) && tag.endsWith('0000') && a.vr === 'UL' && b.vr === 'UN') out.justified.push({ path, kind: 'private-group-length' });
-      else if (isPrivate(tag) && a.vr === 'UN') out.justified.push({ path, kind: 'private-vr' });
       else if (b.vr.includes(' or ')) out.justified.push({ path, kind: 'ambiguous-vr' });
-      else out.mismatches.push(`${path}: vr ${a.vr}, pydicom ${b.vr}`);
+      else differs(`${path}: vr ${a.vr}, pydicom ${b.vr}`);
       continue;
     }
     if (a.vr === 'SQ') {
       const ai = (a.Value ?? []) as DicomJsonDataSet[];
       const bi = (b.Value ?? []) as DicomJsonDataSet[];
       if (ai.length !== bi.length) {
-        out.mismatches.push(`${path}: ${ai.length} items, pydicom ${bi.length}`);
+        differs(`${path}: ${ai.length} items, pydicom ${bi.length}`);
         continue;
       }
-      ai.forEach((item, i) => compareDataSets(item, bi[i], `${path}.${i}.`, out));
+      ai.forEach((item, i) => compareDataSets(item, bi[i], `${path}.${i}.`, out, ctx));
       out.equal++;
       continue;
     }
@@ -140,18 +192,19 @@ function compareDataSets(ours: DicomJsonDataSet, ref: DicomJsonDataSet, prefix: 
     }
     if (b.BulkDataURI) {
       if (a.InlineBinary || a.BulkDataURI) out.equal++;
-      else out.mismatches.push(`${path}: pydicom has a bulk value, ours none`);
+      else differs(`${path}: pydicom has a bulk value, ours none`);
       continue;
     }
     if (a.InlineBinary !== b.InlineBinary) {
-      out.mismatches.push(`${path}: InlineBinary differs (${a.InlineBinary?.length} vs ${b.InlineBinary?.length} chars)`);
+      differs(`${path}: InlineBinary differs (${a.InlineBinary?.length} vs ${b.InlineBinary?.length} chars)`);
       continue;
     }
     // Values are compared but never printed: they may be patient data.
     const kind = valueDifference(a.Value ?? [], b.Value ?? []);
     if (kind === 'equal') out.equal++;
     else if (kind) out.justified.push({ path, kind });
-    else out.mismatches.push(`${path} (${a.vr}): value differs (${a.Value?.length ?? 0} vs ${b.Value?.length ?? 0} values)`);
+    else if (ctx.bigEndian && isPrivate(tag) && isByteSwapped(a.vr, a.Value ?? [], b.Value ?? [])) out.justified.push({ path, kind: 'un-byte-order' });
+    else differs(`${path} (${a.vr}): value differs (${a.Value?.length ?? 0} vs ${b.Value?.length ?? 0} values)`);
   }
 }
 
@@ -206,7 +259,7 @@ describe.skipIf(!corpusAvailable)(TITLE, () => {
       }
       const ours = dataSetToJson(parseWhole(bytes), { bulkDataUri: (p) => `bulk:${p}` });
       const result: Comparison = { equal: 0, justified: [], mismatches: [] };
-      compareDataSets(ours, ref, '', result, f.path);
+      compareDataSets(ours, ref, '', result, { file: f.path, bigEndian: f.transfer_syntax_uid === EXPLICIT_BIG_ENDIAN });
       totals.files++;
       totals.equal += result.equal;
       totals.mismatches += result.mismatches.length;

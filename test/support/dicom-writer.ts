@@ -575,3 +575,13 @@ export function makeTrailingImageDicom(o: TrailingImageOptions = {}): Uint8Array
     elements: makeImageElements({ rows, columns, bitsAllocated: 8, frames: frames > 1 ? frames : undefined, pixel, transferSyntaxUid, extra }),
   });
 }
+
+/**
+ * The value of one element encoded Implicit VR Little Endian, without its tag and length:
+ * what an explicit 'UN' carries (PS3.5 6.2.2), e.g. a private sequence written as UN.
+ */
+export function implicitValue(el: WriterElement): Uint8Array {
+  const sink = new ByteSink();
+  writeElement(sink, el, { explicit: false, littleEndian: true });
+  return sink.concat().subarray(8);
+}

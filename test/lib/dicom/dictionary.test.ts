@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lookupTag, tagForKeyword, vrLookup } from '../../../lib/dicom/dictionary.js';
+import { dictionaryVrOf, lookupTag, tagForKeyword, vrLookup } from '../../../lib/dicom/dictionary.js';
 
 describe('lookupTag', () => {
   it('finds standard elements with VR, VM, keyword, retired', () => {
@@ -52,5 +52,21 @@ describe('vrLookup (dicom-parser implicit VR)', () => {
     expect(vrLookup('xfffee00d')).toBeUndefined();
     expect(vrLookup('x00989999')).toBeUndefined();
     expect(vrLookup('x00991099')).toBeUndefined();
+  });
+  it('answers a private data element from the private dictionary when given its creator (PS3.5 7.8.1)', () => {
+    expect(vrLookup('x00091001', 'GEMS_IDEN_01')).toBe('LO');
+    expect(vrLookup('x00191108', 'SIEMENS MR HEADER')).toBe('CS'); // any block
+    expect(vrLookup('x20051080', 'Philips MR Imaging DD 001')).toBe('SQ');
+    expect(vrLookup('x70191080', 'TOSHIBA_MEC_OT3')).toBe('OB'); // 'OB or OW': the first choice
+    expect(vrLookup('x00091001', 'NO SUCH CREATOR')).toBeUndefined();
+    expect(vrLookup('x00091001')).toBeUndefined();
+  });
+});
+
+describe('dictionaryVrOf', () => {
+  it('gives the VR lookupTag gives, for standard, repeating, group length, private and unknown tags', () => {
+    for (const tag of ['00100010', '00280106', '7fe00010', '60003000', '50020005', '00190000', '00190010', '00191001', 'FFFEE000', '00989999', 'zz', '0009100']) {
+      expect(dictionaryVrOf(tag), tag).toBe(lookupTag(tag)?.vr);
+    }
   });
 });

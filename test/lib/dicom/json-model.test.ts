@@ -88,7 +88,7 @@ describe('dataSetToJson', () => {
       it('binary as InlineBinary base64', () => {
         expect(json['00660023']).toEqual({ vr: 'OW', InlineBinary: Buffer.from([1, 2, 3, 4]).toString('base64') });
       });
-      it('private creator is LO; private data is UN in implicit VR', () => {
+      it('private creator is LO; private data of a creator the dictionary lacks is UN in implicit VR', () => {
         expect(json['00090010']).toEqual({ vr: 'LO', Value: ['ACME 1.0'] });
         if (ts === TS_IMPLICIT_LE) expect(json['00091001']).toEqual({ vr: 'UN', InlineBinary: Buffer.from('private ').toString('base64') });
         else expect(json['00091001']).toEqual({ vr: 'LO', Value: ['private'] });

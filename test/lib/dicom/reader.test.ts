@@ -188,6 +188,41 @@ describe('readDataSet: sequences, items and delimiters (PS3.5 7.5)', () => {
   });
 });
 
+describe('readDataSet: private elements in Implicit VR (PS3.5 7.8.1)', () => {
+  const philips = implicit('20050010', ascii('Philips MR Imaging DD 001 '));
+  const next = implicit('00280010', u16(3));
+
+  it('the creator of the same data set decides: a private SQ of defined length is read as items', () => {
+    const bytes = cat(philips, implicit('20051080', []), next);
+    const r = read(bytes, IMPLICIT_LE);
+    // Empty: only the dictionary can say this is a sequence (no item bytes to go by).
+    expect(r.elements.x20051080.items).toEqual([]);
+    expect(r.elements.x00280010.dataOffset).toBe(bytes.length - 2);
+    // Without the creator, or without a dictionary, it is a value.
+    expect(read(cat(implicit('20051080', []), next), IMPLICIT_LE).elements.x20051080.items).toBeUndefined();
+    expect(read(bytes, IMPLICIT_LE, { vrLookup: undefined }).elements.x20051080.items).toBeUndefined();
+  });
+
+  it('a private element the dictionary does not make SQ is a value even when its bytes look like items', () => {
+    const inner = implicit('00100020', ascii('AB'));
+    const itemBytes = cat(item(inner.length), inner);
+    const bytes = cat(implicit('70190010', ascii('TOSHIBA_MEC_OT3 ')), implicit('70191080', [...itemBytes]), next);
+    expect(read(bytes, IMPLICIT_LE).elements.x70191080).toMatchObject({ length: itemBytes.length });
+    expect(read(bytes, IMPLICIT_LE).elements.x70191080.items).toBeUndefined();
+    // An unknown creator: a defined-length value that holds items is still tried as a sequence.
+    const unknown = cat(implicit('70190010', ascii('ACME')), implicit('70191080', [...itemBytes]), next);
+    expect(read(unknown, IMPLICIT_LE).elements.x70191080.items).toHaveLength(1);
+  });
+
+  it('a dictionary SQ whose value holds no items stays a value, and reading goes on', () => {
+    const bytes = cat(philips, implicit('20051080', ascii('no items')), next);
+    const r = read(bytes, IMPLICIT_LE);
+    expect(r.elements.x20051080).toMatchObject({ length: 8 });
+    expect(r.elements.x20051080.items).toBeUndefined();
+    expect(r.elements.x00280010.dataOffset).toBe(bytes.length - 2);
+  });
+});
+
 describe('readDataSet: lengths past the end', () => {
   it('an element length past the end of the bytes is MalformedAt with its offset and tag', () => {
     const bytes = cat(explicit('00080016', 'UI', ascii('1.2\0')), explicit('00100010', 'PN', ascii('Doe^'), 0x7fff));
