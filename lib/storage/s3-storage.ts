@@ -41,10 +41,20 @@ export function createS3Client(opts: S3StorageOptions): S3Client {
 const isNoSuchBucket = (e: unknown): boolean =>
   (e as { name?: string })?.name === 'NoSuchBucket' || (e as { Code?: string })?.Code === 'NoSuchBucket';
 
-const isNotFound = (e: unknown): boolean =>
-  e instanceof S3ServiceException && !isNoSuchBucket(e)
-    ? e.$metadata?.httpStatusCode === 404 || e.name === 'NotFound' || e.name === 'NoSuchKey'
-    : false;
+/**
+ * A read of a key that is not there. The functions hold no s3:ListBucket (least privilege), and
+ * S3 then answers a missing key with 403 AccessDenied instead of 404 (a HEAD's 403 has no body,
+ * so its name is only 'Forbidden'): read as absent, as S3 means it. Other 403s (bad signature,
+ * expired credentials, clock skew) stay storage failures. Used on reads only: a 403 on a write is
+ * always a failure.
+ */
+const isNotFound = (e: unknown): boolean => {
+  if (!(e instanceof S3ServiceException) || isNoSuchBucket(e)) return false;
+  const status = e.$metadata?.httpStatusCode;
+  if (status === 404 || e.name === 'NotFound' || e.name === 'NoSuchKey') return true;
+  const code = (e as { Code?: string }).Code;
+  return status === 403 && (e.name === 'AccessDenied' || code === 'AccessDenied' || e.name === 'Forbidden');
+};
 
 const isConditionFailed = (e: unknown): boolean =>
   e instanceof S3ServiceException

@@ -23,6 +23,26 @@ describe('S3Storage', () => {
     expect(await storage().head('missing')).toBeUndefined();
   });
 
+  it('reads a 403 AccessDenied (no s3:ListBucket) as a missing key, on every read; other 403s stay failures', async () => {
+    // Without ListBucket, S3 answers a missing key 403: HEAD with no body ('Forbidden'), GET 'AccessDenied'.
+    s3.on(HeadObjectCommand).rejects(s3Error('Forbidden', 403));
+    s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403));
+    s3.on(CopyObjectCommand).rejects(s3Error('AccessDenied', 403));
+    s3.on(PutObjectTaggingCommand).rejects(s3Error('AccessDenied', 403));
+    expect(await storage().head('k')).toBeUndefined();
+    expect(await storage().get('k')).toBeUndefined();
+    expect(await storage().getHead('k', 10)).toBeUndefined();
+    await expect(storage().getRange('k', 0, 9)).rejects.toMatchObject({ status: 404, code: 'FileNotFound' });
+    expect(await storage().copy('a', 'b')).toBe(false);
+    expect(await storage().setTags('k', { a: 'b' })).toBe(false);
+    s3.reset();
+    s3.on(GetObjectCommand).rejects(s3Error('SignatureDoesNotMatch', 403));
+    await expect(storage().get('k')).rejects.toMatchObject({ status: 503, code: 'StorageUnavailable' });
+    s3.reset();
+    s3.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
+    await expect(storage().put('k', new Uint8Array(1), 'image/png')).rejects.toMatchObject({ status: 503 });
+  });
+
   it('asks S3 for exactly the byte range', async () => {
     s3.on(GetObjectCommand).resolves({ Body: body(new Uint8Array([1, 2, 3])) as never });
     expect(Array.from(await storage().getRange('k', 0, 65535))).toEqual([1, 2, 3]);
