@@ -4,7 +4,7 @@ import { vrLookup } from '../../../lib/dicom/dictionary.js';
 import { NeedMoreBytes, parseDicom } from '../../../lib/dicom/parse.js';
 import { TS } from '../../../lib/dicom/transfer-syntax.js';
 import { TS_DEFLATED_LE, TS_EXPLICIT_BE, TS_EXPLICIT_LE, TS_IMPLICIT_LE, writeDicom, type WriterElement } from '../../support/dicom-writer.js';
-import { ascii, cat, explicit, explicitHeader, implicit, u16 } from './raw-bytes.js';
+import { ascii, cat, explicit, explicitHeader, implicit, thrown, u16 } from './raw-bytes.js';
 
 const ELEMENTS: WriterElement[] = [
   { tag: '00080016', vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' },
@@ -15,15 +15,6 @@ const ELEMENTS: WriterElement[] = [
 ];
 const PIXELS: WriterElement = { tag: '7FE00010', vr: 'OW', value: [1, 2, 3, 4] };
 const AFTER: WriterElement = { tag: 'FFFCFFFC', vr: 'OB', value: new Uint8Array(4) };
-
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('parseDicom: transfer syntaxes (PS3.5 A.1-A.5)', () => {
   it.each([

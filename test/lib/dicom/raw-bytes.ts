@@ -41,3 +41,13 @@ export const UNDEFINED = 0xffffffff;
 export const item = (length: number, le = true): number[] => [...tagBytes('FFFEE000', le), ...u32(length, le)];
 export const itemEnd = (le = true): number[] => [...tagBytes('FFFEE00D', le), ...u32(0, le)];
 export const sequenceEnd = (le = true): number[] => [...tagBytes('FFFEE0DD', le), ...u32(0, le)];
+
+/** The error `f` throws (the test fails when it throws none). */
+export function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}

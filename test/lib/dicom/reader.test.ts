@@ -10,7 +10,7 @@ import {
   type ReaderOptions,
 } from '../../../lib/dicom/reader.js';
 import { TS_EXPLICIT_BE, TS_IMPLICIT_LE, writeDicom } from '../../support/dicom-writer.js';
-import { UNDEFINED, ascii, cat, explicit, explicitHeader, implicit, item, itemEnd, sequenceEnd, u16, u32 } from './raw-bytes.js';
+import { UNDEFINED, ascii, cat, explicit, explicitHeader, implicit, item, itemEnd, sequenceEnd, thrown, u16, u32 } from './raw-bytes.js';
 
 const EXPLICIT_LE: Encoding = { implicit: false, littleEndian: true };
 const IMPLICIT_LE: Encoding = { implicit: true, littleEndian: true };
@@ -19,16 +19,6 @@ const WHOLE: ReaderOptions = { complete: true, vrLookup };
 
 const read = (bytes: Uint8Array, encoding = EXPLICIT_LE, options: Partial<ReaderOptions> = {}) =>
   readDataSet(bytes, 0, encoding, { ...WHOLE, ...options });
-
-/** The error `f` throws (the test fails when it throws none). */
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('readDataSet: encodings (PS3.5 7.1)', () => {
   it('Explicit VR Little Endian: VR, length and value offset of each element, values by the accessors', () => {
