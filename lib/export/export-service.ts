@@ -1,7 +1,7 @@
 import { type Config, DEFAULT_MEMO_TTL_SECONDS } from '../config.js';
 import { DomainError } from '../errors.js';
 import { vrLookup } from '../dicom/dictionary.js';
-import { parseDicom } from '../dicom/parse.js';
+import { type ParsedDicom, parseDicom } from '../dicom/parse.js';
 import { renderPng } from '../render/render-frame.js';
 import { isReady, missingUploadError, recordedState } from '../files/file-state.js';
 import { ImmutableMemo } from '../cache/immutable-memo.js';
@@ -38,12 +38,13 @@ export class ExportService {
    */
   private readonly urls: ImmutableMemo<string>;
   /**
-   * Uploads of ready files (write-once), kept for the next new rendering of the same file: a
-   * viewer dragging the window asks for one new PNG after another, and the download from S3 was
-   * most of each (CT 512: 33 ms over HTTP for a 3 ms render). At most 128 MiB (the export
-   * function has 2 GiB), a dozen 10 MiB files.
+   * Uploads of ready files (write-once), parsed, kept for the next new rendering of the same
+   * file: a viewer dragging the window asks for one new PNG after another, and the download from
+   * S3 was most of each (CT 512: 33 ms over HTTP for a 3 ms render). Kept parsed so a file is
+   * parsed once, not once a window. At most 128 MiB of file bytes (the export function has
+   * 2 GiB), a dozen 10 MiB files.
    */
-  private readonly sources: ImmutableMemo<Uint8Array>;
+  private readonly sources: ImmutableMemo<ParsedDicom>;
 
   constructor(
     private readonly storage: Storage,
@@ -58,7 +59,7 @@ export class ExportService {
       ttlMs: Math.min(ttlMs, (cfg.renderUrlTtlSeconds * 1000) / 5),
       sizeOf: (url) => url.length + 100,
     });
-    this.sources = new ImmutableMemo({ maxEntries: 64, maxBytes: 128 * 1024 * 1024, ttlMs, sizeOf: (b) => b.length });
+    this.sources = new ImmutableMemo({ maxEntries: 64, maxBytes: 128 * 1024 * 1024, ttlMs, sizeOf: (p) => p.byteArray.length });
   }
 
   /**
@@ -77,8 +78,7 @@ export class ExportService {
         bitDepth: params.bitDepth,
       };
     }
-    const bytes = await this.sourceBytes(id);
-    const parsed = parseDicom(bytes, { vrLookup, maxInflatedBytes: this.cfg.maxDecodedBytes });
+    const parsed = await this.sourceParsed(id);
     const out = await renderPng(parsed, params, this.cfg.maxDecodedBytes);
     // Written only after a complete render: a failed render leaves no cache object behind.
     const metadata = { width: String(out.width), height: String(out.height) };
@@ -95,8 +95,8 @@ export class ExportService {
     return url;
   }
 
-  /** The upload's bytes: HEAD first, to refuse an oversized object without downloading it. */
-  private async sourceBytes(id: string): Promise<Uint8Array> {
+  /** The upload, parsed: HEAD first, to refuse an oversized object without downloading it. */
+  private async sourceParsed(id: string): Promise<ParsedDicom> {
     const known = this.sources.get(id);
     if (known) return known;
     const { storage, cfg } = this;
@@ -107,9 +107,10 @@ export class ExportService {
     }
     const bytes = await storage.get(uploadKey(id));
     if (!bytes) throw await missingUploadError(storage, id);
+    const parsed = parseDicom(bytes, { vrLookup, maxInflatedBytes: cfg.maxDecodedBytes });
     // Only a file known to be ready (its hash came from a ready summary) cannot change or go.
-    if (this.hashes.get(id)) this.sources.set(id, bytes);
-    return bytes;
+    if (this.hashes.get(id)) this.sources.set(id, parsed);
+    return parsed;
   }
 
   /**
