@@ -2,12 +2,13 @@ import { type Config, DEFAULT_MEMO_TTL_SECONDS } from '../config.js';
 import { DomainError } from '../errors.js';
 import { vrLookup } from '../dicom/dictionary.js';
 import { type ParsedDicom, parseDicom } from '../dicom/parse.js';
-import { renderPng } from '../render/render-frame.js';
+import { type RenderResult, renderPng } from '../render/render-frame.js';
 import { isReady, missingUploadError, recordedState } from '../files/file-state.js';
 import { ImmutableMemo } from '../cache/immutable-memo.js';
 import { contentRenderKey, isContentRenderKey, renderKey, uploadKey } from '../storage/object-keys.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
 import { type RenderParams, renderVariant } from './render-params.js';
+import { INLINE_CACHE_WRITE_MIN_RENDER_MS, INLINE_PNG_MAX_BYTES } from './inline-png.js';
 
 export interface ExportResult {
   url: string;
@@ -17,6 +18,9 @@ export interface ExportResult {
   frame: number;
   bitDepth: 8 | 16;
 }
+
+/** The answer to `Accept: image/png`: the PNG itself when small enough, else where it is (as ExportResult). */
+export type InlineExportResult = (Omit<ExportResult, 'url'> & { png: Uint8Array; url?: undefined }) | (ExportResult & { png?: undefined });
 
 /** What the export needs of the configuration; the memo age and decode bound default as in lib/config.ts. */
 export type ExportConfig = Pick<Config, 'renderUrlTtlSeconds' | 'maxUploadBytes'> & Partial<Pick<Config, 'memoTtlSeconds' | 'maxDecodedBytes'>>;
@@ -49,6 +53,8 @@ export class ExportService {
   constructor(
     private readonly storage: Storage,
     private readonly cfg: ExportConfig,
+    /** The inline answer's limits (lib/export/inline-png.ts); tests change them. */
+    private readonly inline = { maxBytes: INLINE_PNG_MAX_BYTES, cacheWriteMinRenderMs: INLINE_CACHE_WRITE_MIN_RENDER_MS },
   ) {
     const ttlMs = (cfg.memoTtlSeconds ?? DEFAULT_MEMO_TTL_SECONDS) * 1000;
     this.hashes = new ImmutableMemo({ maxEntries: 10_000, maxBytes: 2 * 1024 * 1024, ttlMs, sizeOf: (v) => v.length + 100 });
@@ -68,23 +74,61 @@ export class ExportService {
    */
   async exportPng(id: string, params: RenderParams): Promise<ExportResult> {
     const { key, hit } = await this.cacheLookup(id, renderVariant(params));
+    if (hit) return this.cachedResult(key, hit, params);
+    const out = await this.render(id, params);
+    await this.store(key, out);
+    return { url: await this.presign(key), cached: false, ...dimensions(out) };
+  }
+
+  /**
+   * The PNG itself for an inline answer (lib/export/inline-png.ts) when it is at most
+   * INLINE_PNG_MAX_BYTES, else the same as exportPng. A cached PNG is read from S3 here (one
+   * GET inside the region instead of the client's second request). A new rendering is stored
+   * only when it took at least INLINE_CACHE_WRITE_MIN_RENDER_MS: a quicker one costs less to
+   * render again than the PUT would add to this answer.
+   */
+  async exportPngInline(id: string, params: RenderParams): Promise<InlineExportResult> {
+    const { key, hit } = await this.cacheLookup(id, renderVariant(params));
     if (hit) {
-      return {
-        url: await this.presign(key),
-        cached: true,
-        width: Number(hit.metadata?.width ?? 0),
-        height: Number(hit.metadata?.height ?? 0),
-        frame: params.frame,
-        bitDepth: params.bitDepth,
-      };
+      if (hit.size > this.inline.maxBytes) return this.cachedResult(key, hit, params);
+      const png = await this.storage.get(key);
+      if (png) return { png, ...(await this.cachedResult(key, hit, params, false)) };
+      // Gone since it was seen (lifecycle expiry): rendered again below.
     }
+    const started = performance.now();
+    const out = await this.render(id, params);
+    const renderMs = performance.now() - started;
+    if (out.png.length > this.inline.maxBytes) {
+      await this.store(key, out);
+      return { url: await this.presign(key), cached: false, ...dimensions(out) };
+    }
+    if (renderMs >= this.inline.cacheWriteMinRenderMs) await this.store(key, out);
+    return { png: out.png, cached: false, ...dimensions(out) };
+  }
+
+  private async cachedResult(key: string, hit: ObjectInfo, params: RenderParams): Promise<ExportResult>;
+  private async cachedResult(key: string, hit: ObjectInfo, params: RenderParams, withUrl: false): Promise<Omit<ExportResult, 'url'>>;
+  private async cachedResult(key: string, hit: ObjectInfo, params: RenderParams, withUrl = true): Promise<ExportResult | Omit<ExportResult, 'url'>> {
+    const described = {
+      cached: true,
+      width: Number(hit.metadata?.width ?? 0),
+      height: Number(hit.metadata?.height ?? 0),
+      frame: params.frame,
+      bitDepth: params.bitDepth,
+    };
+    return withUrl ? { url: await this.presign(key), ...described } : described;
+  }
+
+  private async render(id: string, params: RenderParams): Promise<RenderResult> {
     const parsed = await this.sourceParsed(id);
-    const out = await renderPng(parsed, params, this.cfg.maxDecodedBytes);
-    // Written only after a complete render: a failed render leaves no cache object behind.
+    return renderPng(parsed, params, this.cfg.maxDecodedBytes);
+  }
+
+  /** Written only after a complete render: a failed render leaves no cache object behind. */
+  private async store(key: string, out: RenderResult): Promise<void> {
     const metadata = { width: String(out.width), height: String(out.height) };
     await this.storage.put(key, out.png, 'image/png', metadata);
     if (isContentRenderKey(key)) this.renders.set(key, { size: out.png.length, contentType: 'image/png', metadata });
-    return { url: await this.presign(key), cached: false, width: out.width, height: out.height, frame: out.frame, bitDepth: out.bitDepth };
   }
 
   private async presign(key: string): Promise<string> {
@@ -151,3 +195,5 @@ export class ExportService {
     return { key: shaKey };
   }
 }
+
+const dimensions = (out: RenderResult) => ({ width: out.width, height: out.height, frame: out.frame, bitDepth: out.bitDepth });
