@@ -8,6 +8,7 @@ import { ImmutableMemo } from '../cache/immutable-memo.js';
 import { contentRenderKey, isContentRenderKey, renderKey, uploadKey } from '../storage/object-keys.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
 import { type RenderParams, renderVariant } from './render-params.js';
+import { FrameMemo } from './frame-memo.js';
 import { INLINE_CACHE_WRITE_MIN_RENDER_MS, INLINE_PNG_MAX_BYTES } from './inline-png.js';
 
 export interface ExportResult {
@@ -49,6 +50,8 @@ export class ExportService {
    * 2 GiB), a dozen 10 MiB files.
    */
   private readonly sources: ImmutableMemo<ParsedDicom>;
+  /** Decoded frames of the compressed ones among them, for their next window (lib/export/frame-memo.ts). */
+  private readonly frames: FrameMemo;
 
   constructor(
     private readonly storage: Storage,
@@ -66,6 +69,7 @@ export class ExportService {
       sizeOf: (url) => url.length + 100,
     });
     this.sources = new ImmutableMemo({ maxEntries: 64, maxBytes: 128 * 1024 * 1024, ttlMs, sizeOf: (p) => p.byteArray.length });
+    this.frames = new FrameMemo({ ttlMs });
   }
 
   /**
@@ -153,7 +157,10 @@ export class ExportService {
     if (!bytes) throw await missingUploadError(storage, id);
     const parsed = parseDicom(bytes, { vrLookup, maxInflatedBytes: cfg.maxDecodedBytes });
     // Only a file known to be ready (its hash came from a ready summary) cannot change or go.
-    if (this.hashes.get(id)) this.sources.set(id, parsed);
+    if (this.hashes.get(id)) {
+      this.sources.set(id, parsed);
+      this.frames.attach(parsed, id);
+    }
     return parsed;
   }
 
