@@ -15,14 +15,16 @@ export const INLINE_PNG_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * A render at least this long (decode, window, encode) also writes its cache copy before an
- * inline answer; a quicker one does not. Measured (bench/profile-export.ts, embedded S3): the PUT
- * of a CT 512 PNG costs 14-17 ms against a 2.5-7 ms render, so waiting for it would more than
- * double the answer for a picture cheaper to render again than to store. A slow render (a JPEG
- * 2000 or JPEG Lossless decode, 200-400 ms) is worth keeping for the next container and for
- * clients that follow the 303. Lambda freezes the container once the answer is returned, so the
- * copy cannot be written after answering: it is written before, or not at all.
+ * inline answer; a quicker one does not. Lambda freezes the container once the answer is
+ * returned, so the copy cannot be written after answering: before, or not at all. Measured
+ * (bench/profile-export.ts and bench/inline.ts, embedded S3): the PUT of a CT 512 PNG costs
+ * 14-17 ms against a 2.5-7 ms render, and a DX 2048 renders in 37 ms; each new window of a drag
+ * is asked once, so its copy would rarely be read. What is worth keeping is a first decode of a
+ * large compressed image (JPEG Lossless 2394 x 3062: 360-730 ms; JPEG 2000 1760 x 2140:
+ * 400-470 ms), for the next container; later windows on it come from the decoded frame kept in
+ * the warm container (lib/export/frame-memo.ts: 50-160 ms) and are not stored.
  */
-export const INLINE_CACHE_WRITE_MIN_RENDER_MS = 50;
+export const INLINE_CACHE_WRITE_MIN_RENDER_MS = 200;
 
 /**
  * Whether the Accept header asks for `image/png` itself (RFC 9110 12.5.1): a media range of
@@ -56,7 +58,8 @@ export function inlinePngHeaders(maxAgeSeconds: number, cached: boolean): Record
     'content-type': 'image/png',
     'cache-control': `private, max-age=${maxAgeSeconds}`,
     vary: 'accept',
-    // Whether the PNG came from the render cache (as the JSON answer's `cached`).
+    // Whether the PNG came from the render cache (as the JSON answer's `cached`); an inline
+    // answer is always a new rendering today (a cached PNG keeps the 303).
     'x-render-cache': cached ? 'hit' : 'miss',
   };
 }

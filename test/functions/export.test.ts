@@ -84,19 +84,12 @@ describe('export function', () => {
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
-  it('answers Accept: image/png on a hit with the cached PNG read from S3, without rendering', async () => {
-    const cachedPng = PNG.sync.write(Object.assign(new PNG({ width: 3, height: 2 }), { data: Buffer.alloc(3 * 2 * 4, 7) }));
-    s3.on(HeadObjectCommand).resolves({ ContentLength: cachedPng.length, Metadata: { width: '3', height: '2' } });
-    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
-      if (input.Key.startsWith('renders/')) return { Body: body(new Uint8Array(cachedPng)) };
-      throw notFound();
-    });
+  it('keeps the 303 for Accept: image/png on a hit: the cached copy is not read into the answer', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
     const r = await png('window=0,100', 'image/png');
-    expect(r.statusCode).toBe(200);
-    expect(r.headers?.['x-render-cache']).toBe('hit');
-    expect(Buffer.from(r.body as string, 'base64').equals(cachedPng)).toBe(true);
-    const gets = s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key);
-    expect(gets.filter((k) => k?.startsWith('uploads/'))).toEqual([]);
+    expect(r.statusCode).toBe(303);
+    expect(r.headers?.location).toMatch(/X-Amz-Signature=/);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 

@@ -135,10 +135,11 @@ describe('exportPngInline', () => {
     const puts = storage.puts;
     expect((await service.exportPngInline(ID, window)).png).toBeDefined();
     expect(storage.puts).toBe(puts + 1);
-    // Now a hit: read back from S3, same bytes as the JSON route would point at.
+    // Now a hit: the redirect to the cached copy (cheaper than reading it into the answer).
     const again = await service.exportPngInline(ID, window);
     expect(again).toMatchObject({ cached: true, width: 5, height: 4 });
-    expect(again.png).toBeDefined();
+    expect(again.png).toBeUndefined();
+    expect(again.url).toBeTruthy();
   });
 
   it('stores and redirects a PNG over the inline limit', async () => {
