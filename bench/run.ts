@@ -2,7 +2,9 @@
  * `npm run bench`: the performance suite. Prints tables and writes bench/results/bench.json.
  *   BENCH_RUNS (default 15)      repetitions per in-process measurement
  *   BENCH_REQUESTS (default 200) requests per HTTP scenario
- *   BENCH_ONLY=render,corpus,http,cold,png  run a subset (the default list)
+ *   BENCH_ONLY=render,corpus,http,inline,cold,png  run a subset (the default list); inline =
+ *                                a new window with the PNG in hand beside Orthanc and the native
+ *                                decoders (bench/inline.ts)
  *   BENCH_ONLY=compare           side by side with pydicom + Pillow and Orthanc (bench/compare/;
  *                                set up with bench/compare/install.sh); not in the default list.
  *                                Writes bench/results/compare.json. BENCH_COMPARE_ROUNDS (default 3)
@@ -18,12 +20,13 @@ import { benchColdStart, benchExportRss } from './cold-start.js';
 import { benchCompare, compareTables } from './compare/compare.js';
 import { benchCorpus } from './corpus.js';
 import { benchHttp } from './http.js';
+import { benchInline } from './inline.js';
 import { ms, table } from './measure.js';
 import { benchHeaderParse, benchRender } from './render.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const requests = Number(process.env.BENCH_REQUESTS ?? 200);
-const only = new Set((process.env.BENCH_ONLY ?? 'render,corpus,http,cold,png').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'render,corpus,http,inline,cold,png').split(','));
 const outDir = join('bench', 'results');
 mkdirSync(outDir, { recursive: true });
 
@@ -74,6 +77,23 @@ if (only.has('http')) {
       http.map((h) => [h.memo, h.scenario, h.image, h.connections, h.requests, ms(h.latency.median), ms(h.latency.p95), h.requestsPerSecond.toFixed(0), h.non2xx]),
     ),
   );
+}
+
+if (only.has('inline')) {
+  const inline = await benchInline(Math.max(10, Math.floor(requests / 4)), runs);
+  results.inline = inline;
+  say('\n## A new window with the PNG in hand (bench/inline.ts): 1 connection, ms until the body is read\n');
+  const orthancP50 = new Map(inline.rows.filter((r) => r.scenario.startsWith('Orthanc')).map((r) => [r.image, r.latency.median]));
+  say(
+    table(
+      ['image', 'who, how', 'requests', 'p50', 'p95', '/ Orthanc p50'],
+      inline.rows.map((r) => {
+        const anchor = orthancP50.get(r.image);
+        return [r.image, r.scenario, r.latency.runs, ms(r.latency.median), ms(r.latency.p95), anchor ? `${(r.latency.median / anchor).toFixed(2)}x` : '-'];
+      }),
+    ),
+  );
+  for (const note of inline.notes) say(`NOTE: ${note}`);
 }
 
 if (only.has('cold')) {

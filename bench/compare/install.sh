@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what `BENCH_ONLY=compare npm run bench` compares against, from Debian (bookworm):
-#   orthanc 1.10.1 (/usr/sbin/Orthanc), python3-pydicom 2.3, python3-numpy, python3-pil.
+#   orthanc 1.10.1 (/usr/sbin/Orthanc), python3-pydicom 2.3, python3-numpy, python3-pil,
+#   and the native decoders bench/inline.ts times as anchors: gdcmconv (libgdcm-tools), dcmdjpeg (dcmtk).
 # The benchmark starts its own Orthanc on loopback with its own ports and storage; the
 # system service the package ships is kept from starting (or stopped and disabled) so it
 # never holds 8042/4242 or runs in the background.
@@ -25,7 +26,7 @@ trap cleanup EXIT
 
 $SUDO apt-get update
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-  orthanc python3-pydicom python3-numpy python3-pil
+  orthanc python3-pydicom python3-numpy python3-pil libgdcm-tools dcmtk
 
 # If a system Orthanc started anyway (systemd ignores policy-rc.d), stop and disable it.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then

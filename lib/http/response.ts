@@ -20,3 +20,11 @@ export const text = (statusCode: number, body: string, contentType: string): Htt
 /** The one error body: {"error":{"code","message"}} plus safe details; never a stack trace. */
 export const errorResponse = (e: DomainError): HttpResult =>
   json(e.status, { error: { code: e.code, message: e.message, ...(e.details ?? {}) } });
+
+/** A binary body (API Gateway / Lambda proxy: base64 with isBase64Encoded); headers name its content-type. */
+export const binary = (statusCode: number, bytes: Uint8Array, headers: Record<string, string>): HttpResult => ({
+  statusCode,
+  headers,
+  body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+  isBase64Encoded: true,
+});

@@ -168,6 +168,28 @@ export function decoderFor(transferSyntaxUid: string): FrameDecoder {
   return DECODERS[row.decoder];
 }
 
+/**
+ * Decoded frames a caller keeps for a parsed file it holds on to (the export's warm-container
+ * memo, lib/export/frame-memo.ts), so a new window on a compressed image skips the decode.
+ * The values handed out are shared: the render chain only reads them.
+ */
+export interface DecodedFrameStore {
+  get(frameIndex: number): DecodedStored | undefined;
+  set(frameIndex: number, decoded: DecodedStored): void;
+}
+
+const frameStores = new WeakMap<ParsedDicom, DecodedFrameStore>();
+
+/** decodeFrame consults `store` first for `parsed`'s frames, and keeps what it decodes there. */
+export function keepDecodedFrames(parsed: ParsedDicom, store: DecodedFrameStore): void {
+  frameStores.set(parsed, store);
+}
+
 export async function decodeFrame(parsed: ParsedDicom, info: ImageInfo, frameIndex: number): Promise<DecodedStored> {
-  return decoderFor(info.transferSyntaxUid)(parsed, info, frameIndex);
+  const store = frameStores.get(parsed);
+  const kept = store?.get(frameIndex);
+  if (kept) return kept;
+  const decoded = await decoderFor(info.transferSyntaxUid)(parsed, info, frameIndex);
+  store?.set(frameIndex, decoded);
+  return decoded;
 }

@@ -5,6 +5,7 @@ import { s3Body, s3Error, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/export.js';
 import { apiEvent, context } from '../support/api-event.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
+import { INLINE_PNG_MAX_BYTES } from '../../lib/export/inline-png.js';
 
 const s3 = useS3Mock();
 
@@ -54,11 +55,57 @@ describe('export function', () => {
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
-  it('answers 303 with the presigned URL when JSON is not asked for', async () => {
+  it('answers 303 with the presigned URL when neither JSON nor image/png itself is asked for', async () => {
     s3.on(HeadObjectCommand).resolves({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
-    const r = await png('', 'image/png');
+    for (const accept of ['*/*', 'image/*', '', 'image/png;q=0', 'text/html, image/png;q=0.0']) {
+      const r = await png('', accept);
+      expect(r.statusCode, accept).toBe(303);
+      expect(r.headers?.location, accept).toMatch(/X-Amz-Signature=/);
+    }
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('answers Accept: image/png with the PNG itself on a miss, without waiting for a cache copy of a quick render', async () => {
+    s3.on(HeadObjectCommand).rejects(notFound());
+    s3.on(HeadObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ ContentLength: fixture.length });
+    s3.on(GetObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ Body: body(fixture) as never });
+    s3.on(PutObjectCommand).resolves({});
+    for (const accept of ['image/png', 'IMAGE/PNG', 'image/png;q=0.5, */*;q=0.1', 'image/webp, image/png ; q=1']) {
+      const r = await png('window=0,100', accept);
+      expect(r.statusCode, accept).toBe(200);
+      expect(r.isBase64Encoded).toBe(true);
+      expect(r.headers).toMatchObject({ 'content-type': 'image/png', 'cache-control': 'private, max-age=300', vary: 'accept', 'x-render-cache': 'miss' });
+      const image = PNG.sync.read(Buffer.from(r.body as string, 'base64'));
+      expect([image.width, image.height]).toEqual([3, 2]);
+      expect(image.data[0]).toBe(0);
+      expect(image.data[4 * 5]).toBe(255);
+    }
+    // A 3 x 2 render is far below INLINE_CACHE_WRITE_MIN_RENDER_MS: no PUT delays the answer.
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('keeps the 303 for Accept: image/png on a hit: the cached copy is not read into the answer', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
+    const r = await png('window=0,100', 'image/png');
     expect(r.statusCode).toBe(303);
     expect(r.headers?.location).toMatch(/X-Amz-Signature=/);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('keeps the 303 for Accept: image/png when the cached PNG is over the inline limit', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: INLINE_PNG_MAX_BYTES + 1, Metadata: { width: '3', height: '2' } });
+    const r = await png('window=0,100', 'image/png');
+    expect(r.statusCode).toBe(303);
+    expect(r.headers?.location).toMatch(/X-Amz-Signature=/);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('keeps JSON when application/json is asked for beside image/png', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
+    const r = await png('', 'image/png, application/json');
+    expect(r.statusCode).toBe(200);
+    expect(JSON.parse(r.body as string)).toMatchObject({ cached: true, width: 3, height: 2 });
   });
 
   it('is 503 StorageUnavailable, and caches nothing, when S3 keeps failing', async () => {

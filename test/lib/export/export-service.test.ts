@@ -107,3 +107,49 @@ describe('exportPng cache lookup', () => {
     });
   });
 });
+
+describe('exportPngInline', () => {
+  const ready = async () => {
+    const storage = uploaded();
+    expect((await processUpload(storage, cfg, ID)).outcome).toBe('ready');
+    return storage;
+  };
+  const window = { frame: 1, bitDepth: 8 as const, window: { center: 1200, width: 800, fn: 'linear' as const } };
+
+  it('answers a new window with the PNG and no cache copy when the render is quicker than the threshold', async () => {
+    const storage = await ready();
+    const service = new ExportService(storage, cfg);
+    const puts = storage.puts;
+    const first = await service.exportPngInline(ID, window);
+    expect(first).toMatchObject({ cached: false, width: 5, height: 4, frame: 1, bitDepth: 8 });
+    expect(first.png?.subarray(1, 4)).toEqual(new Uint8Array([0x50, 0x4e, 0x47]));
+    expect(storage.puts).toBe(puts);
+    // The next window on the same ready file: no S3 GET of the upload (kept parsed), one HEAD of the render key.
+    const next = await requests(storage, () => service.exportPngInline(ID, { ...window, window: { ...window.window, center: 1300 } }));
+    expect(next).toEqual({ heads: 1, gets: 0, puts: 0 });
+  });
+
+  it('writes the cache copy first when the render took at least the threshold', async () => {
+    const storage = await ready();
+    const service = new ExportService(storage, cfg, { maxBytes: 1024 * 1024, cacheWriteMinRenderMs: 0 });
+    const puts = storage.puts;
+    expect((await service.exportPngInline(ID, window)).png).toBeDefined();
+    expect(storage.puts).toBe(puts + 1);
+    // Now a hit: the redirect to the cached copy (cheaper than reading it into the answer).
+    const again = await service.exportPngInline(ID, window);
+    expect(again).toMatchObject({ cached: true, width: 5, height: 4 });
+    expect(again.png).toBeUndefined();
+    expect(again.url).toBeTruthy();
+  });
+
+  it('stores and redirects a PNG over the inline limit', async () => {
+    const storage = await ready();
+    const service = new ExportService(storage, cfg, { maxBytes: 10, cacheWriteMinRenderMs: 1e9 });
+    const puts = storage.puts;
+    const r = await service.exportPngInline(ID, window);
+    expect(r.png).toBeUndefined();
+    expect(r).toMatchObject({ cached: false, width: 5, height: 4 });
+    expect(r.url).toBeTruthy();
+    expect(storage.puts).toBe(puts + 1);
+  });
+});
