@@ -7,6 +7,7 @@
  */
 import { REPEATER_ENTRIES, STANDARD_ENTRIES } from './dictionary-data.js';
 import { privateEntry } from './private-dictionary.js';
+import { isPrivateGroup } from './private-group.js';
 import type { VrLookup } from './vr-lookup.js';
 
 export interface DictionaryEntry {
@@ -88,10 +89,7 @@ function entryFromLine(tag: string, line: string): DictionaryEntry {
 
 const HEX8 = /^[0-9A-F]{8}$/;
 
-/** Odd groups are private (PS3.5 7.8.1), except 0001/0003/0005/0007/FFFF which may not be used at all. */
-export function isPrivateGroup(group: number): boolean {
-  return group % 2 === 1 && group > 0x0008 && group !== 0xffff;
-}
+export { isPrivateGroup };
 
 /** Private Creator Data Elements are (gggg,0010-00FF) in a private group (PS3.5 7.8.1). */
 export function isPrivateCreator(tag: string): boolean {

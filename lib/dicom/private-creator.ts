@@ -5,7 +5,7 @@
  * where SQ changes how the bytes are read) and the JSON model (the VR of a UN or implicit
  * private element, PS3.5 6.2.2) both ask here.
  */
-import { isPrivateGroup } from './dictionary.js';
+import { isPrivateGroup } from './private-group.js';
 
 /** LO holds at most 64 characters (PS3.5 Table 6.2-1); longer values name no known creator. */
 const MAX_CREATOR_BYTES = 256;

@@ -13,7 +13,7 @@
  * nothing at Lambda init. Entries are frozen and shared between lookups.
  */
 import { PRIVATE_ENTRIES } from './private-dictionary-data.js';
-import { isPrivateGroup } from './dictionary.js';
+import { isPrivateGroup } from './private-group.js';
 
 export interface PrivateDictionaryEntry {
   /** As the source writes it: 'LO', 'SQ', ..., or the ambiguous 'OB or OW' (the caller resolves it). */
