@@ -131,7 +131,7 @@ describe('processor function', () => {
 
   it('reports only the failed message of a batch, so only it is retried', async () => {
     s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
-    s3.on(HeadObjectCommand, { Key: `uploads/${ID2}.dcm` }).rejects(s3Error('AccessDenied', 403));
+    s3.on(HeadObjectCommand, { Key: `uploads/${ID2}.dcm` }).rejects(s3Error('SlowDown', 503));
     const out = await run(message('ok', `uploads/${ID}.dcm`), message('bad', `uploads/${ID2}.dcm`), message('junk', 'x'));
     // ok: the upload is gone (nothing to do); junk: an event for a key that is not an upload (skipped).
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
