@@ -90,7 +90,7 @@ export async function getObject(local: Local, key: string): Promise<Uint8Array |
  * `<dir>/<bucket>/<key>._S3rver_object`): s3rver rejects the SDK's ListObjectsV2 signatures.
  */
 export function storedKeys(dataDir: string, bucket: string, prefix: string): string[] {
-  const root = join(dataDir, bucket);
+  const root = join(dataDir, 's3', bucket);
   if (!existsSync(root)) return [];
   const out: string[] = [];
   for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
