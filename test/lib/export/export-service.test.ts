@@ -4,26 +4,29 @@ import { DEFAULT_RENDER, preRender } from '../../../lib/export/pre-render.js';
 import { processUpload as process } from '../../../lib/processing/process-upload.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
 import { makeImageDicom } from '../../support/dicom-writer.js';
+/** A tenant segment (lib/auth/tenant.ts format): every key of a file carries one. */
+const T = 't0123456789abcdef0123456789abcdef';
+
 
 const cfg = { maxUploadBytes: 10 * 1024 * 1024, renderUrlTtlSeconds: 300 };
-const processUpload = (storage: MemoryStorage, c: ExportConfig, id: string) => process(storage, c, id, { preRender });
+const processUpload = (storage: MemoryStorage, c: ExportConfig, id: string) => process(storage, c, { tenant: T, id }, { preRender });
 const ID = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
 const image = () => makeImageDicom({ rows: 4, columns: 5, bitsAllocated: 16, bitsStored: 12, window: { center: 1000, width: 2000 }, pixel: (_f, r, c) => r * 500 + c * 100 });
 
 function uploaded(): MemoryStorage {
   const storage = new MemoryStorage();
-  storage.objects.set(`uploads/${ID}.dcm`, { body: image(), contentType: 'application/dicom', lastModified: new Date(), etag: 'e1' });
+  storage.objects.set(`uploads/${T}/${ID}.dcm`, { body: image(), contentType: 'application/dicom', lastModified: new Date(), etag: 'e1' });
   return storage;
 }
 
 /** One service per storage and configuration, as a container has one of each (functions/export.ts). */
 const services = new WeakMap<MemoryStorage, Map<ExportConfig, ExportService>>();
-function exportPng(storage: MemoryStorage, c: ExportConfig, ...args: Parameters<ExportService['exportPng']>) {
+function exportPng(storage: MemoryStorage, c: ExportConfig, id: string, params: Parameters<ExportService['exportPng']>[1]) {
   const byConfig = services.get(storage) ?? new Map<ExportConfig, ExportService>();
   services.set(storage, byConfig);
   let service = byConfig.get(c);
   if (!service) byConfig.set(c, (service = new ExportService(storage, c)));
-  return service.exportPng(...args);
+  return service.exportPng({ tenant: T, id }, params);
 }
 
 /** Counts of S3 requests a call made. */
