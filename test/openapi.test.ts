@@ -220,10 +220,14 @@ describe('openapi.yaml', () => {
       // The parameters the examples show: ?window=40,400 (and the defaults).
       const variants = ['window=40,400', ''].map((q) => renderVariant(parseRenderParams(new Map([...new URLSearchParams(q)].map(([k, v]) => [k, [v]])))));
       for (const key of keys) {
-        const m = /^renders\/(?:sha256\/([0-9a-f]{64}|<hash>)|(<id>))\/(.+)\.png$/.exec(key);
+        const m = /^renders\/(t[0-9a-f]{32}|<tenant>)\/(?:sha256\/([0-9a-f]{64}|<hash>)|(<id>))\/(.+)\.png$/.exec(key);
         expect(m, key).not.toBeNull();
-        const [, hash, id, variant] = m!;
-        expect(hash ? contentRenderKey(hash, variant) : renderKey(id, variant), key).toBe(key);
+        const [, tenant, hash, id, variant] = m!;
+        // Placeholders stand for values of the right shape; the builders check the shapes.
+        const sample = { '<tenant>': `t${'0'.repeat(32)}`, '<hash>': 'a'.repeat(64), '<id>': '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b' } as Record<string, string>;
+        const real = (v: string) => sample[v] ?? v;
+        const built = hash ? contentRenderKey(real(tenant), real(hash), variant) : renderKey({ tenant: real(tenant), id: real(id) }, variant);
+        expect(built, key).toBe(key.replace(/<tenant>|<hash>|<id>/g, real));
         // A concrete variant is one renderVariant() makes today; `<variant>` is a placeholder.
         if (variant !== '<variant>') expect(variants, key).toContain(variant);
       }
