@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ERROR_STATUS, type ErrorCode } from '../lib/errors.js';
 import { DOCS_ASSETS } from '../lib/http/docs-assets.js';
-import { COMMON_ERRORS, ROUTES } from '../lib/http/routes.js';
+import { ROUTES, routeErrors } from '../lib/http/routes.js';
 import { parseRenderParams, renderVariant } from '../lib/export/render-params.js';
 import { contentRenderKey, renderKey } from '../lib/storage/object-keys.js';
 
@@ -98,10 +98,21 @@ describe('openapi.yaml', () => {
     }
   });
 
+  it('declares the bearer scheme, required on every route but the public ones', () => {
+    const schemes = (doc as Node).components.securitySchemes;
+    expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect((doc as Node).security).toEqual([{ bearer: [] }]);
+    for (const route of ROUTES) {
+      const op = operation(route.path, route.method)!;
+      if (route.public) expect(op.security, `${route.method} ${route.path}`).toEqual([]);
+      else expect(op.security, `${route.method} ${route.path}`).toBeUndefined();
+    }
+  });
+
   it('documents every error code a route can return, under its status', () => {
     for (const route of ROUTES) {
       const op = operation(route.path, route.method)!;
-      for (const code of [...route.errors, ...COMMON_ERRORS]) {
+      for (const code of routeErrors(route)) {
         const where = `${route.method} ${route.path} ${code}`;
         const response = op.responses?.[String(ERROR_STATUS[code])];
         expect(response, `${where}: no ${ERROR_STATUS[code]} response`).toBeDefined();
