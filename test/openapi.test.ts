@@ -243,7 +243,7 @@ describe('openapi.yaml', () => {
         if (variant !== '<variant>') expect(variants, key).toContain(variant);
       }
       const example = deref(operation('/files/{id}/png', 'GET')!.responses['200']).content['application/json'].example;
-      expect(new URL(example.url).pathname.slice(1), 'the example url').toMatch(/^renders\/sha256\/[0-9a-f]{64}\/v\d+-/);
+      expect(new URL(example.url).pathname.slice(1), 'the example url').toMatch(/^renders\/t[0-9a-f]{32}\/sha256\/[0-9a-f]{64}\/v\d+-/);
     });
 
     it('GET /openapi is YAML and GET /docs is HTML', () => {
