@@ -294,7 +294,7 @@ if (!hasMoto) {
       restoreEnv();
     });
 
-    it('accepts Cognito ID and access tokens of the pool, isolates its users, and refuses local tokens', async () => {
+    it('accepts Cognito ID and access tokens of the pool, isolates its users, and refuses a tampered token', async () => {
       expect(svc.authorizer?.local).toBeUndefined();
       expect(svc.authorizer?.issuer).toBe(process.env.AUTH_ISSUER);
       const carol = await login('carol');

@@ -26,6 +26,8 @@ export async function startLocalService(bucket = 'robustness-bucket'): Promise<L
   const dataDir = mkdtempSync(join(tmpdir(), 'dicom-robust-'));
   delete process.env.AWS_ENDPOINT_URL_S3;
   delete process.env.BUCKET_NAME;
+  // The local issuer, whatever a handler test of the same file set up (test/support/api-event.ts).
+  for (const name of ['AUTH', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'TENANT_CLAIM']) delete process.env[name];
   const svc = await startLocal({ port: 0, s3Port: 0, dataDir, bucket });
   // Every API call carries a token of the local issuer, as a client of the service does.
   const token = await tokenFor(svc, 'robustness');
