@@ -13,11 +13,12 @@ import { HeaderService } from '../lib/header/header-service.js';
 import { readHeader } from '../lib/header/ranged-header-read.js';
 import type { Storage } from '../lib/storage/storage.js';
 import { uploadKey } from '../lib/storage/object-keys.js';
+import { ANONYMOUS_TENANT } from '../lib/auth/tenant.js';
 import { makeImageDicom } from '../test/support/dicom-writer.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = process.env.DICOM_CORPUS ?? join(ROOT, '..', 'shared', 'corpus');
-const ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+const ID = { tenant: ANONYMOUS_TENANT, id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301' };
 const RUNS = 20;
 
 class CountingStorage {

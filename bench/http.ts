@@ -24,8 +24,11 @@ export interface HttpRow {
   non2xx: number;
 }
 
+/** The running service's bearer token header: requests are measured as deployed, token verification included. */
+let auth: Record<string, string> = {};
+
 async function upload(base: string, bytes: Uint8Array): Promise<string> {
-  const res = await fetch(`${base}/files`, { method: 'POST', body: JSON.stringify({ size: bytes.length }), headers: { 'content-type': 'application/json' } });
+  const res = await fetch(`${base}/files`, { method: 'POST', body: JSON.stringify({ size: bytes.length }), headers: { ...auth, 'content-type': 'application/json' } });
   const created = (await res.json()) as { id: string; uploadUrl: string; headers: Record<string, string> };
   const put = await fetch(created.uploadUrl, { method: 'PUT', headers: created.headers, body: Buffer.from(bytes) });
   if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
@@ -41,7 +44,7 @@ async function load(connections: number, requests: number, makePath: (i: number)
     Array.from({ length: connections }, async () => {
       for (let i = next++; i < requests; i = next++) {
         const s = performance.now();
-        const res = await fetch(`${base}${makePath(i)}`, { headers: { accept: 'application/json' } });
+        const res = await fetch(`${base}${makePath(i)}`, { headers: { ...auth, accept: 'application/json' } });
         await res.arrayBuffer();
         latencies.push(performance.now() - s);
         if (res.status >= 300) non2xx++;
@@ -55,7 +58,7 @@ async function load(connections: number, requests: number, makePath: (i: number)
 /** Waits until the upload processor has made the file ready (its pre-renders exist then). */
 async function ready(base: string, id: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const info = (await (await fetch(`${base}/files/${id}`)).json()) as { status: string };
+    const info = (await (await fetch(`${base}/files/${id}`, { headers: auth })).json()) as { status: string };
     if (info.status === 'ready') return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -67,13 +70,14 @@ export async function benchHttp(images: BenchImage[], requests: number): Promise
   for (const [memo, ttl] of [['warm memo', 60], ['memo off', 0]] as const) {
     const service = await startServiceProcess({ MEMO_TTL_SECONDS: String(ttl) });
     const { url } = service;
+    auth = service.headers;
     try {
       for (const img of images) {
         const id = await upload(url, img.bytes);
         await ready(url, id);
         // Warm the cached variant once, and the process (JIT, dictionary, S3 connections).
-        await fetch(`${url}/files/${id}/png?window=40,400`, { headers: { accept: 'application/json' } });
-        await fetch(`${url}/files/${id}/tags`);
+        await fetch(`${url}/files/${id}/png?window=40,400`, { headers: { ...auth, accept: 'application/json' } });
+        await fetch(`${url}/files/${id}/tags`, { headers: auth });
         let windowSeed = 0;
         const scenarios: Array<[string, (i: number) => string, number]> = [
           ['header: one tag', () => `/files/${id}/tags/00100010`, requests],

@@ -185,7 +185,8 @@ async function frameMemo(images: BenchImage[], runs: number, rows: InlineRow[]):
     const before = await time(() => renderPng(parsed, { frame: 1, bitDepth: 8, window: { center: 100 + w++, width: 400, fn: 'linear' } }), { runs, warmup: 2 });
     rows.push({ image: img.name, scenario: 'in process: new window, decoded every time (before)', latency: before });
     const storage = new MemoryStorage();
-    const id = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
+    // Any tenant segment (lib/auth/tenant.ts format): in process, nothing checks a token.
+    const id = { tenant: 't0123456789abcdef0123456789abcdef', id: '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b' };
     storage.objects.set(`uploads/${id}.dcm`, { body: img.bytes, contentType: 'application/dicom', lastModified: new Date(), etag: 'e' });
     const cfg = { maxUploadBytes: 64 * 1024 * 1024, renderUrlTtlSeconds: 300, memoTtlSeconds: 600 };
     await processUpload(storage, cfg, id, { preRender });

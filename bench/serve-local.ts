@@ -1,7 +1,8 @@
 /**
  * The local service in its own process for the HTTP benchmarks (so it does not share an event loop
  * with the benchmark's client): `startLocal` on free loopback ports with
- * the embedded S3 in the given directory. Prints {"url": ...} on one line once listening;
+ * the embedded S3 in the given directory. Prints {"url": ..., "token": ...} on one line once
+ * listening (a 12-hour token of the local issuer; none with AUTH=off);
  * closes on SIGTERM.
  *   node --import tsx bench/serve-local.ts DATA_DIR
  */
@@ -13,7 +14,8 @@ if (!dataDir) {
   process.exit(2);
 }
 const svc = await startLocal({ port: 0, s3Port: 0, dataDir, bucket: 'bench' });
-process.stdout.write(`${JSON.stringify({ url: svc.url })}\n`);
+const token = await svc.authorizer?.local?.issueToken({ subject: 'bench', ttlSeconds: 12 * 3600 });
+process.stdout.write(`${JSON.stringify({ url: svc.url, token })}\n`);
 const stop = () => void svc.close().then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -12,6 +12,8 @@ const SERVE = join(dirname(fileURLToPath(import.meta.url)), 'serve-local.ts');
 
 export interface ServiceProcess {
   url: string;
+  /** Headers every API request sends: a bearer token of the service's local issuer (none with AUTH=off). */
+  headers: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -26,16 +28,17 @@ export async function startServiceProcess(env: Record<string, string> = {}): Pro
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVE, dataDir], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4000)));
-  const url = await new Promise<string>((ok, fail) => {
+  const { url, token } = await new Promise<{ url: string; token?: string }>((ok, fail) => {
     let buf = '';
     child.stdout!.on('data', (c: Buffer) => {
       buf += c.toString('utf8');
-      if (buf.includes('\n')) ok((JSON.parse(buf.split('\n')[0]) as { url: string }).url);
+      if (buf.includes('\n')) ok(JSON.parse(buf.split('\n')[0]) as { url: string; token?: string });
     });
     child.once('exit', (code) => fail(new Error(`service exited (${code}) before listening: ${stderr}`)));
   });
   return {
     url,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
     close: async () => {
       if (child.exitCode === null) {
         const gone = new Promise<void>((ok) => child.once('exit', () => ok()));

@@ -1,7 +1,7 @@
 import { ExportService, type InlineExportResult } from '../lib/export/export-service.js';
 import { acceptsPngInline, inlinePngHeaders } from '../lib/export/inline-png.js';
 import { parseRenderParams } from '../lib/export/render-params.js';
-import { httpHandler } from '../lib/http/middleware.js';
+import { httpHandler, requestCaller } from '../lib/http/middleware.js';
 import { fileIdParam, header, queryParams } from '../lib/http/request.js';
 import { binary, json } from '../lib/http/response.js';
 import { config } from '../lib/config.js';
@@ -15,11 +15,11 @@ const service = perContainer((storage, cfg) => new ExportService(storage, cfg));
  */
 export const handler = httpHandler({
   'GET /files/{id}/png': async (event) => {
-    const id = fileIdParam(event);
+    const ref = { tenant: requestCaller(event).tenant, id: fileIdParam(event) };
     const params = parseRenderParams(queryParams(event));
     const accept = header(event, 'accept') ?? '';
-    if (accept.includes('application/json')) return json(200, await service().exportPng(id, params));
-    const result: InlineExportResult = acceptsPngInline(accept) ? await service().exportPngInline(id, params) : await service().exportPng(id, params);
+    if (accept.includes('application/json')) return json(200, await service().exportPng(ref, params));
+    const result: InlineExportResult = acceptsPngInline(accept) ? await service().exportPngInline(ref, params) : await service().exportPng(ref, params);
     if (result.png) return binary(200, result.png, inlinePngHeaders(config().renderUrlTtlSeconds, result.cached));
     return { statusCode: 303, headers: { location: result.url, 'cache-control': 'no-store', vary: 'accept' }, body: '' };
   },

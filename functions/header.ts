@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HeaderService, parseTagFilter } from '../lib/header/header-service.js';
 import { parseRangeHeader } from '../lib/http/byte-range.js';
-import { httpHandler } from '../lib/http/middleware.js';
+import { httpHandler, requestCaller } from '../lib/http/middleware.js';
 import { fileIdParam, header, pathParam, queryParams } from '../lib/http/request.js';
 import { json } from '../lib/http/response.js';
 import { perContainer } from '../lib/storage/default-storage.js';
@@ -21,20 +21,22 @@ function bulkUris(event: APIGatewayProxyEventV2, id: string): (tagPath: string) 
 export const handler = httpHandler({
   'GET /files/{id}/tags': async (event) => {
     const id = fileIdParam(event);
+    const ref = { tenant: requestCaller(event).tenant, id };
     const specs = queryParams(event).get('tag');
     // Bad tags are refused before anything is read.
     const tags = specs ? parseTagFilter(specs) : undefined;
-    return json(200, await service().headerJson(id, tags, { bulkDataUri: bulkUris(event, id) }), {
+    return json(200, await service().headerJson(ref, tags, { bulkDataUri: bulkUris(event, id) }), {
       'content-type': 'application/dicom+json; charset=utf-8',
     });
   },
   'GET /files/{id}/tags/{tag}': async (event) => {
     const id = fileIdParam(event);
-    return json(200, await service().tag(id, pathParam(event, 'tag'), { bulkDataUri: bulkUris(event, id) }));
+    const ref = { tenant: requestCaller(event).tenant, id };
+    return json(200, await service().tag(ref, pathParam(event, 'tag'), { bulkDataUri: bulkUris(event, id) }));
   },
   'GET /files/{id}/bulk/{path}': async (event) => {
-    const id = fileIdParam(event);
-    const value = await service().bulk(id, pathParam(event, 'path'), parseRangeHeader(header(event, 'range')));
+    const ref = { tenant: requestCaller(event).tenant, id: fileIdParam(event) };
+    const value = await service().bulk(ref, pathParam(event, 'path'), parseRangeHeader(header(event, 'range')));
     const headers: Record<string, string> = {
       'content-type': 'application/octet-stream',
       'cache-control': 'private, max-age=300',

@@ -1,5 +1,5 @@
 import { docsAsset } from '../lib/http/docs-assets.js';
-import { httpHandler } from '../lib/http/middleware.js';
+import { httpHandler, requestCaller } from '../lib/http/middleware.js';
 import { SWAGGER_UI_HTML, openApiDocument } from '../lib/http/openapi.js';
 import { fileIdParam, jsonBody } from '../lib/http/request.js';
 import { json, text } from '../lib/http/response.js';
@@ -12,9 +12,11 @@ const deps = perContainer((storage, cfg) => ({ storage, cfg }));
 export const handler = httpHandler({
   'POST /files': async (event) => {
     const { storage, cfg } = deps();
-    return json(201, await createUpload(storage, cfg, jsonBody(event)));
+    return json(201, await createUpload(storage, cfg, requestCaller(event).tenant, jsonBody(event)));
   },
-  'GET /files/{id}': async (event) => json(200, await getFileInfo(deps().storage, fileIdParam(event))),
+  // Another tenant's id reads keys of the caller's tenant, where it does not exist: the same 404.
+  'GET /files/{id}': async (event) =>
+    json(200, await getFileInfo(deps().storage, { tenant: requestCaller(event).tenant, id: fileIdParam(event) })),
   'GET /openapi': async () => text(200, openApiDocument(), 'application/yaml; charset=utf-8'),
   'GET /docs': async () => text(200, SWAGGER_UI_HTML, 'text/html; charset=utf-8'),
   'GET /docs/{asset}': async (event) => docsAsset(event.pathParameters?.asset ?? '', event.headers?.['accept-encoding']),

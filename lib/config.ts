@@ -18,7 +18,30 @@ export interface Config {
   maxDecodedBytes: number;
   /** How long a warm container keeps what it read of ready files (lib/cache); 0 turns that off. */
   memoTtlSeconds: number;
+  auth: AuthConfig;
 }
+
+/** The longest a presigned URL (upload or render) may live: 15 minutes. */
+export const MAX_PRESIGNED_URL_TTL_SECONDS = 900;
+
+/**
+ * Who may call the API. `jwt` (the default): every route but the public ones needs a bearer
+ * token of `issuer`; API Gateway's JWT authorizer verifies it in AWS, the local server does the
+ * same itself (local/). `off` (AUTH=off, for a demo only): no token, one anonymous tenant.
+ */
+export interface AuthConfig {
+  mode: 'jwt' | 'off';
+  /** AUTH_ISSUER: the one trusted issuer (the local server sets its own when none is given). */
+  issuer?: string;
+  /** AUTH_AUDIENCE, comma-separated: accepted `aud` (or Cognito `client_id`) values. */
+  audiences: string[];
+  /** AUTH_JWKS_URL: where the issuer's keys are, when not `<issuer>/.well-known/jwks.json`. */
+  jwksUrl?: string;
+  /** TENANT_CLAIM: the claim naming a caller's tenant (default `sub`). */
+  tenantClaim: string;
+}
+
+export const DEFAULT_TENANT_CLAIM = 'sub';
 
 /** The limits infra/ passes to the functions as environment variables. */
 export type ServiceLimits = Pick<Config, 'maxUploadBytes' | 'uploadUrlTtlSeconds' | 'renderUrlTtlSeconds' | 'maxDecodedBytes'>;
@@ -50,16 +73,48 @@ function intFromEnv(name: string, fallback: number, min: number, max: number): n
   return n;
 }
 
+function urlFromEnv(name: string): string | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`Environment variable ${name} must be an absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`Environment variable ${name} must be an http(s) URL`);
+  return raw;
+}
+
+function loadAuth(): AuthConfig {
+  const mode = process.env.AUTH ?? '';
+  if (mode !== '' && mode !== 'on' && mode !== 'off') throw new Error('Environment variable AUTH must be "on" or "off"');
+  const audiences = (process.env.AUTH_AUDIENCE ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  const tenantClaim = process.env.TENANT_CLAIM || DEFAULT_TENANT_CLAIM;
+  if (tenantClaim.length > 128) throw new Error('Environment variable TENANT_CLAIM must name a claim (at most 128 characters)');
+  return {
+    mode: mode === 'off' ? 'off' : 'jwt',
+    issuer: urlFromEnv('AUTH_ISSUER'),
+    audiences,
+    jwksUrl: urlFromEnv('AUTH_JWKS_URL'),
+    tenantClaim,
+  };
+}
+
 export function loadConfig(): Config {
   return {
     bucketName: process.env.BUCKET_NAME ?? DEFAULT_BUCKET_NAME,
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     s3Endpoint: process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined,
     maxUploadBytes: intFromEnv('MAX_UPLOAD_BYTES', DEFAULT_LIMITS.maxUploadBytes, 1, 5 * 1024 ** 3),
-    uploadUrlTtlSeconds: intFromEnv('UPLOAD_URL_TTL_SECONDS', DEFAULT_LIMITS.uploadUrlTtlSeconds, 1, 7 * 24 * 3600),
-    renderUrlTtlSeconds: intFromEnv('RENDER_URL_TTL_SECONDS', DEFAULT_LIMITS.renderUrlTtlSeconds, 1, 7 * 24 * 3600),
+    uploadUrlTtlSeconds: intFromEnv('UPLOAD_URL_TTL_SECONDS', DEFAULT_LIMITS.uploadUrlTtlSeconds, 1, MAX_PRESIGNED_URL_TTL_SECONDS),
+    renderUrlTtlSeconds: intFromEnv('RENDER_URL_TTL_SECONDS', DEFAULT_LIMITS.renderUrlTtlSeconds, 1, MAX_PRESIGNED_URL_TTL_SECONDS),
     maxDecodedBytes: intFromEnv('MAX_DECODED_BYTES', DEFAULT_LIMITS.maxDecodedBytes, 1024, 2 * 1024 ** 3),
     memoTtlSeconds: intFromEnv('MEMO_TTL_SECONDS', DEFAULT_MEMO_TTL_SECONDS, 0, 3600),
+    auth: loadAuth(),
   };
 }
 

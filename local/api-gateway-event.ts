@@ -20,8 +20,16 @@ export function findRoute(method: string, path: string): MatchedRoute | 'method-
   return pathMatched ? 'method-not-allowed' : undefined;
 }
 
-/** Builds the API Gateway HTTP API payload 2.0 event that Lambda would receive. */
-export function toApiGatewayEvent(req: IncomingMessage, matched: MatchedRoute, body: Buffer): APIGatewayProxyEventV2 {
+/**
+ * Builds the API Gateway HTTP API payload 2.0 event that Lambda would receive; `claims` are
+ * those of the verified token, where the JWT authorizer puts them (requestContext.authorizer.jwt).
+ */
+export function toApiGatewayEvent(
+  req: IncomingMessage,
+  matched: MatchedRoute,
+  body: Buffer,
+  claims?: Record<string, string>,
+): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
@@ -59,8 +67,9 @@ export function toApiGatewayEvent(req: IncomingMessage, matched: MatchedRoute, b
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
+      ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
     },
-  };
+  } as APIGatewayProxyEventV2;
 }
 
 export function lambdaContext(functionName: string): Context {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
@@ -9,7 +10,10 @@ import { createS3Client } from '../lib/storage/s3-storage.js';
 import { resetDefaultStorage } from '../lib/storage/default-storage.js';
 import type { HttpFunctionName } from '../lib/http/routes.js';
 import type { HttpResult } from '../lib/http/response.js';
+import { DomainError } from '../lib/errors.js';
+import { log } from '../lib/log.js';
 import { findRoute, lambdaContext, toApiGatewayEvent } from './api-gateway-event.js';
+import { type LocalAuthorizer, authorizerClaims, createLocalAuthorizer } from './local-authorizer.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from './local-s3.js';
 import { LocalQueue, matchesUploadNotification } from './local-queue.js';
 
@@ -30,6 +34,8 @@ export interface LocalOptions {
 
 export interface LocalService {
   url: string;
+  /** How tokens are verified; undefined with AUTH=off. `authorizer.local` issues local tokens. */
+  authorizer?: LocalAuthorizer;
   s3?: LocalS3;
   /** The stand-in for the processing queue; undefined when uploads are not processed locally. */
   processing?: LocalQueue;
@@ -38,8 +44,8 @@ export interface LocalService {
 
 const MAX_REQUEST_BODY = 1024 * 1024;
 
-function errorBody(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+function errorBody(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify({ error: { code, message } }));
 }
 
@@ -84,13 +90,16 @@ async function requireBucket(cfg: Config): Promise<void> {
  */
 export async function startLocal(opts: LocalOptions = {}): Promise<LocalService> {
   const host = opts.host ?? '127.0.0.1';
+  const dataDir = resolve(opts.dataDir ?? process.env.LOCAL_DATA_DIR ?? '.data');
   let s3: LocalS3 | undefined;
   const external = process.env.AWS_ENDPOINT_URL_S3 && process.env.BUCKET_NAME;
   if (!external) {
     const bucket = opts.bucket ?? process.env.BUCKET_NAME ?? 'dicom-local';
     s3 = await startLocalS3({
       port: opts.s3Port ?? Number(process.env.LOCAL_S3_PORT ?? 4569),
-      directory: resolve(opts.dataDir ?? process.env.LOCAL_DATA_DIR ?? '.data'),
+      // A subdirectory: the S3 server lists every directory of its root as a bucket, and the
+      // data directory also holds the local signing key (<dataDir>/auth, local/local-auth.ts).
+      directory: s3Directory(dataDir, bucket),
       bucket,
     });
     process.env.AWS_ENDPOINT_URL_S3 = s3.endpoint;
@@ -103,6 +112,10 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
   resetConfig();
   resetDefaultStorage();
   if (!s3) await requireBucket(config());
+  const auth = config().auth;
+  if (auth.mode === 'off') {
+    log.warn('AUTH=off: no token is checked and every file belongs to the one anonymous tenant; for a demo only');
+  }
 
   // The same modules Lambda loads, imported after the environment is set.
   const handlers: Record<HttpFunctionName, LambdaHandler> = {
@@ -129,14 +142,39 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
   const server: Server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      // The browser side of the contract: any origin locally (a deployment names its origins,
+      // infra/), and the Authorization header allowed, as API Gateway's CORS configuration does.
+      res.setHeader('access-control-allow-origin', '*');
+      if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, POST, OPTIONS',
+          'access-control-allow-headers': 'authorization, content-type, accept, range',
+          'access-control-max-age': '600',
+        });
+        return void res.end();
+      }
+      if (authorizer?.local && req.method === 'GET' && url.pathname === authorizer.local.jwksPath) {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'max-age=300' });
+        return void res.end(JSON.stringify(authorizer.local.jwks));
+      }
       const matched = findRoute(req.method ?? 'GET', url.pathname);
       if (matched === undefined) return errorBody(res, 404, 'NotFound', `No route for ${req.method} ${url.pathname}.`);
       if (matched === 'method-not-allowed') {
         return errorBody(res, 405, 'MethodNotAllowed', `${req.method} is not allowed on ${url.pathname}.`);
       }
+      let claims: Record<string, string> | undefined;
+      if (!matched.route.public && authorizer) {
+        // As API Gateway's authorizer: refused before the function is invoked, with no access to it.
+        try {
+          claims = authorizerClaims(await authorizer.verify(req.headers.authorization));
+        } catch (e) {
+          const message = e instanceof DomainError ? e.message : 'The token could not be verified.';
+          return errorBody(res, 401, 'Unauthorized', message, { 'www-authenticate': 'Bearer' });
+        }
+      }
       const body = await readBody(req);
       if (!body) return errorBody(res, 413, 'PayloadTooLarge', 'Request bodies are limited to 1 MiB; upload files to the presigned URL.');
-      const event = toApiGatewayEvent(req, matched, body);
+      const event = toApiGatewayEvent(req, matched, body, claims);
       const fn = matched.route.function;
       const result = await handlers[fn](event, lambdaContext(`dicom-${fn}`));
       const payload = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
@@ -149,10 +187,31 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
       else res.end();
     }
   });
+  let authorizer: LocalAuthorizer | undefined;
   await new Promise<void>((ok) => server.listen(opts.port ?? Number(process.env.PORT ?? 3000), host, ok));
   const { port } = server.address() as AddressInfo;
+  // The local issuer's name holds the port, so it is made once the port is known; the handlers
+  // learn the trusted issuer from the environment, as the stack tells the functions.
+  const savedAuthEnv = { AUTH_ISSUER: process.env.AUTH_ISSUER, AUTH_AUDIENCE: process.env.AUTH_AUDIENCE };
+  if (auth.mode === 'jwt') {
+    try {
+      authorizer = await createLocalAuthorizer(auth, { dataDir, port });
+    } catch (e) {
+      await new Promise<void>((ok) => server.close(() => ok()));
+      if (s3 && onS3Event) s3.server.off('event', onS3Event);
+      await processing?.close();
+      if (s3) await s3.close();
+      throw e;
+    }
+    if (authorizer.local) {
+      process.env.AUTH_ISSUER = authorizer.issuer;
+      process.env.AUTH_AUDIENCE = authorizer.audiences.join(',');
+      resetConfig();
+    }
+  }
   return {
     url: `http://${host}:${port}`,
+    authorizer,
     s3,
     processing,
     close: async () => {
@@ -161,8 +220,29 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
       if (s3 && onS3Event) s3.server.off('event', onS3Event);
       await processing?.close();
       if (s3) await s3.close();
+      if (authorizer?.local) {
+        for (const [k, v] of Object.entries(savedAuthEnv)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+        resetConfig();
+      }
     },
   };
+}
+
+/**
+ * The embedded S3 server's root, `<dataDir>/s3`. A bucket left directly under the data directory
+ * by an earlier version is moved there once, so `npm start` keeps its files.
+ */
+function s3Directory(dataDir: string, bucket: string): string {
+  const dir = join(dataDir, 's3');
+  const legacy = join(dataDir, bucket);
+  if (!existsSync(dir) && existsSync(legacy)) {
+    mkdirSync(dir, { recursive: true });
+    renameSync(legacy, join(dir, bucket));
+  }
+  return dir;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -172,6 +252,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       process.stdout.write(
         `DICOM service on ${svc.url} (S3: ${svc.s3 ? `embedded at ${svc.s3.endpoint}, data in ${resolve(process.env.LOCAL_DATA_DIR ?? '.data')}` : process.env.AWS_ENDPOINT_URL_S3}; bucket ${process.env.BUCKET_NAME})\n` +
           `Contract: ${svc.url}/openapi  Docs: ${svc.url}/docs\n` +
+          (svc.authorizer?.local
+            ? `Auth: tokens of the local issuer ${svc.authorizer.issuer}: TOKEN=$(npm run --silent token -- <name>), then -H "authorization: Bearer $TOKEN"\n`
+            : svc.authorizer
+              ? `Auth: tokens of ${svc.authorizer.issuer} (audience ${svc.authorizer.audiences.join(', ')})\n`
+              : 'Auth: OFF (AUTH=off): no token is checked and every file belongs to one anonymous tenant. For a demo only.\n') +
           (svc.processing
             ? 'Uploads are processed on arrival (status pending -> ready | rejected), as the SQS-driven processor does in AWS.\n'
             : 'Uploads are NOT processed: an external S3 sends no events here, so GET /files/{id} stays "pending" (header and PNG export still work).\n'),

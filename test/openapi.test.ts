@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ERROR_STATUS, type ErrorCode } from '../lib/errors.js';
 import { DOCS_ASSETS } from '../lib/http/docs-assets.js';
-import { COMMON_ERRORS, ROUTES } from '../lib/http/routes.js';
+import { ROUTES, routeErrors } from '../lib/http/routes.js';
 import { parseRenderParams, renderVariant } from '../lib/export/render-params.js';
 import { contentRenderKey, renderKey } from '../lib/storage/object-keys.js';
 
@@ -98,10 +98,21 @@ describe('openapi.yaml', () => {
     }
   });
 
+  it('declares the bearer scheme, required on every route but the public ones', () => {
+    const schemes = (doc as Node).components.securitySchemes;
+    expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect((doc as Node).security).toEqual([{ bearer: [] }]);
+    for (const route of ROUTES) {
+      const op = operation(route.path, route.method)!;
+      if (route.public) expect(op.security, `${route.method} ${route.path}`).toEqual([]);
+      else expect(op.security, `${route.method} ${route.path}`).toBeUndefined();
+    }
+  });
+
   it('documents every error code a route can return, under its status', () => {
     for (const route of ROUTES) {
       const op = operation(route.path, route.method)!;
-      for (const code of [...route.errors, ...COMMON_ERRORS]) {
+      for (const code of routeErrors(route)) {
         const where = `${route.method} ${route.path} ${code}`;
         const response = op.responses?.[String(ERROR_STATUS[code])];
         expect(response, `${where}: no ${ERROR_STATUS[code]} response`).toBeDefined();
@@ -221,15 +232,19 @@ describe('openapi.yaml', () => {
       // The parameters the examples show: ?window=40,400 (and the defaults).
       const variants = ['window=40,400', ''].map((q) => renderVariant(parseRenderParams(new Map([...new URLSearchParams(q)].map(([k, v]) => [k, [v]])))));
       for (const key of keys) {
-        const m = /^renders\/(?:sha256\/([0-9a-f]{64}|<hash>)|(<id>))\/(.+)\.png$/.exec(key);
+        const m = /^renders\/(t[0-9a-f]{32}|<tenant>)\/(?:sha256\/([0-9a-f]{64}|<hash>)|(<id>))\/(.+)\.png$/.exec(key);
         expect(m, key).not.toBeNull();
-        const [, hash, id, variant] = m!;
-        expect(hash ? contentRenderKey(hash, variant) : renderKey(id, variant), key).toBe(key);
+        const [, tenant, hash, id, variant] = m!;
+        // Placeholders stand for values of the right shape; the builders check the shapes.
+        const sample = { '<tenant>': `t${'0'.repeat(32)}`, '<hash>': 'a'.repeat(64), '<id>': '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b' } as Record<string, string>;
+        const real = (v: string) => sample[v] ?? v;
+        const built = hash ? contentRenderKey(real(tenant), real(hash), variant) : renderKey({ tenant: real(tenant), id: real(id) }, variant);
+        expect(built, key).toBe(key.replace(/<tenant>|<hash>|<id>/g, real));
         // A concrete variant is one renderVariant() makes today; `<variant>` is a placeholder.
         if (variant !== '<variant>') expect(variants, key).toContain(variant);
       }
       const example = deref(operation('/files/{id}/png', 'GET')!.responses['200']).content['application/json'].example;
-      expect(new URL(example.url).pathname.slice(1), 'the example url').toMatch(/^renders\/sha256\/[0-9a-f]{64}\/v\d+-/);
+      expect(new URL(example.url).pathname.slice(1), 'the example url').toMatch(/^renders\/t[0-9a-f]{32}\/sha256\/[0-9a-f]{64}\/v\d+-/);
     });
 
     it('GET /openapi is YAML and GET /docs is HTML', () => {

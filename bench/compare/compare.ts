@@ -143,7 +143,8 @@ function runPydicom(jobDir: string, files: Record<string, string>, fx: Fixture[]
 function startService() {
   // The MR fixture (20 x 512 x 512 x 2 bytes + header) is just over the default 10 MiB upload
   // limit (MAX_UPLOAD_BYTES_DEFAULT); the limit is raised here so every fixture can be compared.
-  return startServiceProcess({ MAX_UPLOAD_BYTES: String(SERVICE_MAX_UPLOAD_BYTES) });
+  // AUTH=off: Orthanc runs without authentication here too, so neither side pays for it.
+  return startServiceProcess({ MAX_UPLOAD_BYTES: String(SERVICE_MAX_UPLOAD_BYTES), AUTH: 'off' });
 }
 
 async function uploadToService(base: string, bytes: Uint8Array): Promise<string> {

@@ -5,7 +5,7 @@ import { type ParsedDicom, parseDicom } from '../dicom/parse.js';
 import { type RenderResult, renderPng } from '../render/render-frame.js';
 import { isReady, missingUploadError, recordedState } from '../files/file-state.js';
 import { ImmutableMemo } from '../cache/immutable-memo.js';
-import { contentRenderKey, isContentRenderKey, renderKey, uploadKey } from '../storage/object-keys.js';
+import { type FileRef, contentRenderKey, isContentRenderKey, renderKey, uploadKey } from '../storage/object-keys.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
 import { type RenderParams, renderVariant } from './render-params.js';
 import { FrameMemo } from './frame-memo.js';
@@ -31,7 +31,10 @@ export type ExportConfig = Pick<Config, 'renderUrlTtlSeconds' | 'maxUploadBytes'
  * (lib/cache/immutable-memo.ts) live as long as the container and are built here, once.
  */
 export class ExportService {
-  /** id -> content hash, learnt from a `ready` summary: the upload under the id is write-once. */
+  /**
+   * Upload key (so tenant and id) -> content hash, learnt from a `ready` summary: the upload under
+   * the key is write-once. Never keyed by id or hash alone: memos are per tenant.
+   */
   private readonly hashes: ImmutableMemo<string>;
   /** Content-addressed render key -> its HEAD: a render under a content hash never changes. */
   private readonly renders: ImmutableMemo<ObjectInfo>;
@@ -76,10 +79,10 @@ export class ExportService {
    * Renders one frame to PNG, or finds the PNG a previous identical request made (see
    * cacheLookup): a hit costs HEADs only and neither downloads the DICOM nor renders.
    */
-  async exportPng(id: string, params: RenderParams): Promise<ExportResult> {
-    const { key, hit } = await this.cacheLookup(id, renderVariant(params));
+  async exportPng(ref: FileRef, params: RenderParams): Promise<ExportResult> {
+    const { key, hit } = await this.cacheLookup(ref, renderVariant(params));
     if (hit) return this.cachedResult(key, hit, params);
-    const out = await this.render(id, params);
+    const out = await this.render(ref, params);
     await this.store(key, out);
     return { url: await this.presign(key), cached: false, ...dimensions(out) };
   }
@@ -92,11 +95,11 @@ export class ExportService {
    * stored only when it took at least INLINE_CACHE_WRITE_MIN_RENDER_MS: a quicker one costs less
    * to render again than the PUT would add to this answer.
    */
-  async exportPngInline(id: string, params: RenderParams): Promise<InlineExportResult> {
-    const { key, hit } = await this.cacheLookup(id, renderVariant(params));
+  async exportPngInline(ref: FileRef, params: RenderParams): Promise<InlineExportResult> {
+    const { key, hit } = await this.cacheLookup(ref, renderVariant(params));
     if (hit) return this.cachedResult(key, hit, params);
     const started = performance.now();
-    const out = await this.render(id, params);
+    const out = await this.render(ref, params);
     const renderMs = performance.now() - started;
     if (out.png.length > this.inline.maxBytes) {
       await this.store(key, out);
@@ -117,8 +120,8 @@ export class ExportService {
     };
   }
 
-  private async render(id: string, params: RenderParams): Promise<RenderResult> {
-    const parsed = await this.sourceParsed(id);
+  private async render(ref: FileRef, params: RenderParams): Promise<RenderResult> {
+    const parsed = await this.sourceParsed(ref);
     return renderPng(parsed, params, this.cfg.maxDecodedBytes);
   }
 
@@ -138,42 +141,46 @@ export class ExportService {
   }
 
   /** The upload, parsed: HEAD first, to refuse an oversized object without downloading it. */
-  private async sourceParsed(id: string): Promise<ParsedDicom> {
-    const known = this.sources.get(id);
+  private async sourceParsed(ref: FileRef): Promise<ParsedDicom> {
+    // Keyed by the object key, so by tenant and id.
+    const memoKey = uploadKey(ref);
+    const known = this.sources.get(memoKey);
     if (known) return known;
     const { storage, cfg } = this;
-    const source = await storage.head(uploadKey(id));
-    if (!source) throw await missingUploadError(storage, id);
+    const source = await storage.head(uploadKey(ref));
+    if (!source) throw await missingUploadError(storage, ref);
     if (source.size > cfg.maxUploadBytes) {
       throw new DomainError('ImageTooLarge', `The file is ${source.size} bytes, over the ${cfg.maxUploadBytes}-byte limit.`);
     }
-    const bytes = await storage.get(uploadKey(id));
-    if (!bytes) throw await missingUploadError(storage, id);
+    const bytes = await storage.get(uploadKey(ref));
+    if (!bytes) throw await missingUploadError(storage, ref);
     const parsed = parseDicom(bytes, { vrLookup, maxInflatedBytes: cfg.maxDecodedBytes });
     // Only a file known to be ready (its hash came from a ready summary) cannot change or go.
-    if (this.hashes.get(id)) {
-      this.sources.set(id, parsed);
-      this.frames.attach(parsed, id);
+    if (this.hashes.get(memoKey)) {
+      this.sources.set(memoKey, parsed);
+      this.frames.attach(parsed, memoKey);
     }
     return parsed;
   }
 
   /**
    * Where the PNG for (file, parameters) is cached. Once the processor has summarised the file,
-   * the key is its content hash plus the normalised parameters (`renders/sha256/{hash}/...`),
-   * so identical bytes uploaded under several ids share renders; the hash comes from the
+   * the key is the tenant, its content hash and the normalised parameters
+   * (`renders/{tenant}/sha256/{hash}/...`), so identical bytes uploaded under several ids of one
+   * tenant share renders (never across tenants: a hit would reveal another tenant's bytes); the hash comes from the
    * summary's metadata (one HEAD, no GET). Before that, the key is the file id
-   * (`renders/{id}/...`), which stays a valid fallback for renders made before processing.
+   * (`renders/{tenant}/{id}/...`), which stays a valid fallback for renders made before processing.
    * A warm container remembers the hash of a ready file and the renders it has seen, so a
    * repeated request needs no S3 request at all.
    */
-  private async cacheLookup(id: string, variant: string): Promise<{ key: string; hit?: ObjectInfo }> {
+  private async cacheLookup(ref: FileRef, variant: string): Promise<{ key: string; hit?: ObjectInfo }> {
     const { storage } = this;
-    const known = this.hashes.get(id);
+    const memoKey = uploadKey(ref);
+    const known = this.hashes.get(memoKey);
     if (known) {
       // The hash is known only for ready files, whose renders go under the hash key (the id-keyed
       // fallback is for renders made before processing).
-      const key = contentRenderKey(known, variant);
+      const key = contentRenderKey(ref.tenant, known, variant);
       const remembered = this.renders.get(key);
       if (remembered) return { key, hit: remembered };
       const hit = await storage.head(key);
@@ -181,12 +188,12 @@ export class ExportService {
       if (hit) this.renders.set(key, hit);
       return { key, hit };
     }
-    const idKey = renderKey(id, variant);
-    const [state, idHit] = await Promise.all([recordedState(storage, id), storage.head(idKey)]);
+    const idKey = renderKey(ref, variant);
+    const [state, idHit] = await Promise.all([recordedState(storage, ref), storage.head(idKey)]);
     const sha256 = state?.sha256;
     if (!sha256) return { key: idKey, hit: idHit };
-    if (isReady(state)) this.hashes.set(id, sha256);
-    const shaKey = contentRenderKey(sha256, variant);
+    if (isReady(state)) this.hashes.set(memoKey, sha256);
+    const shaKey = contentRenderKey(ref.tenant, sha256, variant);
     const shaHit = await storage.head(shaKey);
     if (shaHit) {
       this.renders.set(shaKey, shaHit);

@@ -24,11 +24,11 @@ export const PRE_RENDERS: readonly RenderParams[] = [DEFAULT_RENDER, THUMBNAIL_R
  * cannot draw (no pixel data, an unsupported syntax...) is still a valid DICOM file: it is
  * ready, and GET /files/{id}/png names the reason when asked. Returns whether anything was rendered.
  */
-export const preRender: PreRender = async (storage, parsed, sha256, maxDecodedBytes) => {
+export const preRender: PreRender = async (storage, tenant, parsed, sha256, maxDecodedBytes) => {
   if (!parsed.pixelElement) return false;
   const missing: RenderParams[] = [];
   for (const params of PRE_RENDERS) {
-    if (!(await storage.head(contentRenderKey(sha256, renderVariant(params))))) missing.push(params);
+    if (!(await storage.head(contentRenderKey(tenant, sha256, renderVariant(params))))) missing.push(params);
   }
   if (missing.length === 0) return false;
   let pixels: Awaited<ReturnType<typeof renderPixels>>;
@@ -45,7 +45,7 @@ export const preRender: PreRender = async (storage, parsed, sha256, maxDecodedBy
   }
   for (const params of missing) {
     const out = encodeRendered(pixels, params.size);
-    await storage.put(contentRenderKey(sha256, renderVariant(params)), out.png, 'image/png', {
+    await storage.put(contentRenderKey(tenant, sha256, renderVariant(params)), out.png, 'image/png', {
       width: String(out.width),
       height: String(out.height),
     });

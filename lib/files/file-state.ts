@@ -9,7 +9,7 @@
  * - fileInfo: the upload's HEAD, the whole summary and the request record (GET /files/{id}).
  */
 import { DomainError } from '../errors.js';
-import { requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
+import { type FileRef, requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
 import { parseRequestRecord } from './request-record.js';
 import { type FileSummary, type ProcessedStatus, SUMMARY_META, type TrailingRecord, isSha256Hex, parseSummary, parseTrailingMetadata } from './summary.js';
@@ -27,8 +27,8 @@ export interface RecordedState {
 }
 
 /** The summary's metadata (one HEAD), or undefined when the file was not processed (yet). */
-export async function recordedState(storage: Storage, id: string): Promise<RecordedState | undefined> {
-  const head = await storage.head(summaryKey(id));
+export async function recordedState(storage: Storage, ref: FileRef): Promise<RecordedState | undefined> {
+  const head = await storage.head(summaryKey(ref));
   if (!head) return undefined;
   const meta = head.metadata ?? {};
   const status = meta[SUMMARY_META.status];
@@ -57,8 +57,8 @@ export const recordsUpload = (state: RecordedState | undefined, upload: ObjectIn
  * quarantined it, the reason it was rejected (the same 422 the file gave before processing),
  * else FileNotFound. For every route that reads the upload.
  */
-export async function missingUploadError(storage: Storage, id: string): Promise<DomainError> {
-  const summary = parseSummary(await storage.get(summaryKey(id)));
+export async function missingUploadError(storage: Storage, ref: FileRef): Promise<DomainError> {
+  const summary = parseSummary(await storage.get(summaryKey(ref)));
   if (summary?.status === 'rejected' && summary.reason) return new DomainError(summary.reason.code, summary.reason.message);
   return new DomainError('FileNotFound', 'No file has been uploaded under this id.');
 }
@@ -87,11 +87,12 @@ export interface FileInfo extends Partial<Omit<FileSummary, 'status' | 'size' | 
  * HEAD, the summary and the request record. A summary of an earlier upload under the same id
  * (a presigned URL used twice) does not describe the current bytes: they are `pending`.
  */
-export async function fileInfo(storage: Storage, id: string): Promise<FileInfo> {
+export async function fileInfo(storage: Storage, ref: FileRef): Promise<FileInfo> {
+  const { id } = ref;
   const [object, summaryBytes, requestBytes] = await Promise.all([
-    storage.head(uploadKey(id)),
-    storage.get(summaryKey(id)),
-    storage.get(requestKey(id)),
+    storage.head(uploadKey(ref)),
+    storage.get(summaryKey(ref)),
+    storage.get(requestKey(ref)),
   ]);
   const summary = parseSummary(summaryBytes);
   const request = parseRequestRecord(requestBytes);

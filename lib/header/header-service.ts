@@ -10,7 +10,7 @@ import { lookupTag } from '../dicom/dictionary.js';
 import { dataSetToJson, elementToJson, locateElement, type DicomJsonDataSet, type DicomJsonElement } from '../dicom/json-model.js';
 import { FIRST_PIXEL_TAG, formatTagPath, parseTagList, parseTagPath, type TagPathStep } from '../dicom/tag.js';
 import type { ByteRange } from '../http/byte-range.js';
-import { uploadKey } from '../storage/object-keys.js';
+import { type FileRef, uploadKey } from '../storage/object-keys.js';
 import type { Storage } from '../storage/storage.js';
 import { type BulkValue, readBulkValue } from './bulk-value.js';
 import { privateCreator } from './private-creator.js';
@@ -57,9 +57,9 @@ export class HeaderService {
    * after it but Data Set Trailing Padding, read by one bounded range, ranged-header-read.ts), or
    * only the `tags` asked for; a tag after the pixel data makes the read skip the pixel data to reach it.
    */
-  async headerJson(id: string, tags?: readonly string[], options: HeaderOptions = {}): Promise<DicomJsonDataSet> {
+  async headerJson(ref: FileRef, tags?: readonly string[], options: HeaderOptions = {}): Promise<DicomJsonDataSet> {
     const includeTrailing = tags ? tags.some((t) => t > FIRST_PIXEL_TAG) : 'whole-header';
-    const { parsed } = await this.headers.read(id, { includeTrailing });
+    const { parsed } = await this.headers.read(ref, { includeTrailing });
     const json = dataSetToJson(parsed, { bulkDataUri: options.bulkDataUri });
     if (!tags) return json;
     const out: DicomJsonDataSet = {};
@@ -68,9 +68,9 @@ export class HeaderService {
   }
 
   /** GET /files/{id}/tags/{tag}: one element (nested paths allowed); TagNotFound when absent. */
-  async tag(id: string, tagSpec: string, options: HeaderOptions = {}): Promise<TagJson> {
+  async tag(ref: FileRef, tagSpec: string, options: HeaderOptions = {}): Promise<TagJson> {
     const steps = parseTagPath(tagSpec);
-    const { parsed } = await this.headers.read(id, { includeTrailing: needsTrailing(steps) });
+    const { parsed } = await this.headers.read(ref, { includeTrailing: needsTrailing(steps) });
     const element = elementToJson(parsed, steps, { bulkDataUri: options.bulkDataUri });
     const tag = formatTagPath(steps);
     if (!element) throw notFound(tag);
@@ -83,15 +83,15 @@ export class HeaderService {
    * GET /files/{id}/bulk/{path}: the raw value of one element, or the `range` of it (parsed
    * from the Range header by lib/http/byte-range.ts).
    */
-  async bulk(id: string, pathSpec: string, range?: ByteRange): Promise<BulkValue> {
+  async bulk(ref: FileRef, pathSpec: string, range?: ByteRange): Promise<BulkValue> {
     const steps = parseTagPath(pathSpec);
-    const head = await this.headers.read(id, { includeTrailing: needsTrailing(steps) });
+    const head = await this.headers.read(ref, { includeTrailing: needsTrailing(steps) });
     const tag = formatTagPath(steps);
     const located = locateElement(head.parsed, steps);
     if (!located) throw notFound(tag);
     if (located.vr === 'SQ') {
       throw new DomainError('InvalidTag', `Element ${tag} is a sequence: it has no bulk value; ask for an element inside one of its items.`, { tag });
     }
-    return readBulkValue(this.storage, uploadKey(id), head, located, tag, range);
+    return readBulkValue(this.storage, uploadKey(ref), head, located, tag, range);
   }
 }

@@ -5,7 +5,7 @@
 import { ImmutableMemo } from '../cache/immutable-memo.js';
 import { DomainError } from '../errors.js';
 import { isReady, missingUploadError, recordedState } from '../files/file-state.js';
-import { uploadKey } from '../storage/object-keys.js';
+import { type FileRef, uploadKey } from '../storage/object-keys.js';
 import type { Storage } from '../storage/storage.js';
 import { type HeaderRead, type ReadHeaderOptions, readHeader } from './ranged-header-read.js';
 
@@ -34,21 +34,22 @@ export class UploadHeaders {
    * readHeader on an upload. A file the processor quarantined is no longer under its upload key,
    * so its recorded reason (e.g. 422 NotDicom) is answered rather than a bare 404.
    */
-  async read(id: string, options: ReadHeaderOptions): Promise<HeaderRead> {
+  async read(ref: FileRef, options: ReadHeaderOptions): Promise<HeaderRead> {
     const { storage, memo } = this;
+    // Keyed by the object key, so by tenant and id: never one tenant's header for another's request.
     // Reads with and without the elements after the pixel data are kept apart.
-    const memoKey = `${id}${options.includeTrailing === 'whole-header' ? ':whole' : options.includeTrailing ? ':trailing' : ''}`;
+    const memoKey = `${uploadKey(ref)}${options.includeTrailing === 'whole-header' ? ':whole' : options.includeTrailing ? ':trailing' : ''}`;
     const known = memo.get(memoKey);
     if (known) return { ...known, bytesRead: 0, reads: 0 };
     // Beside the first read, not before it: whether the file is ready decides what to keep, and
     // a ready file's summary says where the elements after the pixel data lie.
-    const state = memo.enabled || options.includeTrailing ? recordedState(storage, id).catch(() => undefined) : undefined;
+    const state = memo.enabled || options.includeTrailing ? recordedState(storage, ref).catch(() => undefined) : undefined;
     const trailingRecord = options.includeTrailing ? state?.then((s) => (isReady(s) ? s?.trailing : undefined)) : undefined;
     let read: HeaderRead;
     try {
-      read = await readHeader(storage, uploadKey(id), { ...options, trailingRecord });
+      read = await readHeader(storage, uploadKey(ref), { ...options, trailingRecord });
     } catch (e) {
-      if (e instanceof DomainError && e.code === 'FileNotFound') throw await missingUploadError(storage, id);
+      if (e instanceof DomainError && e.code === 'FileNotFound') throw await missingUploadError(storage, ref);
       throw e;
     }
     // A ready file stays: its upload is write-once and the processor leaves it in place (it moves

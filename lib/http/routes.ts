@@ -30,6 +30,12 @@ export interface Route {
 /** Errors any route can answer with: S3 failing after retries, and unexpected faults. */
 export const COMMON_ERRORS: readonly ErrorCode[] = ['StorageUnavailable', 'StorageTimeout', 'InternalError'];
 
+/** Errors of every route that is not public: no valid bearer token (401, with WWW-Authenticate: Bearer). */
+export const AUTH_ERRORS: readonly ErrorCode[] = ['Unauthorized'];
+
+/** Every error code a route can answer with: its own, the common ones and, unless public, AUTH_ERRORS. */
+export const routeErrors = (route: Route): readonly ErrorCode[] => [...route.errors, ...COMMON_ERRORS, ...(route.public ? [] : AUTH_ERRORS)];
+
 /** Errors of every route that reads and parses a stored file. */
 const PARSE_ERRORS: readonly ErrorCode[] = [
   'InvalidFileId',

@@ -22,7 +22,7 @@ import { DomainError } from '../errors.js';
 import { recordedState, recordsUpload } from '../files/file-state.js';
 import { type FileSummary, serializeSummary, summaryMetadata } from '../files/summary.js';
 import { log } from '../log.js';
-import { quarantineKey, requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
+import { type FileRef, quarantineKey, requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
 import { type ObjectInfo, type Storage, UPLOAD_STATE_TAG } from '../storage/storage.js';
 
 /**
@@ -30,7 +30,8 @@ import { type ObjectInfo, type Storage, UPLOAD_STATE_TAG } from '../storage/stor
  * functions/processor.ts so that processing does not depend on the export); true when it
  * rendered anything.
  */
-export type PreRender = (storage: Storage, parsed: ParsedDicom, sha256: string, maxDecodedBytes?: number) => Promise<boolean>;
+/** Renders ahead into `tenant`'s content-addressed cache (renders are per tenant, never shared). */
+export type PreRender = (storage: Storage, tenant: string, parsed: ParsedDicom, sha256: string, maxDecodedBytes?: number) => Promise<boolean>;
 
 export type ProcessOutcome =
   /** Validated, summarised and (when it is an image the renderer supports) pre-rendered. */
@@ -132,11 +133,11 @@ function trailingRange(parsed: ParsedDicom, size: number): Pick<FileSummary, 'tr
 export async function processUpload(
   storage: Storage,
   cfg: Pick<Config, 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes'>>,
-  id: string,
+  ref: FileRef,
   opts: ProcessOptions,
 ): Promise<ProcessResult> {
   const now = opts.now ?? (() => new Date());
-  const [object, existing] = await Promise.all([storage.head(uploadKey(id)), recordedState(storage, id)]);
+  const [object, existing] = await Promise.all([storage.head(uploadKey(ref)), recordedState(storage, ref)]);
 
   if (!object) {
     // Quarantined by an earlier run (its summary says so) or deleted: nothing left to do.
@@ -145,30 +146,30 @@ export async function processUpload(
   if (recordsUpload(existing, object)) {
     // The same event again. If an earlier run died between the summary and the delete of a
     // rejected upload, finish the move now.
-    if (existing?.status === 'rejected') await storage.delete(uploadKey(id));
+    if (existing?.status === 'rejected') await storage.delete(uploadKey(ref));
     return { outcome: 'duplicate', rendered: false };
   }
 
   // The upload arrived: its request record no longer expires as an unused URL.
-  await storage.setTags(requestKey(id), { [UPLOAD_STATE_TAG]: 'received' });
+  await storage.setTags(requestKey(ref), { [UPLOAD_STATE_TAG]: 'received' });
 
   const uploadedAt = (object.lastModified ?? now()).toISOString();
   const base = { size: object.size, uploadedAt };
 
   if (object.size > cfg.maxUploadBytes) {
-    return reject(storage, id, object, Boolean(existing), { ...base, processedAt: now().toISOString() }, new DomainError(
+    return reject(storage, ref, object, Boolean(existing), { ...base, processedAt: now().toISOString() }, new DomainError(
       'ImageTooLarge',
       `The file is ${object.size} bytes, over the ${cfg.maxUploadBytes}-byte limit.`,
     ));
   }
   if (object.size === 0) {
-    return reject(storage, id, object, Boolean(existing), { ...base, processedAt: now().toISOString() }, new DomainError(
+    return reject(storage, ref, object, Boolean(existing), { ...base, processedAt: now().toISOString() }, new DomainError(
       'NotDicom',
       'The file is empty, so it is not DICOM (PS3.10 7.1).',
     ));
   }
 
-  const bytes = await storage.get(uploadKey(id));
+  const bytes = await storage.get(uploadKey(ref));
   if (!bytes) return { outcome: 'gone', rendered: false };
   const sha256 = hex(bytes);
 
@@ -178,10 +179,10 @@ export async function processUpload(
   } catch (e) {
     // Bad bytes are a verdict, not a failure: anything else (a bug) is retried, then dead-lettered.
     if (!(e instanceof DomainError)) throw e;
-    return reject(storage, id, object, Boolean(existing), { ...base, sha256, processedAt: now().toISOString() }, e);
+    return reject(storage, ref, object, Boolean(existing), { ...base, sha256, processedAt: now().toISOString() }, e);
   }
 
-  const rendered = await opts.preRender(storage, parsed, sha256, cfg.maxDecodedBytes);
+  const rendered = await opts.preRender(storage, ref.tenant, parsed, sha256, cfg.maxDecodedBytes);
   const summary: FileSummary = {
     status: 'ready',
     ...base,
@@ -190,13 +191,13 @@ export async function processUpload(
     ...trailingRange(parsed, bytes.length),
     processedAt: now().toISOString(),
   };
-  const wrote = await writeSummary(storage, id, summary, object, Boolean(existing));
+  const wrote = await writeSummary(storage, ref, summary, object, Boolean(existing));
   return { outcome: wrote ? 'ready' : 'raced', rendered };
 }
 
 async function reject(
   storage: Storage,
-  id: string,
+  ref: FileRef,
   object: ObjectInfo,
   hadSummary: boolean,
   base: Pick<FileSummary, 'size' | 'uploadedAt' | 'processedAt' | 'sha256'>,
@@ -204,11 +205,11 @@ async function reject(
 ): Promise<ProcessResult> {
   // Copy, then summary, then delete: a crash in between leaves the upload in place and the
   // next delivery finishes the move; GET /files/{id} says "rejected" as soon as the summary is there.
-  if (!(await storage.copy(uploadKey(id), quarantineKey(id)))) return { outcome: 'gone', rendered: false };
+  if (!(await storage.copy(uploadKey(ref), quarantineKey(ref)))) return { outcome: 'gone', rendered: false };
   const summary: FileSummary = { status: 'rejected', ...base, reason: { code: error.code, message: error.message } };
-  const wrote = await writeSummary(storage, id, summary, object, hadSummary);
-  await storage.delete(uploadKey(id));
-  log.info('upload rejected', { errorCode: error.code });
+  const wrote = await writeSummary(storage, ref, summary, object, hadSummary);
+  await storage.delete(uploadKey(ref));
+  log.info('upload rejected', { fileId: ref.id, errorCode: error.code });
   return { outcome: wrote ? 'rejected' : 'raced', rendered: false };
 }
 
@@ -216,12 +217,12 @@ async function reject(
  * The first summary of an id is written conditionally (a racing processor's write is refused);
  * a summary of an older upload under the same id is replaced.
  */
-async function writeSummary(storage: Storage, id: string, summary: FileSummary, object: ObjectInfo, replace: boolean): Promise<boolean> {
+async function writeSummary(storage: Storage, ref: FileRef, summary: FileSummary, object: ObjectInfo, replace: boolean): Promise<boolean> {
   const metadata = summaryMetadata(summary, object);
   const body = serializeSummary(summary);
   if (replace) {
-    await storage.put(summaryKey(id), body, 'application/json', metadata);
+    await storage.put(summaryKey(ref), body, 'application/json', metadata);
     return true;
   }
-  return storage.putIfAbsent(summaryKey(id), body, 'application/json', metadata);
+  return storage.putIfAbsent(summaryKey(ref), body, 'application/json', metadata);
 }

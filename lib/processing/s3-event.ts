@@ -3,9 +3,12 @@
  * event JSON ({"Records":[{eventName, s3:{bucket:{name}, object:{key, size, eTag}}}]}).
  * S3 also sends one `{"Event":"s3:TestEvent"}` message when the notification is configured.
  */
+import { isTenantSegment } from '../auth/tenant.js';
 import { parseUploadKey } from '../storage/object-keys.js';
 
 export interface UploadEvent {
+  /** The tenant segment of the key (checked by parseUploadKey: isTenantSegment's format). */
+  tenant: string;
   id: string;
   bucket: string;
   key: string;
@@ -31,10 +34,11 @@ function decodeKey(raw: string): string {
 }
 
 /**
- * The upload id of a key, or undefined for any other key (summaries, requests, renders...):
- * the keys the processor handles are parsed by lib/storage/object-keys.ts, which builds them.
+ * The tenant and upload id of a key, or undefined for any other key (summaries, requests,
+ * renders, a key without a valid tenant segment): the keys the processor handles are parsed by
+ * lib/storage/object-keys.ts, which builds them.
  */
-export const uploadIdOfKey = parseUploadKey;
+export const uploadOfKey = parseUploadKey;
 
 /**
  * The uploads an SQS message body announces. Other keys and other event types are left out
@@ -58,10 +62,10 @@ export function uploadEventsOf(body: string): UploadEvent[] {
     const bucket = record.s3?.bucket?.name;
     if (typeof rawKey !== 'string' || typeof bucket !== 'string') throw new MalformedEventError('a record without bucket or key');
     const key = decodeKey(rawKey);
-    const id = uploadIdOfKey(key);
-    if (!id) continue;
+    const ref = uploadOfKey(key);
+    if (!ref || !isTenantSegment(ref.tenant)) continue;
     const etag = typeof record.s3.object.eTag === 'string' ? record.s3.object.eTag.replace(/"/g, '') : undefined;
-    out.push({ id, bucket, key, etag });
+    out.push({ tenant: ref.tenant, id: ref.id, bucket, key, etag });
   }
   return out;
 }

@@ -32,9 +32,10 @@ export function createProcessorHandler(deps: ProcessorDeps) {
             log.warn('event for another bucket ignored', { messageId: record.messageId });
             continue;
           }
-          const result = await processUpload(deps.storage(), cfg, upload.id, { preRender: deps.preRender, now: deps.now });
+          const result = await processUpload(deps.storage(), cfg, { tenant: upload.tenant, id: upload.id }, { preRender: deps.preRender, now: deps.now });
           log.info('upload processed', {
             messageId: record.messageId,
+            fileId: upload.id,
             outcome: result.outcome,
             rendered: result.rendered,
             receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),

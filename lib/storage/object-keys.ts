@@ -1,51 +1,87 @@
 /**
  * The object keys of the bucket: the only module that builds or parses one. Keys are built
- * from server-made UUIDs and content hashes only, never from user input. Every key starts
- * with one of PREFIXES, so a tenant segment can later be put in front of all of them here.
+ * from a tenant segment (lib/auth/tenant.ts: `t` + 32 hex, derived from the token, never the
+ * raw claim), server-made UUIDs and content hashes only, never from user input. The kind comes
+ * first, so lifecycle rules, the S3 notification filter and IAM patterns match by prefix:
  *
- *   uploads/{id}.dcm               the upload (write-once; the presigned PUT signs If-None-Match: *)
- *   uploads/{id}.json              the request record POST /files writes (declared size, filename)
- *   uploads/{id}.summary.json      what the processor recorded (lib/files/summary.ts)
- *   quarantine/{id}.dcm            where the processor moves an upload it rejects
- *   renders/{id}/{variant}.png     renders made before processing, keyed by file id
- *   renders/sha256/{hash}/{variant}.png  renders keyed by content: immutable, shared by identical uploads
+ *   uploads/{tenant}/{id}.dcm               the upload (write-once; the presigned PUT signs If-None-Match: *)
+ *   uploads/{tenant}/{id}.json              the request record POST /files writes (declared size, filename)
+ *   uploads/{tenant}/{id}.summary.json      what the processor recorded (lib/files/summary.ts)
+ *   quarantine/{tenant}/{id}.dcm            where the processor moves an upload it rejects
+ *   renders/{tenant}/{id}/{variant}.png     renders made before processing, keyed by file id
+ *   renders/{tenant}/sha256/{hash}/{variant}.png  renders keyed by content, per tenant: immutable,
+ *       shared by identical uploads of one tenant and never across tenants (a shared cache would
+ *       tell one tenant that another holds the same bytes)
  */
 export const PREFIXES = {
   uploads: 'uploads/',
   renders: 'renders/',
-  contentRenders: 'renders/sha256/',
   quarantine: 'quarantine/',
 } as const;
+
+/** The segment between a tenant and a content hash in render keys. */
+const CONTENT_SEGMENT = 'sha256/';
 
 const UPLOAD_SUFFIX = '.dcm';
 const REQUEST_SUFFIX = '.json';
 const SUMMARY_SUFFIX = '.summary.json';
 
-export const uploadKey = (id: string): string => `${PREFIXES.uploads}${id}${UPLOAD_SUFFIX}`;
+const TENANT = /^t[0-9a-f]{32}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** One file of one tenant: everything a key of that file is built from. */
+export interface FileRef {
+  /** The tenant segment (lib/auth/tenant.ts tenantOf / ANONYMOUS_TENANT). */
+  tenant: string;
+  /** The server-made UUID. */
+  id: string;
+}
+
+/**
+ * A key is never built from anything but a tenant segment and a UUID: a value of another shape
+ * here is a bug (a raw claim, a path), so it throws rather than write somewhere unexpected.
+ */
+function checked({ tenant, id }: FileRef): string {
+  if (!TENANT.test(tenant)) throw new TypeError('object key: not a tenant segment');
+  if (!UUID.test(id)) throw new TypeError('object key: not a file id');
+  return `${tenant}/${id}`;
+}
+
+export const uploadKey = (ref: FileRef): string => `${PREFIXES.uploads}${checked(ref)}${UPLOAD_SUFFIX}`;
 /** The request record POST /files writes beside the upload (declared size, filename). */
-export const requestKey = (id: string): string => `${PREFIXES.uploads}${id}${REQUEST_SUFFIX}`;
+export const requestKey = (ref: FileRef): string => `${PREFIXES.uploads}${checked(ref)}${REQUEST_SUFFIX}`;
 /** What the processor recorded about an upload (lib/files/summary.ts). */
-export const summaryKey = (id: string): string => `${PREFIXES.uploads}${id}${SUMMARY_SUFFIX}`;
+export const summaryKey = (ref: FileRef): string => `${PREFIXES.uploads}${checked(ref)}${SUMMARY_SUFFIX}`;
 /** Where the processor moves an upload it rejects. */
-export const quarantineKey = (id: string): string => `${PREFIXES.quarantine}${id}${UPLOAD_SUFFIX}`;
+export const quarantineKey = (ref: FileRef): string => `${PREFIXES.quarantine}${checked(ref)}${UPLOAD_SUFFIX}`;
 /** Renders keyed by file id: the fallback before the processor has hashed the upload. */
-export const renderKey = (id: string, variant: string): string => `${PREFIXES.renders}${id}/${variant}.png`;
-/** Renders keyed by content hash: immutable, whoever uploaded the bytes. */
-export const contentRenderKey = (sha256: string, variant: string): string => `${PREFIXES.contentRenders}${sha256}/${variant}.png`;
+export const renderKey = (ref: FileRef, variant: string): string => `${PREFIXES.renders}${checked(ref)}/${variant}.png`;
+/** Renders keyed by content hash within one tenant: immutable, whichever of its files holds the bytes. */
+export function contentRenderKey(tenant: string, sha256: string, variant: string): string {
+  if (!TENANT.test(tenant)) throw new TypeError('object key: not a tenant segment');
+  if (!SHA256.test(sha256)) throw new TypeError('object key: not a content hash');
+  return `${PREFIXES.renders}${tenant}/${CONTENT_SEGMENT}${sha256}/${variant}.png`;
+}
 
 /** Whether a key is a render under a content hash (immutable, so it may be remembered). */
-export const isContentRenderKey = (key: string): boolean => key.startsWith(PREFIXES.contentRenders);
+export const isContentRenderKey = (key: string): boolean => CONTENT_RENDER_KEY.test(key);
+const CONTENT_RENDER_KEY = /^renders\/t[0-9a-f]{32}\/sha256\/[0-9a-f]{64}\//;
 
 const UPLOAD_KEY = new RegExp(
-  `^${escape(PREFIXES.uploads)}([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})${escape(UPLOAD_SUFFIX)}$`,
+  `^${escape(PREFIXES.uploads)}(t[0-9a-f]{32})/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})${escape(UPLOAD_SUFFIX)}$`,
 );
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-/** The upload id of an upload key, or undefined for any other key (summaries, requests, renders...). */
-export function parseUploadKey(key: string): string | undefined {
-  return UPLOAD_KEY.exec(key)?.[1];
+/**
+ * The tenant and id of an upload key, or undefined for any other key (summaries, requests,
+ * renders, an upload key without a valid tenant segment...).
+ */
+export function parseUploadKey(key: string): FileRef | undefined {
+  const m = UPLOAD_KEY.exec(key);
+  return m ? { tenant: m[1], id: m[2] } : undefined;
 }
 
 /**
@@ -56,7 +92,10 @@ export const UPLOAD_NOTIFICATION_FILTER = { prefix: PREFIXES.uploads, suffix: UP
 export const matchesUploadNotificationFilter = (key: string): boolean =>
   key.startsWith(UPLOAD_NOTIFICATION_FILTER.prefix) && key.endsWith(UPLOAD_NOTIFICATION_FILTER.suffix);
 
-/** Key patterns of IAM grants (lib/http/routes.ts FUNCTION_S3_ACCESS): `*` matches any characters. */
+/**
+ * Key patterns of IAM grants (lib/http/routes.ts FUNCTION_S3_ACCESS): `*` matches any characters
+ * (the tenant segment included: the functions serve every tenant; isolation is in the keys they build).
+ */
 export const KEY_PATTERNS = {
   /** Uploads, request records and summaries. */
   uploadsAll: `${PREFIXES.uploads}*`,

@@ -21,7 +21,11 @@ export interface UploadRequest {
   filename?: string;
 }
 
-/** Validates the body of POST /files. The filename is informational only: keys never use it. */
+/**
+ * Validates the body of POST /files. The filename is informational only: keys never use it. It
+ * may carry patient data, so it is bounded, returned only to its owner (GET /files/{id} of the
+ * same tenant) and never logged.
+ */
 export function parseUploadRequest(body: unknown, maxBytes: number): UploadRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw new DomainError('InvalidRequest', 'The request body must be a JSON object, e.g. {"size": 524288}.');
@@ -45,12 +49,15 @@ export function parseUploadRequest(body: unknown, maxBytes: number): UploadReque
 export async function createUpload(
   storage: Storage,
   cfg: Pick<Config, 'maxUploadBytes' | 'uploadUrlTtlSeconds'>,
+  /** The caller's tenant segment: the upload URL is signed for a key of that tenant only. */
+  tenant: string,
   body: unknown,
   now: Date = new Date(),
 ): Promise<CreateUploadResult> {
   const req = parseUploadRequest(body, cfg.maxUploadBytes);
   const id = randomUUID();
-  const uploadUrl = await storage.presignPut(uploadKey(id), {
+  const ref = { tenant, id };
+  const uploadUrl = await storage.presignPut(uploadKey(ref), {
     contentLength: req.size,
     contentType: DICOM_CONTENT_TYPE,
     expiresIn: cfg.uploadUrlTtlSeconds,
@@ -59,7 +66,7 @@ export async function createUpload(
   // "URL issued, nothing uploaded yet" from "never issued". Tagged `awaiting` until the upload
   // arrives, so a lifecycle rule can expire records of URLs that were never used.
   await storage.put(
-    requestKey(id),
+    requestKey(ref),
     serializeRequestRecord({ id, declaredSize: req.size, filename: req.filename, createdAt: now.toISOString() }),
     'application/json',
     undefined,

@@ -3,9 +3,11 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { s3Body, s3Error, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/export.js';
-import { apiEvent, context } from '../support/api-event.js';
+import { apiEvent, context, tenantOfCaller } from '../support/api-event.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
 import { INLINE_PNG_MAX_BYTES } from '../../lib/export/inline-png.js';
+/** The tenant of the test caller (apiEvent's default, alice): every key of its files carries it. */
+const T = tenantOfCaller('alice');
 
 const s3 = useS3Mock();
 
@@ -27,18 +29,18 @@ const fixture = makeImageDicom({
 describe('export function', () => {
   it('renders on a miss, stores the PNG under the normalised key, and presigns it', async () => {
     s3.on(HeadObjectCommand).rejects(notFound());
-    s3.on(HeadObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ ContentLength: fixture.length });
-    s3.on(GetObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ Body: body(fixture) as never });
+    s3.on(HeadObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({ ContentLength: fixture.length });
+    s3.on(GetObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({ Body: body(fixture) as never });
     s3.on(PutObjectCommand).resolves({});
 
     const r = await png('window=0,100');
     expect(r.statusCode).toBe(200);
     const out = JSON.parse(r.body as string);
     expect(out).toMatchObject({ cached: false, width: 3, height: 2, frame: 1, bitDepth: 8 });
-    expect(new URL(out.url).pathname).toMatch(new RegExp(`/renders/${id}/`));
+    expect(new URL(out.url).pathname).toMatch(new RegExp(`/renders/${T}/${id}/`));
 
     const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
-    expect(put.Key).toMatch(new RegExp(`^renders/${id}/v\\d+-f1-b8-w0_100_linear\\.png$`));
+    expect(put.Key).toMatch(new RegExp(`^renders/${T}/${id}/v\\d+-f1-b8-w0_100_linear\\.png$`));
     expect(put.ContentType).toBe('image/png');
     const image = PNG.sync.read(Buffer.from(put.Body as Uint8Array));
     expect([image.width, image.height]).toEqual([3, 2]);
@@ -119,8 +121,8 @@ describe('export function', () => {
   it('answers bitDepth=16 and window= on an 8-bit colour image with 400 InvalidParameter, storing nothing', async () => {
     const rgb = makeImageDicom({ rows: 1, columns: 2, bitsAllocated: 8, photometric: 'RGB', pixel: (_f, _r, c, s) => c * 100 + s });
     s3.on(HeadObjectCommand).rejects(notFound());
-    s3.on(HeadObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ ContentLength: rgb.length });
-    s3.on(GetObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ Body: body(rgb) as never });
+    s3.on(HeadObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({ ContentLength: rgb.length });
+    s3.on(GetObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({ Body: body(rgb) as never });
     s3.on(PutObjectCommand).resolves({});
     for (const [query, why] of [
       ['bitDepth=16', /^A 16-bit PNG \(bitDepth=16\) is for greyscale images.*8-bit RGB/],

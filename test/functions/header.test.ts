@@ -2,13 +2,15 @@ import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sd
 import { describe, expect, it } from 'vitest';
 import { s3Body, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/header.js';
-import { apiEvent, context } from '../support/api-event.js';
+import { apiEvent, context, tenantOfCaller } from '../support/api-event.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
+/** The tenant of the test caller (apiEvent's default, alice): every key of its files carries it. */
+const T = tenantOfCaller('alice');
 
 const s3 = useS3Mock();
 
 const id = '6c9a1f4e-2b3d-4e5f-9a8b-7c6d5e4f3a2b';
-const key = `uploads/${id}.dcm`;
+const key = `uploads/${T}/${id}.dcm`;
 const body = s3Body;
 
 /** Serves `file` for HEAD and ranged GETs the way S3 does (Range clamped to the object). */

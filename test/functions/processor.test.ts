@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { s3Body, s3Error, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/processor.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
+/** A tenant segment (lib/auth/tenant.ts format): every key of a file carries one. */
+const T = 't0123456789abcdef0123456789abcdef';
 
 const s3 = useS3Mock();
 
@@ -40,8 +42,8 @@ function message(messageId: string, key: string, bucket = 'unit-bucket'): SQSRec
 const run = (...records: SQSRecord[]) => handler({ Records: records } satisfies SQSEvent);
 
 function upload(id: string, bytes: Uint8Array) {
-  s3.on(HeadObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ ContentLength: bytes.length, LastModified: LAST_MODIFIED, ETag: '"e1"' });
-  s3.on(GetObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ Body: body(bytes) as never });
+  s3.on(HeadObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({ ContentLength: bytes.length, LastModified: LAST_MODIFIED, ETag: '"e1"' });
+  s3.on(GetObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({ Body: body(bytes) as never });
 }
 
 describe('processor function', () => {
@@ -51,14 +53,14 @@ describe('processor function', () => {
     s3.on(PutObjectCommand).resolves({});
     s3.on(PutObjectTaggingCommand).resolves({});
 
-    expect(await run(message('m1', `uploads/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
+    expect(await run(message('m1', `uploads/${T}/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
 
     const hash = createHash('sha256').update(fixture).digest('hex');
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
     expect(puts.map((p) => p.Key)).toEqual([
-      expect.stringMatching(new RegExp(`^renders/sha256/${hash}/v\\d+-f1-b8-wfile\\.png$`)),
-      expect.stringMatching(new RegExp(`^renders/sha256/${hash}/v\\d+-f1-b8-wfile-s256\\.png$`)),
-      `uploads/${ID}.summary.json`,
+      expect.stringMatching(new RegExp(`^renders/${T}/sha256/${hash}/v\\d+-f1-b8-wfile\\.png$`)),
+      expect.stringMatching(new RegExp(`^renders/${T}/sha256/${hash}/v\\d+-f1-b8-wfile-s256\\.png$`)),
+      `uploads/${T}/${ID}.summary.json`,
     ]);
     expect(puts[0].IfNoneMatch).toBeUndefined();
     expect(puts[1].IfNoneMatch).toBeUndefined();
@@ -77,7 +79,7 @@ describe('processor function', () => {
     });
     expect(s3.commandCalls(PutObjectTaggingCommand)[0].args[0].input).toEqual({
       Bucket: 'unit-bucket',
-      Key: `uploads/${ID}.json`,
+      Key: `uploads/${T}/${ID}.json`,
       Tagging: { TagSet: [{ Key: 'upload-state', Value: 'received' }] },
     });
     expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
@@ -85,8 +87,8 @@ describe('processor function', () => {
 
   it('does nothing for a repeated event: the summary already describes this upload', async () => {
     upload(ID, fixture);
-    s3.on(HeadObjectCommand, { Key: `uploads/${ID}.summary.json` }).resolves({ ContentLength: 100, Metadata: { 'source-etag': 'e1', status: 'ready' } });
-    expect(await run(message('m1', `uploads/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
+    s3.on(HeadObjectCommand, { Key: `uploads/${T}/${ID}.summary.json` }).resolves({ ContentLength: 100, Metadata: { 'source-etag': 'e1', status: 'ready' } });
+    expect(await run(message('m1', `uploads/${T}/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
@@ -95,9 +97,9 @@ describe('processor function', () => {
     s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
     upload(ID, fixture);
     s3.on(PutObjectCommand).resolves({});
-    s3.on(PutObjectCommand, { Key: `uploads/${ID}.summary.json` }).rejects(s3Error('PreconditionFailed', 412));
+    s3.on(PutObjectCommand, { Key: `uploads/${T}/${ID}.summary.json` }).rejects(s3Error('PreconditionFailed', 412));
     s3.on(PutObjectTaggingCommand).rejects(s3Error('NoSuchKey', 404));
-    expect(await run(message('m1', `uploads/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
+    expect(await run(message('m1', `uploads/${T}/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
   });
 
   it('quarantines what is not DICOM: copy, summary, then delete', async () => {
@@ -109,18 +111,18 @@ describe('processor function', () => {
     s3.on(PutObjectTaggingCommand).resolves({});
     s3.on(DeleteObjectCommand).resolves({});
 
-    expect(await run(message('m1', `uploads/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
+    expect(await run(message('m1', `uploads/${T}/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
     const writes = s3
       .calls()
       .map((c) => c.args[0])
       .filter((c) => c instanceof CopyObjectCommand || c instanceof PutObjectCommand || c instanceof DeleteObjectCommand)
       .map((c) => `${c.constructor.name} ${(c.input as { Key: string }).Key}`);
     expect(writes).toEqual([
-      `CopyObjectCommand quarantine/${ID}.dcm`,
-      `PutObjectCommand uploads/${ID}.summary.json`,
-      `DeleteObjectCommand uploads/${ID}.dcm`,
+      `CopyObjectCommand quarantine/${T}/${ID}.dcm`,
+      `PutObjectCommand uploads/${T}/${ID}.summary.json`,
+      `DeleteObjectCommand uploads/${T}/${ID}.dcm`,
     ]);
-    expect(s3.commandCalls(CopyObjectCommand)[0].args[0].input.CopySource).toBe(`unit-bucket/uploads/${ID}.dcm`);
+    expect(s3.commandCalls(CopyObjectCommand)[0].args[0].input.CopySource).toBe(`unit-bucket/uploads/${T}/${ID}.dcm`);
     const summary = s3.commandCalls(PutObjectCommand)[0].args[0].input;
     expect(summary.Metadata).toMatchObject({ status: 'rejected' });
     expect(JSON.parse(Buffer.from(summary.Body as Uint8Array).toString())).toMatchObject({
@@ -131,8 +133,8 @@ describe('processor function', () => {
 
   it('reports only the failed message of a batch, so only it is retried', async () => {
     s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
-    s3.on(HeadObjectCommand, { Key: `uploads/${ID2}.dcm` }).rejects(s3Error('SlowDown', 503));
-    const out = await run(message('ok', `uploads/${ID}.dcm`), message('bad', `uploads/${ID2}.dcm`), message('junk', 'x'));
+    s3.on(HeadObjectCommand, { Key: `uploads/${T}/${ID2}.dcm` }).rejects(s3Error('SlowDown', 503));
+    const out = await run(message('ok', `uploads/${T}/${ID}.dcm`), message('bad', `uploads/${T}/${ID2}.dcm`), message('junk', 'x'));
     // ok: the upload is gone (nothing to do); junk: an event for a key that is not an upload (skipped).
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
   });
@@ -144,7 +146,7 @@ describe('processor function', () => {
   });
 
   it('ignores events of another bucket', async () => {
-    expect(await run(message('m1', `uploads/${ID}.dcm`, 'other-bucket'))).toEqual({ batchItemFailures: [] });
+    expect(await run(message('m1', `uploads/${T}/${ID}.dcm`, 'other-bucket'))).toEqual({ batchItemFailures: [] });
     expect(s3.calls()).toHaveLength(0);
   });
 });

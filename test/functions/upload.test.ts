@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { DOCS_ASSETS } from '../../lib/http/docs-assets.js';
 import { s3Error, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/upload.js';
-import { apiEvent, context } from '../support/api-event.js';
+import { apiEvent, context, tenantOfCaller } from '../support/api-event.js';
+/** The tenant of the test caller (apiEvent's default, alice): every key of its files carries it. */
+const T = tenantOfCaller('alice');
 
 const s3 = useS3Mock();
 
@@ -19,14 +21,14 @@ describe('upload function', () => {
     expect(r.statusCode).toBe(201);
     const body = JSON.parse(r.body as string);
     const url = new URL(body.uploadUrl);
-    expect(url.pathname).toMatch(new RegExp(`/uploads/${body.id}\\.dcm$`));
+    expect(url.pathname).toMatch(new RegExp(`/uploads/${T}/${body.id}\\.dcm$`));
     expect(url.pathname).not.toMatch(/PATIENT/);
     expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
     expect(body.headers).toEqual({ 'content-type': 'application/dicom', 'content-length': '2048', 'if-none-match': '*' });
     // Only the request record was written, under the same id.
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
     expect(puts).toHaveLength(1);
-    expect(puts[0]).toMatchObject({ Bucket: 'unit-bucket', Key: `uploads/${body.id}.json` });
+    expect(puts[0]).toMatchObject({ Bucket: 'unit-bucket', Key: `uploads/${T}/${body.id}.json` });
   });
 
   it('POST /files: 400 for bad JSON and 413 beyond 10 MiB, without touching S3', async () => {

@@ -798,7 +798,8 @@ describe('bundles', () => {
       headers: {},
       pathParameters,
       isBase64Encoded: false,
-      requestContext: { http: { method, path: rawPath }, routeKey, requestId: 'test' },
+      // The claims API Gateway's JWT authorizer adds; the functions name the tenant from them.
+      requestContext: { http: { method, path: rawPath }, routeKey, requestId: 'test', authorizer: { jwt: { claims: { iss: 'https://issuer.test', sub: 'bundle' }, scopes: [] } } },
     };
     expect(path).toBeTruthy();
     const out = execFileSync(process.execPath, [runner, `file://${join(assets[name], 'index.mjs')}`, JSON.stringify(event)], {
@@ -809,6 +810,7 @@ describe('bundles', () => {
         AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
         AWS_SECRET_ACCESS_KEY: 'example',
         BUCKET_NAME: 'example-bucket',
+        AUTH_ISSUER: 'https://issuer.test',
         LOG_LEVEL: 'error',
       },
       encoding: 'utf8',

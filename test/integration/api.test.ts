@@ -10,9 +10,13 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfig } from '../../lib/config.js';
 import { type LocalService, startLocal } from '../../local/server.js';
+import { tenantOfSubject, tokenFor, withToken } from '../support/local-token.js';
 import { makeImageDicom, writeDicom } from '../support/dicom-writer.js';
 
 let svc: LocalService;
+let token: string;
+/** alice's tenant segment: every key of her files carries it. */
+let T: string;
 let dataDir: string;
 
 beforeAll(async () => {
@@ -20,6 +24,8 @@ beforeAll(async () => {
   delete process.env.AWS_ENDPOINT_URL_S3;
   delete process.env.BUCKET_NAME;
   svc = await startLocal({ port: 0, s3Port: 0, dataDir, bucket: 'integration-bucket' });
+  token = await tokenFor(svc, 'alice');
+  T = tenantOfSubject(svc, 'alice');
 });
 
 afterAll(async () => {
@@ -27,7 +33,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const api = (path: string, init?: RequestInit) => fetch(`${svc.url}${path}`, { redirect: 'manual', ...init });
+/** The API with a token of the local issuer on every call. */
+const api = (path: string, init?: RequestInit) => fetch(`${svc.url}${path}`, withToken(token, { redirect: 'manual', ...init }));
 const post = (body: string) => api('/files', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
 async function errorOf(res: Response): Promise<{ status: number; code: string; message: string }> {
@@ -76,7 +83,7 @@ describe('POST /files and the presigned PUT', () => {
     expect(c).toMatchObject({ method: 'PUT', headers: { 'content-type': 'application/dicom', 'content-length': '10', 'if-none-match': '*' } });
     expect(c.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(Date.parse(c.expiresAt) - Date.now()).toBeGreaterThan(800_000);
-    expect(new URL(c.uploadUrl).pathname).toContain(`uploads/${c.id}.dcm`);
+    expect(new URL(c.uploadUrl).pathname).toContain(`uploads/${T}/${c.id}.dcm`);
 
     const longer = await fetch(c.uploadUrl, { method: 'PUT', headers: { ...c.headers, 'content-length': '11' }, body: new Uint8Array(11) });
     expect(longer.status).toBe(403);
@@ -115,7 +122,7 @@ describe('POST /files and the presigned PUT', () => {
     const stored = await api(`/files/${c.id}/tags/00280010`);
     expect(stored.status).toBe(200);
     const s3 = new S3Client({ endpoint: svc.s3?.endpoint, forcePathStyle: true, region: 'us-east-1' });
-    const body = await (await s3.send(new GetObjectCommand({ Bucket: process.env.BUCKET_NAME, Key: `uploads/${c.id}.dcm` }))).Body!.transformToByteArray();
+    const body = await (await s3.send(new GetObjectCommand({ Bucket: process.env.BUCKET_NAME, Key: `uploads/${T}/${c.id}.dcm` }))).Body!.transformToByteArray();
     expect(Buffer.from(body).equals(Buffer.from(first))).toBe(true);
   });
 
@@ -276,7 +283,7 @@ describe('GET /files/{id}/png', () => {
     expect(await first.json()).toMatchObject({ cached: false, width: 5, height: 4, frame: 1, bitDepth: 8 });
     // Remove the source: a cache hit must need neither the DICOM nor a render.
     const s3 = new S3Client({ endpoint: svc.s3?.endpoint, forcePathStyle: true, region: 'us-east-1' });
-    await s3.send(new DeleteObjectCommand({ Bucket: 'integration-bucket', Key: `uploads/${own}.dcm` }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'integration-bucket', Key: `uploads/${T}/${own}.dcm` }));
     const second = await api(`/files/${own}/png?window=40.0,400,LINEAR`, json);
     const body = (await second.json()) as { cached: boolean; url: string; width: number };
     expect(body).toMatchObject({ cached: true, width: 5 });

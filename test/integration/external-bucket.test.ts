@@ -39,12 +39,12 @@ afterAll(async () => {
 describe('local server with an external S3 endpoint', () => {
   it('refuses to start when BUCKET_NAME names a bucket that does not exist there, naming it', async () => {
     process.env.BUCKET_NAME = 'no-such-bucket-here';
-    await expect(startLocal({ port: 0 })).rejects.toThrow(/bucket "no-such-bucket-here" does not exist/);
+    await expect(startLocal({ port: 0, dataDir: join(dataDir, 'local') })).rejects.toThrow(/bucket "no-such-bucket-here" does not exist/);
   });
 
   it('starts when the bucket exists', async () => {
     process.env.BUCKET_NAME = 'existing-bucket';
-    const svc = await startLocal({ port: 0 });
+    const svc = await startLocal({ port: 0, dataDir: join(dataDir, 'local') });
     try {
       expect((await fetch(`${svc.url}/openapi`)).status).toBe(200);
     } finally {

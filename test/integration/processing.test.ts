@@ -10,10 +10,14 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalService, startLocal } from '../../local/server.js';
+import { tenantOfSubject, tokenFor, withToken } from '../support/local-token.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
 
 const BUCKET = 'processing-bucket';
 let svc: LocalService;
+let token: string;
+/** alice's tenant segment: every key of her files carries it. */
+let T: string;
 let dataDir: string;
 let s3: S3Client;
 /** Every S3 event the embedded server emitted: what was written, in order. */
@@ -25,6 +29,8 @@ beforeAll(async () => {
   delete process.env.AWS_ENDPOINT_URL_S3;
   delete process.env.BUCKET_NAME;
   svc = await startLocal({ port: 0, s3Port: 0, dataDir, bucket: BUCKET });
+  token = await tokenFor(svc, 'alice');
+  T = tenantOfSubject(svc, 'alice');
   svc.s3!.server.on('event', (e: { Records: Array<{ eventName: string; s3: { object: { key: string } } }> }) => {
     for (const r of e.Records) {
       s3Events.push({ eventName: r.eventName, key: r.s3.object.key });
@@ -39,7 +45,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const api = (path: string, init?: RequestInit) => fetch(`${svc.url}${path}`, { redirect: 'manual', ...init });
+/** The API with a token of the local issuer on every call. */
+const api = (path: string, init?: RequestInit) => fetch(`${svc.url}${path}`, withToken(token, { redirect: 'manual', ...init }));
 const asJson = { headers: { accept: 'application/json' } };
 
 /** POST /files, then the PUT; resolves when S3 has answered the PUT. */
@@ -108,7 +115,7 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
     const png = await api(`/files/${id}/png`, asJson);
     const body = (await png.json()) as { cached: boolean; url: string; width: number; height: number };
     expect(body).toMatchObject({ cached: true, width: 6, height: 8 });
-    expect(new URL(body.url).pathname).toContain(`renders/sha256/${ready.sha256}/`);
+    expect(new URL(body.url).pathname).toContain(`renders/${T}/sha256/${ready.sha256}/`);
     const img = await fetch(body.url);
     expect(PNG.sync.read(Buffer.from(await img.arrayBuffer())).width).toBe(6);
   });
@@ -125,8 +132,8 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
       reason: { code: 'NotDicom', message: expect.stringMatching(/not DICOM/) },
     });
     expect(rejected.rows).toBeUndefined();
-    expect(await exists(`uploads/${id}.dcm`)).toBe(false);
-    expect(await exists(`quarantine/${id}.dcm`)).toBe(true);
+    expect(await exists(`uploads/${T}/${id}.dcm`)).toBe(false);
+    expect(await exists(`quarantine/${T}/${id}.dcm`)).toBe(true);
     // The export names the same reason, not a 404.
     const png = await api(`/files/${id}/png`);
     expect(png.status).toBe(422);
@@ -146,7 +153,7 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
     const b = await upload(bytes.slice());
     const second = await settled(b.id);
     expect(second.sha256).toBe(first.sha256);
-    const renderWrites = s3Events.filter((e) => e.eventName.startsWith('ObjectCreated') && e.key.startsWith(`renders/sha256/${first.sha256}/`));
+    const renderWrites = s3Events.filter((e) => e.eventName.startsWith('ObjectCreated') && e.key.startsWith(`renders/${T}/sha256/${first.sha256}/`));
     // The default PNG and the 256-px thumbnail, each once, for both uploads.
     expect(renderWrites.map((e) => e.key).sort()).toEqual([
       expect.stringMatching(/-wfile-s256\.png$/),
@@ -157,17 +164,17 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
     // A request with other parameters rendered for one id is a hit for the other.
     expect(await (await api(`/files/${a.id}/png?window=40,400`, asJson)).json()).toMatchObject({ cached: false });
     expect(await (await api(`/files/${b.id}/png?window=40,400`, asJson)).json()).toMatchObject({ cached: true });
-    expect(s3Events.filter((e) => e.key.startsWith(`renders/sha256/${first.sha256}/`))).toHaveLength(3);
-    expect(s3Events.some((e) => e.key.startsWith(`renders/${a.id}/`) || e.key.startsWith(`renders/${b.id}/`))).toBe(false);
+    expect(s3Events.filter((e) => e.key.startsWith(`renders/${T}/sha256/${first.sha256}/`))).toHaveLength(3);
+    expect(s3Events.some((e) => e.key.startsWith(`renders/${T}/${a.id}/`) || e.key.startsWith(`renders/${T}/${b.id}/`))).toBe(false);
   });
 
   it('writes one summary for the same event delivered twice', async () => {
     const { id } = await upload(image(3));
     await settled(id);
     await svc.processing!.idle();
-    const summaryWrites = () => s3Events.filter((e) => e.key === `uploads/${id}.summary.json`).length;
+    const summaryWrites = () => s3Events.filter((e) => e.key === `uploads/${T}/${id}.summary.json`).length;
     expect(summaryWrites()).toBe(1);
-    const event = rawEvents.get(`uploads/${id}.dcm`);
+    const event = rawEvents.get(`uploads/${T}/${id}.dcm`);
     expect(event).toBeDefined();
     svc.processing!.send(JSON.stringify(event));
     svc.processing!.send(JSON.stringify(event));
@@ -180,7 +187,7 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
     svc.processing!.pause();
     const bytes = image(4);
     const { id } = await upload(bytes);
-    const event = JSON.stringify(rawEvents.get(`uploads/${id}.dcm`));
+    const event = JSON.stringify(rawEvents.get(`uploads/${T}/${id}.dcm`));
     // The notification's own delivery is held; release it together with two more copies.
     svc.processing!.send(event);
     svc.processing!.send(event);
@@ -188,13 +195,13 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
     await svc.processing!.idle();
     const final = await info(id);
     expect(final).toMatchObject({ status: 'ready', size: bytes.length });
-    const summaryWrites = s3Events.filter((e) => e.key === `uploads/${id}.summary.json`).length;
+    const summaryWrites = s3Events.filter((e) => e.key === `uploads/${T}/${id}.summary.json`).length;
     // s3rver ignores If-None-Match (S3 refuses all but the first writer): every racer may write,
     // but each write is one complete object describing the same bytes.
     console.log(`three racing deliveries: ${summaryWrites} summary write(s) on s3rver`);
     expect(summaryWrites).toBeGreaterThanOrEqual(1);
     expect(summaryWrites).toBeLessThanOrEqual(3);
-    const renderKeys = new Set(s3Events.filter((e) => e.key.startsWith(`renders/sha256/${final.sha256}/`)).map((e) => e.key));
+    const renderKeys = new Set(s3Events.filter((e) => e.key.startsWith(`renders/${T}/sha256/${final.sha256}/`)).map((e) => e.key));
     expect(renderKeys.size).toBe(2); // the default PNG and the thumbnail
     expect(svc.processing!.deadLetters).toEqual([]);
   });

@@ -27,8 +27,11 @@ import { S3Storage, createS3Client } from '../../lib/storage/s3-storage.js';
 import { uploadKey } from '../../lib/storage/object-keys.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from '../../local/local-s3.js';
 import { type LocalService, startLocal } from '../../local/server.js';
+import { tenantOfSubject, tokenFor, withToken } from '../support/local-token.js';
 import { makeImageDicom } from './fixtures.js';
 import { storedKeys } from './local.js';
+/** A tenant segment (lib/auth/tenant.ts format): every key of a file carries one. */
+const T = 't0123456789abcdef0123456789abcdef';
 
 const BUCKET = 'faults-bucket';
 const FILE_ID = '0d7f5c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5';
@@ -100,14 +103,14 @@ describe('A. SDK middleware faults on the embedded S3', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'dicom-faults-'));
-    s3 = await startLocalS3({ port: 0, directory: dataDir, bucket: BUCKET });
+    s3 = await startLocalS3({ port: 0, directory: join(dataDir, 's3'), bucket: BUCKET });
     process.env.AWS_ACCESS_KEY_ID = LOCAL_S3_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = LOCAL_S3_CREDENTIALS.secretAccessKey;
     delete process.env.AWS_SESSION_TOKEN;
     client = createS3Client({ bucket: BUCKET, region: 'us-east-1', endpoint: s3.endpoint, maxAttempts: 4 });
     storage = new S3Storage(client, BUCKET);
     faults = withFaults(client);
-    await storage.put(uploadKey(FILE_ID), fixture, 'application/dicom');
+    await storage.put(uploadKey({ tenant: T, id: FILE_ID }), fixture, 'application/dicom');
   }, 30_000);
 
   afterAll(async () => {
@@ -128,7 +131,7 @@ describe('A. SDK middleware faults on the embedded S3', () => {
 
   it('retries SlowDown with backoff and succeeds on the third attempt', async () => {
     reset({ command: 'HeadObjectCommand', fault: 'slowdown', times: 2 });
-    const info = await storage.head(uploadKey(FILE_ID));
+    const info = await storage.head(uploadKey({ tenant: T, id: FILE_ID }));
     expect(info?.size).toBe(fixture.length);
     expect(attemptsOf('HeadObjectCommand')).toHaveLength(3);
     const g = gaps('HeadObjectCommand');
@@ -145,7 +148,7 @@ describe('A. SDK middleware faults on the embedded S3', () => {
     ['socket-hang-up', 'StorageUnavailable', 503],
   ] as const)('%s on every attempt: 4 attempts, then DomainError %s (%d)', async (fault, code, status) => {
     reset({ command: 'GetObjectCommand', fault, times: Infinity });
-    const e = await storage.getRange(uploadKey(FILE_ID), 0, 1023).catch((x: unknown) => x);
+    const e = await storage.getRange(uploadKey({ tenant: T, id: FILE_ID }), 0, 1023).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DomainError);
     expect((e as DomainError).code).toBe(code);
     expect((e as DomainError).status).toBe(status);
@@ -156,25 +159,25 @@ describe('A. SDK middleware faults on the embedded S3', () => {
   it('PutObject of the render failing on every attempt: 503, and no cache object is left', async () => {
     const id = '1d7f5c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5';
     reset();
-    await storage.put(uploadKey(id), fixture, 'application/dicom');
+    await storage.put(uploadKey({ tenant: T, id: id }), fixture, 'application/dicom');
     reset({ command: 'PutObjectCommand', fault: 'reset', times: Infinity });
-    const e = await new ExportService(storage, { renderUrlTtlSeconds: 60, maxUploadBytes: 10 * 1024 * 1024 }).exportPng(id, { frame: 1, bitDepth: 8 }).catch((x: unknown) => x);
+    const e = await new ExportService(storage, { renderUrlTtlSeconds: 60, maxUploadBytes: 10 * 1024 * 1024 }).exportPng({ tenant: T, id }, { frame: 1, bitDepth: 8 }).catch((x: unknown) => x);
     expect((e as DomainError).status).toBe(503);
     expect(attemptsOf('PutObjectCommand')).toHaveLength(4);
     reset();
-    expect(storedKeys(dataDir, BUCKET, `renders/${id}/`)).toEqual([]);
+    expect(storedKeys(join(dataDir, 's3'), BUCKET, `renders/${T}/${id}/`)).toEqual([]);
   });
 
   it('PutObject of the render failing twice then succeeding: one complete PNG equal to a fresh render', async () => {
     const id = '2d7f5c1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5';
     reset();
-    await storage.put(uploadKey(id), fixture, 'application/dicom');
+    await storage.put(uploadKey({ tenant: T, id: id }), fixture, 'application/dicom');
     reset({ command: 'PutObjectCommand', fault: 'slowdown', times: 2 });
-    const out = await new ExportService(storage, { renderUrlTtlSeconds: 60, maxUploadBytes: 10 * 1024 * 1024 }).exportPng(id, { frame: 1, bitDepth: 16 });
+    const out = await new ExportService(storage, { renderUrlTtlSeconds: 60, maxUploadBytes: 10 * 1024 * 1024 }).exportPng({ tenant: T, id }, { frame: 1, bitDepth: 16 });
     expect(out.cached).toBe(false);
     expect(attemptsOf('PutObjectCommand')).toHaveLength(3);
     reset();
-    const listed = storedKeys(dataDir, BUCKET, `renders/${id}/`);
+    const listed = storedKeys(join(dataDir, 's3'), BUCKET, `renders/${T}/${id}/`);
     expect(listed).toHaveLength(1);
     const key = listed[0];
     const cached = await storage.get(key);
@@ -259,22 +262,25 @@ describe('B. a fault-injecting proxy in front of S3, through the local service',
   let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
   let svc: LocalService;
   let id: string;
+  let token: string;
 
   const api = (path: string, init?: RequestInit) =>
-    fetch(`${svc.url}${path}`, { redirect: 'manual', signal: AbortSignal.timeout(40_000), ...init });
+    fetch(`${svc.url}${path}`, withToken(token, { redirect: 'manual', signal: AbortSignal.timeout(40_000), ...init }));
   const isGet = (req: IncomingMessage) => req.method === 'GET' && /\/uploads\/.+\.dcm/.test(req.url ?? '');
   const isRenderPut = (req: IncomingMessage) => req.method === 'PUT' && /\/renders\//.test(req.url ?? '');
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'dicom-faults-proxy-'));
-    s3 = await startLocalS3({ port: 0, directory: dataDir, bucket: BUCKET });
+    s3 = await startLocalS3({ port: 0, directory: join(dataDir, 's3'), bucket: BUCKET });
     proxy = await startFaultProxy(s3.endpoint);
     process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
     process.env.BUCKET_NAME = BUCKET;
     process.env.AWS_ACCESS_KEY_ID = LOCAL_S3_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = LOCAL_S3_CREDENTIALS.secretAccessKey;
     process.env.AWS_REGION = 'us-east-1';
-    svc = await startLocal({ port: 0 });
+    // dataDir: where the local issuer keeps its signing key (the S3 data is behind the proxy).
+    svc = await startLocal({ port: 0, dataDir: join(dataDir, 'local') });
+    token = await tokenFor(svc, 'faults');
     const created = (await (await api('/files', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: fixture.length }) })).json()) as {
       id: string;
       uploadUrl: string;
@@ -342,14 +348,14 @@ describe('B. a fault-injecting proxy in front of S3, through the local service',
     expect([503, 504]).toContain(res.status);
     await expectJsonError(res, res.status, res.status === 503 ? 'StorageUnavailable' : 'StorageTimeout');
     proxy.state.decide = () => 'pass';
-    const keys = storedKeys(dataDir, BUCKET, `renders/${id}/`);
+    const keys = storedKeys(join(dataDir, 's3'), BUCKET, `renders/${tenantOfSubject(svc, 'faults')}/${id}/`);
     for (const key of keys) {
       const bytes = await getDirect(s3.endpoint, key);
       expect(() => PNG.sync.read(Buffer.from(bytes)), `${key} is a complete PNG`).not.toThrow();
     }
     const ok = await api(`/files/${id}/png?bitDepth=8`, { headers: { accept: 'application/json' } });
     expect(ok.status).toBe(200);
-    const [key] = storedKeys(dataDir, BUCKET, `renders/${id}/`);
+    const [key] = storedKeys(join(dataDir, 's3'), BUCKET, `renders/${tenantOfSubject(svc, 'faults')}/${id}/`);
     const cached = await getDirect(s3.endpoint, key);
     const fresh = await renderPng(parseDicom(fixture, { vrLookup }), { frame: 1, bitDepth: 8 });
     expect(Buffer.from(cached).equals(Buffer.from(fresh.png))).toBe(true);

@@ -25,6 +25,8 @@ import { decodeFrame } from '../../lib/pixels/decoders.js';
 import { CODECS } from '../../lib/pixels/codecs/index.js';
 import { uploadKey } from '../../lib/storage/object-keys.js';
 import { MemoryStorage } from '../support/memory-storage.js';
+/** A tenant segment (lib/auth/tenant.ts format): every key of a file carries one. */
+const T = 't0123456789abcdef0123456789abcdef';
 
 export type StepName = 'parse' | 'json' | 'header' | 'export' | 'codec';
 
@@ -109,18 +111,18 @@ async function runCase(req: CaseRequest): Promise<StepOutcome[]> {
   }
   if (req.steps.includes('header')) {
     const storage = new MemoryStorage();
-    storage.objects.set(uploadKey(FILE_ID), { body: bytes, contentType: 'application/dicom', lastModified: new Date() });
+    storage.objects.set(uploadKey({ tenant: T, id: FILE_ID }), { body: bytes, contentType: 'application/dicom', lastModified: new Date() });
     push(
-      await step('header', async () => dataSetToJson((await readHeader(storage, uploadKey(FILE_ID), { firstReadBytes: req.firstReadBytes })).parsed)),
+      await step('header', async () => dataSetToJson((await readHeader(storage, uploadKey({ tenant: T, id: FILE_ID }), { firstReadBytes: req.firstReadBytes })).parsed)),
       true,
     );
   }
   if (req.steps.includes('export')) {
     const storage = new MemoryStorage();
-    storage.objects.set(uploadKey(FILE_ID), { body: bytes, contentType: 'application/dicom', lastModified: new Date() });
+    storage.objects.set(uploadKey({ tenant: T, id: FILE_ID }), { body: bytes, contentType: 'application/dicom', lastModified: new Date() });
     push(
       await step('export', () =>
-        new ExportService(storage, { renderUrlTtlSeconds: 60, maxUploadBytes: 64 * 1024 * 1024 }).exportPng(FILE_ID, { frame: req.frame, bitDepth: req.bitDepth }),
+        new ExportService(storage, { renderUrlTtlSeconds: 60, maxUploadBytes: 64 * 1024 * 1024 }).exportPng({ tenant: T, id: FILE_ID }, { frame: req.frame, bitDepth: req.bitDepth }),
       ),
     );
   }

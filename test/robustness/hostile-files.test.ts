@@ -37,6 +37,8 @@ import {
 import { CASE_BUDGET_MS, CaseRunner, MiB, RSS_BUDGET_BYTES, removeWorkerBundle, runIsolated, violations } from './harness.js';
 import type { StepName } from './fuzz-worker.js';
 import { createUpload, errorOf, startLocalService, storedKeys, type Local } from './local.js';
+import { tenantOfSubject } from '../support/local-token.js';
+import { join } from 'node:path';
 
 /** What a hostile case must end in, per step: error codes (all 4xx), or 'ok' for a result. */
 type Expect = Partial<Record<StepName, Array<keyof typeof ERROR_STATUS | 'ok'>>>;
@@ -349,6 +351,6 @@ describe('uploads one byte over the 10 MiB limit', () => {
       body,
     });
     expect(put.status).toBe(403);
-    expect(storedKeys(local.dataDir, local.bucket, `uploads/${created!.id}.dcm`)).toEqual([]);
+    expect(storedKeys(join(local.dataDir, 's3'), local.bucket, `uploads/${tenantOfSubject(local.svc, 'robustness')}/${created!.id}.dcm`)).toEqual([]);
   });
 });

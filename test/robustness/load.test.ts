@@ -21,6 +21,7 @@ import { uploadKey } from '../../lib/storage/object-keys.js';
 import { corpusAvailable, corpusPath, loadManifest } from '../support/corpus.js';
 import { TS_DEFLATED_LE, TS_EXPLICIT_BE, TS_IMPLICIT_LE, makeImageDicom } from './fixtures.js';
 import { getObject, listKeys, startLocalService, upload, type Local } from './local.js';
+import { tenantOfSubject } from '../support/local-token.js';
 
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 8);
 const ITERATIONS = Number(process.env.LOAD_ITERATIONS ?? 4);
@@ -127,7 +128,7 @@ describe(`load: ${CLIENTS} clients x ${ITERATIONS} iterations on loopback`, () =
   it('every uploaded object reads back byte-identical from S3', async () => {
     expect(uploaded.length).toBe(CLIENTS * ITERATIONS);
     for (const u of uploaded) {
-      const stored = await getObject(local, uploadKey(u.id));
+      const stored = await getObject(local, uploadKey({ tenant: tenantOfSubject(local.svc, 'robustness'), id: u.id }));
       expect(stored, `${u.name} (${u.id})`).toBeDefined();
       expect(Buffer.from(stored!).equals(Buffer.from(u.bytes)), `${u.name} (${u.id}) byte-identical`).toBe(true);
     }
@@ -136,7 +137,7 @@ describe(`load: ${CLIENTS} clients x ${ITERATIONS} iterations on loopback`, () =
   it('every cached PNG equals a fresh in-process render of the same bytes and parameters', async () => {
     const cachedKeys = await listKeys(local, 'renders/');
     expect(cachedKeys.length).toBeGreaterThan(0);
-    // A cache key is renders/{id}/{variant}.png or renders/sha256/{content hash}/{variant}.png;
+    // A cache key is renders/{tenant}/{id}/{variant}.png or renders/{tenant}/sha256/{content hash}/{variant}.png;
     // the variant is renderVariant(params) of one of the parameter sets this run asked for.
     const byId = new Map(uploaded.map((u) => [u.id, u]));
     const bySha = new Map(uploaded.map((u) => [createHash('sha256').update(u.bytes).digest('hex'), u]));
@@ -144,7 +145,7 @@ describe(`load: ${CLIENTS} clients x ${ITERATIONS} iterations on loopback`, () =
     const byVariant = new Map([...PARAMS.map((p) => p.params), ...PRE_RENDERS].map((p) => [renderVariant(p), p]));
     let compared = 0;
     for (const key of cachedKeys) {
-      const m = /^renders\/(?:sha256\/([0-9a-f]{64})|([0-9a-f-]{36}))\/(.+)\.png$/.exec(key);
+      const m = /^renders\/t[0-9a-f]{32}\/(?:sha256\/([0-9a-f]{64})|([0-9a-f-]{36}))\/(.+)\.png$/.exec(key);
       expect(m, `cache key ${key} has a known shape`).not.toBeNull();
       const source = m![1] ? bySha.get(m![1]) : byId.get(m![2]);
       const params = byVariant.get(m![3]);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type LocalService, startLocal } from '../../local/server.js';
+import { tokenFor, withToken } from '../support/local-token.js';
 import { LOCAL_S3_CREDENTIALS } from '../../local/local-s3.js';
 
 export interface Local {
@@ -15,6 +16,8 @@ export interface Local {
   dataDir: string;
   /** An SDK client on the embedded S3 (for reading back what the service stored). */
   s3: S3Client;
+  /** The bearer token every `api` call carries (local issuer, subject "robustness"). */
+  token: string;
   api: (path: string, init?: RequestInit) => Promise<Response>;
   close: () => Promise<void>;
 }
@@ -23,7 +26,11 @@ export async function startLocalService(bucket = 'robustness-bucket'): Promise<L
   const dataDir = mkdtempSync(join(tmpdir(), 'dicom-robust-'));
   delete process.env.AWS_ENDPOINT_URL_S3;
   delete process.env.BUCKET_NAME;
+  // The local issuer, whatever a handler test of the same file set up (test/support/api-event.ts).
+  for (const name of ['AUTH', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'TENANT_CLAIM']) delete process.env[name];
   const svc = await startLocal({ port: 0, s3Port: 0, dataDir, bucket });
+  // Every API call carries a token of the local issuer, as a client of the service does.
+  const token = await tokenFor(svc, 'robustness');
   const s3 = new S3Client({
     region: 'us-east-1',
     endpoint: svc.s3!.endpoint,
@@ -37,7 +44,8 @@ export async function startLocalService(bucket = 'robustness-bucket'): Promise<L
     bucket,
     dataDir,
     s3,
-    api: (path, init) => fetch(`${svc.url}${path}`, { redirect: 'manual', ...init }),
+    token,
+    api: (path, init) => fetch(`${svc.url}${path}`, withToken(token, { redirect: 'manual', ...init })),
     close: async () => {
       s3.destroy();
       await svc.close();
@@ -89,8 +97,9 @@ export async function getObject(local: Local, key: string): Promise<Uint8Array |
  * Keys stored under a prefix, read from the embedded S3's data directory (s3rver keeps
  * `<dir>/<bucket>/<key>._S3rver_object`): s3rver rejects the SDK's ListObjectsV2 signatures.
  */
-export function storedKeys(dataDir: string, bucket: string, prefix: string): string[] {
-  const root = join(dataDir, bucket);
+/** Keys stored by an S3 server whose root is `s3Root` (the local server's: `<dataDir>/s3`). */
+export function storedKeys(s3Root: string, bucket: string, prefix: string): string[] {
+  const root = join(s3Root, bucket);
   if (!existsSync(root)) return [];
   const out: string[] = [];
   for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
@@ -103,7 +112,7 @@ export function storedKeys(dataDir: string, bucket: string, prefix: string): str
 }
 
 export async function listKeys(local: Local, prefix: string): Promise<string[]> {
-  return storedKeys(local.dataDir, local.bucket, prefix);
+  return storedKeys(join(local.dataDir, 's3'), local.bucket, prefix);
 }
 
 export async function errorOf(res: Response): Promise<{ status: number; code: string; message: string }> {

@@ -22,7 +22,7 @@ import { type Local, createUpload, startLocalService, upload } from './local.js'
 
 const UUID = '3f2b8c1a-9d4e-4f6a-8b7c-1d2e3f4a5b6c';
 /** The keys a request about UUID may touch: its upload, request record and summary, and its renders (by id or content hash). */
-const SAFE_KEY = new RegExp(`^(uploads/${UUID}\\.(dcm|json|summary\\.json)|renders/(${UUID}|sha256/[0-9a-f]{64})/[A-Za-z0-9._-]+\\.png)$`);
+const SAFE_KEY = new RegExp(`^(uploads/t[0-9a-f]{32}/${UUID}\\.(dcm|json|summary\\.json)|renders/t[0-9a-f]{32}/(${UUID}|sha256/[0-9a-f]{64})/[A-Za-z0-9._-]+\\.png)$`);
 
 type Result = { statusCode: number; body?: string; headers?: Record<string, unknown> };
 const call = async (h: unknown, event: ReturnType<typeof apiEvent>): Promise<Result> =>
@@ -210,7 +210,7 @@ describe('presigned URLs and logs, over the local service', () => {
     }
   }, 30_000);
 
-  it('with LOG_LEVEL=debug, logs carry no tag value and no presigned URL', async () => {
+  it('with LOG_LEVEL=debug, logs carry no tag value, no presigned URL and no token', async () => {
     const fixture = makeImageDicom({
       rows: 8,
       columns: 8,
@@ -254,10 +254,14 @@ describe('presigned URLs and logs, over the local service', () => {
         [`/files/${bad}/tags/00281050`],
         ['/files', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: 10, filename: `${PHI_MARKER}.dcm` }) }],
         ['/files', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"size": "${PHI_MARKER}"}` }],
+        // Refused tokens are not logged either (nor is the valid one every request above sends).
+        [`/files/${id}`, { headers: { authorization: `Bearer ${local.token.slice(0, -6)}AAAAAA` } }],
+        [`/files/${id}`, { headers: { authorization: `Bearer ${PHI_MARKER}.${PHI_MARKER}.x` } }],
       ];
       for (const [path, init] of requests) {
         const res = await local.api(path, init);
         expect(res.status, path).toBeLessThan(500);
+        // Every request of this list is answered by the service, and carries a token.
         await res.arrayBuffer();
       }
     } finally {
@@ -269,5 +273,11 @@ describe('presigned URLs and logs, over the local service', () => {
     expect(out).not.toContain('ZZPHI');
     expect(out).not.toMatch(/X-Amz-Signature/i);
     expect(out).not.toMatch(/X-Amz-Credential/i);
+    // No token, nor any of its three parts (header, claims, signature), in any line.
+    for (const part of local.token.split('.')) expect(out).not.toContain(part);
+    expect(out).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+    // The access lines carry the pseudonymous caller, never the subject.
+    expect(out).toMatch(/"caller":"c[0-9a-f]{32}"/);
+    expect(out).not.toContain('robustness"');
   }, 60_000);
 });

@@ -4,7 +4,8 @@
  * /files/{id}) -> tags (GET /files/{id}/tags) -> png (GET /files/{id}/png, following the 303).
  * Used by tools/container/test.sh against the container image; any base URL works.
  *
- * Usage: tsx tools/container/drive.ts http://127.0.0.1:3000
+ * Usage: [TOKEN=<bearer token>] tsx tools/container/drive.ts http://127.0.0.1:3000
+ * (without TOKEN the service must run with AUTH=off, as tools/container/test.sh starts it).
  * Prints one line per check and, last, "N passed, N failed"; exits 1 when a check failed.
  */
 import { makeImageDicom } from '../../test/support/dicom-writer.js';
@@ -41,7 +42,13 @@ function check(name: string, ok: boolean, detail = ''): boolean {
   return ok;
 }
 
-const api = (path: string, init?: RequestInit) => fetch(`${base}${path}`, { redirect: 'manual', ...init });
+/** Every API call carries TOKEN when given (never printed: only check names and statuses are). */
+const TOKEN = process.env.TOKEN ?? '';
+const api = (path: string, init?: RequestInit) => {
+  const headers = new Headers(init?.headers);
+  if (TOKEN) headers.set('authorization', `Bearer ${TOKEN}`);
+  return fetch(`${base}${path}`, { redirect: 'manual', ...init, headers });
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function run(): Promise<void> {

@@ -4,26 +4,29 @@ import { DEFAULT_RENDER, preRender } from '../../../lib/export/pre-render.js';
 import { processUpload as process } from '../../../lib/processing/process-upload.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
 import { makeImageDicom } from '../../support/dicom-writer.js';
+/** A tenant segment (lib/auth/tenant.ts format): every key of a file carries one. */
+const T = 't0123456789abcdef0123456789abcdef';
+
 
 const cfg = { maxUploadBytes: 10 * 1024 * 1024, renderUrlTtlSeconds: 300 };
-const processUpload = (storage: MemoryStorage, c: ExportConfig, id: string) => process(storage, c, id, { preRender });
+const processUpload = (storage: MemoryStorage, c: ExportConfig, id: string) => process(storage, c, { tenant: T, id }, { preRender });
 const ID = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
 const image = () => makeImageDicom({ rows: 4, columns: 5, bitsAllocated: 16, bitsStored: 12, window: { center: 1000, width: 2000 }, pixel: (_f, r, c) => r * 500 + c * 100 });
 
 function uploaded(): MemoryStorage {
   const storage = new MemoryStorage();
-  storage.objects.set(`uploads/${ID}.dcm`, { body: image(), contentType: 'application/dicom', lastModified: new Date(), etag: 'e1' });
+  storage.objects.set(`uploads/${T}/${ID}.dcm`, { body: image(), contentType: 'application/dicom', lastModified: new Date(), etag: 'e1' });
   return storage;
 }
 
 /** One service per storage and configuration, as a container has one of each (functions/export.ts). */
 const services = new WeakMap<MemoryStorage, Map<ExportConfig, ExportService>>();
-function exportPng(storage: MemoryStorage, c: ExportConfig, ...args: Parameters<ExportService['exportPng']>) {
+function exportPng(storage: MemoryStorage, c: ExportConfig, id: string, params: Parameters<ExportService['exportPng']>[1]) {
   const byConfig = services.get(storage) ?? new Map<ExportConfig, ExportService>();
   services.set(storage, byConfig);
   let service = byConfig.get(c);
   if (!service) byConfig.set(c, (service = new ExportService(storage, c)));
-  return service.exportPng(...args);
+  return service.exportPng({ tenant: T, id }, params);
 }
 
 /** Counts of S3 requests a call made. */
@@ -120,12 +123,12 @@ describe('exportPngInline', () => {
     const storage = await ready();
     const service = new ExportService(storage, cfg);
     const puts = storage.puts;
-    const first = await service.exportPngInline(ID, window);
+    const first = await service.exportPngInline({ tenant: T, id: ID }, window);
     expect(first).toMatchObject({ cached: false, width: 5, height: 4, frame: 1, bitDepth: 8 });
     expect(first.png?.subarray(1, 4)).toEqual(new Uint8Array([0x50, 0x4e, 0x47]));
     expect(storage.puts).toBe(puts);
     // The next window on the same ready file: no S3 GET of the upload (kept parsed), one HEAD of the render key.
-    const next = await requests(storage, () => service.exportPngInline(ID, { ...window, window: { ...window.window, center: 1300 } }));
+    const next = await requests(storage, () => service.exportPngInline({ tenant: T, id: ID }, { ...window, window: { ...window.window, center: 1300 } }));
     expect(next).toEqual({ heads: 1, gets: 0, puts: 0 });
   });
 
@@ -133,10 +136,10 @@ describe('exportPngInline', () => {
     const storage = await ready();
     const service = new ExportService(storage, cfg, { maxBytes: 1024 * 1024, cacheWriteMinRenderMs: 0 });
     const puts = storage.puts;
-    expect((await service.exportPngInline(ID, window)).png).toBeDefined();
+    expect((await service.exportPngInline({ tenant: T, id: ID }, window)).png).toBeDefined();
     expect(storage.puts).toBe(puts + 1);
     // Now a hit: the redirect to the cached copy (cheaper than reading it into the answer).
-    const again = await service.exportPngInline(ID, window);
+    const again = await service.exportPngInline({ tenant: T, id: ID }, window);
     expect(again).toMatchObject({ cached: true, width: 5, height: 4 });
     expect(again.png).toBeUndefined();
     expect(again.url).toBeTruthy();
@@ -146,7 +149,7 @@ describe('exportPngInline', () => {
     const storage = await ready();
     const service = new ExportService(storage, cfg, { maxBytes: 10, cacheWriteMinRenderMs: 1e9 });
     const puts = storage.puts;
-    const r = await service.exportPngInline(ID, window);
+    const r = await service.exportPngInline({ tenant: T, id: ID }, window);
     expect(r.png).toBeUndefined();
     expect(r).toMatchObject({ cached: false, width: 5, height: 4 });
     expect(r.url).toBeTruthy();

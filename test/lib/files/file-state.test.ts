@@ -4,7 +4,8 @@ import { serializeSummary, summaryMetadata, type FileSummary } from '../../../li
 import { summaryKey, uploadKey } from '../../../lib/storage/object-keys.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
 
-const ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+/** A file of one tenant (lib/auth/tenant.ts segment format): every key carries both. */
+const ID = { tenant: 't0123456789abcdef0123456789abcdef', id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' };
 
 async function readyWithTrailing(): Promise<MemoryStorage> {
   const storage = new MemoryStorage();

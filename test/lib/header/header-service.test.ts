@@ -7,24 +7,28 @@ import type { Storage } from '../../../lib/storage/storage.js';
 import { summaryKey, uploadKey } from '../../../lib/storage/object-keys.js';
 import { TS_EXPLICIT_BE, TS_IMPLICIT_LE, makeImageDicom, writeDicom } from '../../support/dicom-writer.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
+/** A tenant segment (lib/auth/tenant.ts format): every key of a file carries one. */
+const T = 't0123456789abcdef0123456789abcdef';
+
 
 const ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 
 /** One service per storage, as a container has one of each (functions/header.ts). */
 const services = new WeakMap<Storage, HeaderService>();
+type Tail<A extends unknown[]> = A extends [unknown, ...infer R] ? R : never;
 const service = (storage: Storage): HeaderService => {
   let s = services.get(storage);
   if (!s) services.set(storage, (s = new HeaderService(storage)));
   return s;
 };
-const getHeaderJson = (storage: Storage, ...args: Parameters<HeaderService['headerJson']>) => service(storage).headerJson(...args);
-const getTag = (storage: Storage, ...args: Parameters<HeaderService['tag']>) => service(storage).tag(...args);
+const getHeaderJson = (storage: Storage, id: string, ...args: Tail<Parameters<HeaderService['headerJson']>>) => service(storage).headerJson({ tenant: T, id }, ...args);
+const getTag = (storage: Storage, id: string, ...args: Tail<Parameters<HeaderService['tag']>>) => service(storage).tag({ tenant: T, id }, ...args);
 /** With the Range header parsed as functions/header.ts does. */
-const getBulk = async (storage: Storage, id: string, path: string, range?: string) => service(storage).bulk(id, path, parseRangeHeader(range));
+const getBulk = async (storage: Storage, id: string, path: string, range?: string) => service(storage).bulk({ tenant: T, id }, path, parseRangeHeader(range));
 
 async function storageWith(body: Uint8Array): Promise<MemoryStorage> {
   const storage = new MemoryStorage();
-  await storage.put(uploadKey(ID), body, 'application/dicom');
+  await storage.put(uploadKey({ tenant: T, id: ID }), body, 'application/dicom');
   return storage;
 }
 
@@ -73,7 +77,7 @@ describe('readHeader', () => {
   it('reads at most 64 KiB of a 10 MiB file with a small header', async () => {
     expect(bigImage.length).toBeGreaterThan(10 * 1024 * 1024);
     const storage = await storageWith(bigImage);
-    const { parsed, bytesRead, objectSize } = await readHeader(storage, uploadKey(ID));
+    const { parsed, bytesRead, objectSize } = await readHeader(storage, uploadKey({ tenant: T, id: ID }));
     expect(objectSize).toBe(bigImage.length);
     expect(bytesRead).toBeLessThanOrEqual(FIRST_READ_BYTES);
     expect(storage.bytesRead).toBeLessThanOrEqual(FIRST_READ_BYTES);
@@ -91,7 +95,7 @@ describe('readHeader', () => {
       extra: [{ tag: '00660023', vr: 'OW', value: new Uint8Array(headerBytes) }],
     });
     const storage = await storageWith(body);
-    const { bytesRead } = await readHeader(storage, uploadKey(ID));
+    const { bytesRead } = await readHeader(storage, uploadKey({ tenant: T, id: ID }));
     expect(storage.rangeGets).toBe(2);
     expect(bytesRead).toBeLessThanOrEqual(2 * (headerBytes + 1024));
     expect(bytesRead).toBeLessThan(body.length);
@@ -100,7 +104,7 @@ describe('readHeader', () => {
   it('a file smaller than 64 KiB without pixel data is read once, whole', async () => {
     const body = writeDicom({ elements: [{ tag: '00100010', vr: 'PN', value: 'Doe^John' }] });
     const storage = await storageWith(body);
-    const { bytesRead } = await readHeader(storage, uploadKey(ID));
+    const { bytesRead } = await readHeader(storage, uploadKey({ tenant: T, id: ID }));
     expect(bytesRead).toBe(body.length);
     expect(storage.rangeGets).toBe(1);
   });
@@ -114,12 +118,12 @@ describe('readHeader', () => {
       extra: [{ tag: '00660023', vr: 'OW', value: new Uint8Array(300 * 1024) }],
     });
     const storage = await storageWith(body);
-    await expect4xx(readHeader(storage, uploadKey(ID), { maxHeaderBytes: 128 * 1024 }), 'HeaderTooLarge');
+    await expect4xx(readHeader(storage, uploadKey({ tenant: T, id: ID }), { maxHeaderBytes: 128 * 1024 }), 'HeaderTooLarge');
     expect(storage.bytesRead).toBeLessThanOrEqual(128 * 1024);
   });
 
   it('FileNotFound when nothing was uploaded', async () => {
-    await expect4xx(readHeader(new MemoryStorage(), uploadKey(ID)), 'FileNotFound');
+    await expect4xx(readHeader(new MemoryStorage(), uploadKey({ tenant: T, id: ID })), 'FileNotFound');
   });
 
   it('non-DICOM, empty, truncated and lying-length files are 4xx DomainErrors', async () => {
@@ -140,7 +144,7 @@ describe('readHeader', () => {
     ];
     for (const [, body] of cases) {
       const storage = await storageWith(body);
-      await expect4xx(readHeader(storage, uploadKey(ID)));
+      await expect4xx(readHeader(storage, uploadKey({ tenant: T, id: ID })));
     }
   });
 
@@ -152,7 +156,7 @@ describe('readHeader', () => {
       ],
     });
     const lying = lyingLength(small);
-    const error = await readHeader(await storageWith(lying), uploadKey(ID)).catch((e: unknown) => e);
+    const error = await readHeader(await storageWith(lying), uploadKey({ tenant: T, id: ID })).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'MalformedDicom', status: 422, details: { offset: lying.elementOffset, tag: '00104000' } });
   });
 
@@ -161,7 +165,7 @@ describe('readHeader', () => {
     const badVr = body.slice();
     const at = findBytes(badVr, [0x10, 0x00, 0x20, 0x00, 0x4c, 0x4f]);
     badVr[at + 4] = 0x51; // "QO"
-    const e1 = await readHeader(await storageWith(badVr), uploadKey(ID)).catch((e: unknown) => e);
+    const e1 = await readHeader(await storageWith(badVr), uploadKey({ tenant: T, id: ID })).catch((e: unknown) => e);
     expect(e1).toMatchObject({ code: 'MalformedDicom', details: { offset: at, tag: '00100020' } });
 
     const seq = writeDicom({
@@ -169,7 +173,7 @@ describe('readHeader', () => {
     });
     // Cut the Item Delimitation and Sequence Delimitation Items (16 bytes) off the end.
     const cut = seq.subarray(0, seq.length - 16);
-    const e2 = await readHeader(await storageWith(cut), uploadKey(ID)).catch((e: unknown) => e);
+    const e2 = await readHeader(await storageWith(cut), uploadKey({ tenant: T, id: ID })).catch((e: unknown) => e);
     expect(e2).toMatchObject({ code: 'MalformedDicom', status: 422 });
     expect((e2 as { details: { offset: number } }).details.offset).toBeGreaterThan(0);
   });
@@ -238,7 +242,7 @@ describe('readHeader', () => {
 
   it('a file truncated inside the pixel data still has a readable header', async () => {
     const storage = await storageWith(bigImage.subarray(0, 200_000));
-    const { parsed } = await readHeader(storage, uploadKey(ID));
+    const { parsed } = await readHeader(storage, uploadKey({ tenant: T, id: ID }));
     expect(parsed.pixelElement).toBeDefined();
   });
 });
@@ -325,9 +329,9 @@ describe('getHeaderJson / getTag', () => {
 describe('header memo (ready files, per container)', () => {
   const processed = async (status: 'ready' | 'rejected' | undefined, body = bigImage) => {
     const storage = new MemoryStorage();
-    storage.objects.set(uploadKey(ID), { body, contentType: 'application/dicom', lastModified: new Date() });
+    storage.objects.set(uploadKey({ tenant: T, id: ID }), { body, contentType: 'application/dicom', lastModified: new Date() });
     if (status) {
-      storage.objects.set(summaryKey(ID), { body: new TextEncoder().encode('{}'), contentType: 'application/json', metadata: { status }, lastModified: new Date() });
+      storage.objects.set(summaryKey({ tenant: T, id: ID }), { body: new TextEncoder().encode('{}'), contentType: 'application/json', metadata: { status }, lastModified: new Date() });
     }
     return storage;
   };

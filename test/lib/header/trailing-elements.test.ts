@@ -17,7 +17,8 @@ import { corpusAvailable, corpusPath, loadManifest } from '../../support/corpus.
 import { TS_EXPLICIT_LE, makeImageDicom, makeTrailingImageDicom, trailingElements } from '../../support/dicom-writer.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
 
-const ID = '5d0c2b7e-3a41-4f6b-9c8d-7e6f5a4b3c2d';
+/** A file of one tenant (lib/auth/tenant.ts segment format): every key carries both. */
+const ID = { tenant: 't0123456789abcdef0123456789abcdef', id: '5d0c2b7e-3a41-4f6b-9c8d-7e6f5a4b3c2d' };
 const TRAILING = ['7FE10010', '7FE11001', 'EAEA0102', 'FFFAFFFA'];
 
 /** MemoryStorage that remembers every range read, to show the pixel data value is never among them. */

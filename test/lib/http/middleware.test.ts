@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DomainError } from '../../../lib/errors.js';
-import { httpHandler } from '../../../lib/http/middleware.js';
+import { ANONYMOUS_TENANT, isTenantSegment, tenantOf } from '../../../lib/auth/tenant.js';
+import { resetConfig } from '../../../lib/config.js';
+import { httpHandler, requestCaller } from '../../../lib/http/middleware.js';
 import { json } from '../../../lib/http/response.js';
-import { apiEvent, context } from '../../support/api-event.js';
+import { TEST_ISSUER, apiEvent, context, tenantOfCaller } from '../../support/api-event.js';
 
 beforeEach(() => {
   process.env.LOG_LEVEL = 'debug';
@@ -57,5 +59,82 @@ describe('the shared middleware stack', () => {
     const r = await handler(apiEvent('GET /nowhere'), context);
     expect(r.statusCode).toBe(404);
     expect(JSON.parse(r.body as string).error.code).toBe('NotFound');
+  });
+});
+
+describe('the caller of a request', () => {
+  const handler = httpHandler({
+    'GET /files/{id}': async (event) => json(200, requestCaller(event)),
+    'GET /openapi': async () => json(200, { open: true }),
+  });
+  const ID = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
+  const saved = { AUTH: process.env.AUTH, TENANT_CLAIM: process.env.TENANT_CLAIM };
+  afterEach(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    resetConfig();
+  });
+
+  it('names the tenant and a pseudonymous caller from the authorizer claims', async () => {
+    const r = await handler(apiEvent('GET /files/{id}', { pathParameters: { id: ID }, caller: 'alice' }), context);
+    expect(r.statusCode).toBe(200);
+    const { tenant, caller } = JSON.parse(r.body as string);
+    expect(tenant).toBe(tenantOfCaller('alice'));
+    expect(isTenantSegment(tenant)).toBe(true);
+    expect(caller).toMatch(/^c[0-9a-f]{32}$/);
+    expect(caller).not.toContain('alice');
+  });
+
+  it('takes the tenant from TENANT_CLAIM', async () => {
+    process.env.TENANT_CLAIM = 'custom:tenant';
+    resetConfig();
+    const event = apiEvent('GET /files/{id}', { pathParameters: { id: ID } });
+    (event.requestContext as unknown as { authorizer: { jwt: { claims: Record<string, string> } } }).authorizer.jwt.claims['custom:tenant'] = 'clinic-1';
+    const r = await handler(event, context);
+    expect(JSON.parse(r.body as string).tenant).toBe(tenantOf({ 'custom:tenant': 'clinic-1' }, { issuer: TEST_ISSUER, tenantClaim: 'custom:tenant' }));
+    const missing = await handler(apiEvent('GET /files/{id}', { pathParameters: { id: ID } }), context);
+    expect(missing.statusCode).toBe(401);
+  });
+
+  it('answers 401 with WWW-Authenticate when the event has no claims or claims of another issuer, never a default tenant', async () => {
+    const none = await handler(apiEvent('GET /files/{id}', { pathParameters: { id: ID }, caller: null }), context);
+    expect(none.statusCode).toBe(401);
+    expect(none.headers?.['www-authenticate']).toBe('Bearer');
+    expect(JSON.parse(none.body as string).error.code).toBe('Unauthorized');
+    const other = apiEvent('GET /files/{id}', { pathParameters: { id: ID } });
+    (other.requestContext as unknown as { authorizer: { jwt: { claims: Record<string, string> } } }).authorizer.jwt.claims.iss = 'https://other.test';
+    expect((await handler(other, context)).statusCode).toBe(401);
+  });
+
+  it('lets public routes through without claims', async () => {
+    expect((await handler(apiEvent('GET /openapi', { caller: null }), context)).statusCode).toBe(200);
+  });
+
+  it('puts every file under the anonymous tenant with AUTH=off', async () => {
+    process.env.AUTH = 'off';
+    resetConfig();
+    const r = await handler(apiEvent('GET /files/{id}', { pathParameters: { id: ID }, caller: null }), context);
+    expect(JSON.parse(r.body as string)).toEqual({ tenant: ANONYMOUS_TENANT, caller: 'anonymous' });
+  });
+
+  it('writes the audit line: request id, caller, route, file id, status, latency, bytes; no token or name', async () => {
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (written.push(String(s)), true));
+    const r = await handler(apiEvent('GET /files/{id}', { pathParameters: { id: ID }, caller: 'alice', headers: { authorization: 'Bearer secret.token.value' } }), context);
+    const line = JSON.parse(written.find((l) => l.includes('"request"'))!);
+    expect(line).toMatchObject({
+      message: 'request',
+      routeKey: 'GET /files/{id}',
+      status: 200,
+      fileId: ID,
+      bytes: Buffer.byteLength(r.body as string),
+      requestId: 'test-request',
+      caller: JSON.parse(r.body as string).caller,
+    });
+    expect(typeof line.ms).toBe('number');
+    expect(typeof line.time).toBe('string');
+    expect(written.join('')).not.toMatch(/alice|secret\.token/);
   });
 });

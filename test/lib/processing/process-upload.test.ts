@@ -9,6 +9,9 @@ import { MemoryStorage } from '../../support/memory-storage.js';
 import { TS_DEFLATED_LE, makeImageDicom, makeTrailingImageDicom, writeDicom } from '../../support/dicom-writer.js';
 import { parseDicom } from '../../../lib/dicom/parse.js';
 import { vrLookup } from '../../../lib/dicom/dictionary.js';
+/** A tenant segment (lib/auth/tenant.ts format): every key of a file carries one. */
+const T = 't0123456789abcdef0123456789abcdef';
+
 
 // Count decodes: the real renderer, wrapped in a counter.
 const renders = vi.hoisted(() => ({ calls: 0 }));
@@ -25,7 +28,7 @@ vi.mock('../../../lib/render/render-frame.js', async (importOriginal) => {
 
 const cfg = { maxUploadBytes: 10 * 1024 * 1024 };
 /** The processor as functions/processor.ts wires it: with the export's render-ahead step. */
-const processUpload = (storage: MemoryStorage, c: typeof cfg, id: string, opts: Partial<ProcessOptions> = {}) => process(storage, c, id, { preRender, ...opts });
+const processUpload = (storage: MemoryStorage, c: typeof cfg, id: string, opts: Partial<ProcessOptions> = {}) => process(storage, c, { tenant: T, id }, { preRender, ...opts });
 const ID = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
 const ID2 = '0b7e3f52-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
 const NOW = new Date('2026-03-01T10:00:00.000Z');
@@ -42,22 +45,22 @@ const ct = () =>
     pixel: (f, r, c) => (f === 0 ? r * 500 + c * 100 : 4095 - (r * 500 + c * 100)),
   });
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const defaultRender = (hash: string) => `renders/sha256/${hash}/${renderVariant(DEFAULT_RENDER)}.png`;
-const thumbnailRender = (hash: string) => `renders/sha256/${hash}/${renderVariant(THUMBNAIL_RENDER)}.png`;
+const defaultRender = (hash: string) => `renders/${T}/sha256/${hash}/${renderVariant(DEFAULT_RENDER)}.png`;
+const thumbnailRender = (hash: string) => `renders/${T}/sha256/${hash}/${renderVariant(THUMBNAIL_RENDER)}.png`;
 /** The processor writes the default PNG and the thumbnail from one decode per new content. */
 const PRE_RENDER_COUNT = 1;
 
 function seed(storage: MemoryStorage, id: string, bytes: Uint8Array) {
-  storage.objects.set(`uploads/${id}.json`, {
+  storage.objects.set(`uploads/${T}/${id}.json`, {
     body: new TextEncoder().encode(JSON.stringify({ id, declaredSize: bytes.length })),
     contentType: 'application/json',
     lastModified: new Date(),
     tags: { 'upload-state': 'awaiting' },
   });
-  return storage.put(`uploads/${id}.dcm`, bytes, 'application/dicom');
+  return storage.put(`uploads/${T}/${id}.dcm`, bytes, 'application/dicom');
 }
 
-const summaryOf = (storage: MemoryStorage, id: string) => parseSummary(storage.objects.get(`uploads/${id}.summary.json`)?.body);
+const summaryOf = (storage: MemoryStorage, id: string) => parseSummary(storage.objects.get(`uploads/${T}/${id}.summary.json`)?.body);
 
 beforeEach(() => {
   renders.calls = 0;
@@ -73,8 +76,8 @@ describe('processUpload', () => {
     expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'ready', rendered: true });
 
     const hash = sha(bytes);
-    const uploaded = storage.objects.get(`uploads/${ID}.dcm`)!;
-    const raw = new TextDecoder().decode(storage.objects.get(`uploads/${ID}.summary.json`)!.body);
+    const uploaded = storage.objects.get(`uploads/${T}/${ID}.dcm`)!;
+    const raw = new TextDecoder().decode(storage.objects.get(`uploads/${T}/${ID}.summary.json`)!.body);
     expect(JSON.parse(raw)).toEqual({
       status: 'ready',
       size: bytes.length,
@@ -91,18 +94,18 @@ describe('processUpload', () => {
     });
     // Nothing about the patient: the fixture's Patient Name and ID are nowhere in it.
     expect(raw).not.toMatch(/Test|Fixture|FIXTURE/);
-    expect(storage.objects.get(`uploads/${ID}.summary.json`)!.metadata).toEqual({
+    expect(storage.objects.get(`uploads/${T}/${ID}.summary.json`)!.metadata).toEqual({
       sha256: hash,
       status: 'ready',
       'source-etag': uploaded.etag,
       trailing: 'none', // nothing after the pixel data
     });
     // The render first, the summary last: a reader that sees the summary finds the render.
-    expect(storage.written).toEqual([defaultRender(hash), thumbnailRender(hash), `uploads/${ID}.summary.json`]);
+    expect(storage.written).toEqual([defaultRender(hash), thumbnailRender(hash), `uploads/${T}/${ID}.summary.json`]);
     expect(storage.objects.get(defaultRender(hash))!.metadata).toEqual({ width: '5', height: '4' });
     // The upload arrived: its request record no longer expires as an unused URL.
-    expect(storage.objects.get(`uploads/${ID}.json`)!.tags).toEqual({ 'upload-state': 'received' });
-    expect(storage.objects.has(`uploads/${ID}.dcm`)).toBe(true);
+    expect(storage.objects.get(`uploads/${T}/${ID}.json`)!.tags).toEqual({ 'upload-state': 'received' });
+    expect(storage.objects.has(`uploads/${T}/${ID}.dcm`)).toBe(true);
     expect(renders.calls).toBe(PRE_RENDER_COUNT);
   });
 
@@ -136,11 +139,11 @@ describe('processUpload', () => {
     await seed(storage, ID, ct());
     await processUpload(storage, cfg, ID, { now });
     const before = { puts: storage.puts, gets: storage.gets, written: storage.written.length };
-    const summary = storage.objects.get(`uploads/${ID}.summary.json`);
+    const summary = storage.objects.get(`uploads/${T}/${ID}.summary.json`);
 
     expect(await processUpload(storage, cfg, ID, { now: () => new Date() })).toEqual({ outcome: 'duplicate', rendered: false });
     expect({ puts: storage.puts, gets: storage.gets, written: storage.written.length }).toEqual(before);
-    expect(storage.objects.get(`uploads/${ID}.summary.json`)).toBe(summary);
+    expect(storage.objects.get(`uploads/${T}/${ID}.summary.json`)).toBe(summary);
     expect(renders.calls).toBe(PRE_RENDER_COUNT);
   });
 
@@ -166,7 +169,7 @@ describe('processUpload', () => {
     // Both tried the conditional write; exactly one wrote.
     expect(putIfAbsent).toHaveBeenCalledTimes(2);
     expect(await Promise.all(putIfAbsent.mock.results.map((r) => r.value))).toEqual(expect.arrayContaining([true, false]));
-    expect(storage.written.filter((k) => k.endsWith('.summary.json'))).toEqual([`uploads/${ID}.summary.json`]);
+    expect(storage.written.filter((k) => k.endsWith('.summary.json'))).toEqual([`uploads/${T}/${ID}.summary.json`]);
     // Whatever both rendered went to one content-addressed key, and is one complete PNG.
     const renders = [...storage.objects.keys()].filter((k) => k.startsWith('renders/')).sort();
     expect(renders).toEqual([defaultRender(sha(bytes)), thumbnailRender(sha(bytes))].sort());
@@ -180,8 +183,8 @@ describe('processUpload', () => {
     storage.written.length = 0;
 
     expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'rejected', rendered: false });
-    expect(storage.objects.has(`uploads/${ID}.dcm`)).toBe(false);
-    expect(Array.from(storage.objects.get(`quarantine/${ID}.dcm`)!.body)).toEqual(Array.from(png));
+    expect(storage.objects.has(`uploads/${T}/${ID}.dcm`)).toBe(false);
+    expect(Array.from(storage.objects.get(`quarantine/${T}/${ID}.dcm`)!.body)).toEqual(Array.from(png));
     expect(summaryOf(storage, ID)).toMatchObject({
       status: 'rejected',
       size: png.length,
@@ -189,8 +192,8 @@ describe('processUpload', () => {
       reason: { code: 'NotDicom', message: expect.stringMatching(/not DICOM/) },
     });
     // Copy, then summary, then delete.
-    expect(storage.written).toEqual([`quarantine/${ID}.dcm`, `uploads/${ID}.summary.json`]);
-    expect(storage.deleted).toEqual([`uploads/${ID}.dcm`]);
+    expect(storage.written).toEqual([`quarantine/${T}/${ID}.dcm`, `uploads/${T}/${ID}.summary.json`]);
+    expect(storage.deleted).toEqual([`uploads/${T}/${ID}.dcm`]);
     expect(renders.calls).toBe(0);
     // The event again: nothing left to do.
     expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'duplicate', rendered: false });
@@ -235,13 +238,13 @@ describe('processUpload', () => {
     await seed(storage, ID, new TextEncoder().encode('hello, this is plainly not DICOM '.repeat(10)));
     const del = vi.spyOn(storage, 'delete').mockRejectedValueOnce(new DomainError('StorageUnavailable', 'S3 is down.'));
     await expect(processUpload(storage, cfg, ID, { now })).rejects.toMatchObject({ code: 'StorageUnavailable' });
-    expect(storage.objects.has(`uploads/${ID}.dcm`)).toBe(true);
+    expect(storage.objects.has(`uploads/${T}/${ID}.dcm`)).toBe(true);
     expect(summaryOf(storage, ID)?.status).toBe('rejected');
 
     del.mockRestore();
     expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'duplicate', rendered: false });
-    expect(storage.objects.has(`uploads/${ID}.dcm`)).toBe(false);
-    expect(storage.objects.has(`quarantine/${ID}.dcm`)).toBe(true);
+    expect(storage.objects.has(`uploads/${T}/${ID}.dcm`)).toBe(false);
+    expect(storage.objects.has(`quarantine/${T}/${ID}.dcm`)).toBe(true);
   });
 
   it('processes new bytes uploaded again under the same id, replacing the summary', async () => {
@@ -249,7 +252,7 @@ describe('processUpload', () => {
     await seed(storage, ID, new TextEncoder().encode('hello, this is plainly not DICOM '.repeat(10)));
     await processUpload(storage, cfg, ID, { now });
     const bytes = ct();
-    await storage.put(`uploads/${ID}.dcm`, bytes, 'application/dicom');
+    await storage.put(`uploads/${T}/${ID}.dcm`, bytes, 'application/dicom');
     expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'ready', rendered: true });
     expect(summaryOf(storage, ID)).toMatchObject({ status: 'ready', sha256: sha(bytes) });
   });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedEventError, uploadEventsOf, uploadIdOfKey } from '../../../lib/processing/s3-event.js';
+import { MalformedEventError, uploadEventsOf, uploadOfKey } from '../../../lib/processing/s3-event.js';
+/** A tenant segment (lib/auth/tenant.ts format): every key of a file carries one. */
+const T = 't0123456789abcdef0123456789abcdef';
 
 const ID = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
 const record = (key: string, eventName = 'ObjectCreated:Put', eTag = '"abc"') => ({
@@ -9,29 +11,32 @@ const record = (key: string, eventName = 'ObjectCreated:Put', eTag = '"abc"') =>
 
 describe('uploadEventsOf', () => {
   it('gives the uploads of ObjectCreated records, with the id from the key', () => {
-    const body = JSON.stringify({ Records: [record(`uploads/${ID}.dcm`), record(`uploads/${ID}.dcm`, 'ObjectCreated:Copy')] });
+    const body = JSON.stringify({ Records: [record(`uploads/${T}/${ID}.dcm`), record(`uploads/${T}/${ID}.dcm`, 'ObjectCreated:Copy')] });
     expect(uploadEventsOf(body)).toEqual([
-      { id: ID, bucket: 'b', key: `uploads/${ID}.dcm`, etag: 'abc' },
-      { id: ID, bucket: 'b', key: `uploads/${ID}.dcm`, etag: 'abc' },
+      { tenant: T, id: ID, bucket: 'b', key: `uploads/${T}/${ID}.dcm`, etag: 'abc' },
+      { tenant: T, id: ID, bucket: 'b', key: `uploads/${T}/${ID}.dcm`, etag: 'abc' },
     ]);
   });
 
   it('leaves out other keys and other events', () => {
     const body = JSON.stringify({
       Records: [
-        record(`uploads/${ID}.summary.json`),
-        record(`uploads/${ID}.json`),
-        record(`quarantine/${ID}.dcm`),
-        record(`renders/sha256/${'a'.repeat(64)}/v1.png`),
+        record(`uploads/${T}/${ID}.summary.json`),
+        record(`uploads/${T}/${ID}.json`),
+        record(`quarantine/${T}/${ID}.dcm`),
+        record(`renders/${T}/sha256/${'a'.repeat(64)}/v1.png`),
         record(`uploads/../${ID}.dcm`),
-        record(`uploads/${ID}.dcm`, 'ObjectRemoved:Delete'),
+        record(`uploads/${ID}.dcm`), // no tenant segment
+        record(`uploads/tenant-of-alice/${ID}.dcm`), // a raw value where the segment belongs
+        record(`uploads/${T}/../${ID}.dcm`),
+        record(`uploads/${T}/${ID}.dcm`, 'ObjectRemoved:Delete'),
       ],
     });
     expect(uploadEventsOf(body)).toEqual([]);
   });
 
   it('URL-decodes keys as S3 encodes them', () => {
-    expect(uploadEventsOf(JSON.stringify({ Records: [record(`uploads%2F${ID}.dcm`)] }))[0]?.id).toBe(ID);
+    expect(uploadEventsOf(JSON.stringify({ Records: [record(`uploads%2F${T}%2F${ID}.dcm`)] }))[0]?.id).toBe(ID);
   });
 
   it('acknowledges the test event S3 sends when the notification is configured', () => {
@@ -46,8 +51,8 @@ describe('uploadEventsOf', () => {
   );
 
   it('knows upload keys from every other key', () => {
-    expect(uploadIdOfKey(`uploads/${ID}.dcm`)).toBe(ID);
-    expect(uploadIdOfKey(`uploads/${ID.toUpperCase()}.dcm`)).toBeUndefined();
-    expect(uploadIdOfKey(`uploads/${ID}.dcm.dcm`)).toBeUndefined();
+    expect(uploadOfKey(`uploads/${T}/${ID}.dcm`)).toEqual({ tenant: T, id: ID });
+    expect(uploadOfKey(`uploads/${T}/${ID.toUpperCase()}.dcm`)).toBeUndefined();
+    expect(uploadOfKey(`uploads/${T}/${ID}.dcm.dcm`)).toBeUndefined();
   });
 });

@@ -3,6 +3,9 @@ import { DomainError } from '../../../lib/errors.js';
 import type { ObjectInfo, Storage } from '../../../lib/storage/storage.js';
 import { createUpload, getFileInfo, parseUploadRequest } from '../../../lib/upload/upload-service.js';
 import { MemoryStorage } from '../../support/memory-storage.js';
+/** A tenant segment (lib/auth/tenant.ts format): every key of a file carries one. */
+const T = 't0123456789abcdef0123456789abcdef';
+
 
 const MAX = 10 * 1024 * 1024;
 
@@ -47,15 +50,15 @@ describe('createUpload', () => {
   it('presigns a PUT for a fresh UUID key with the size and type signed', async () => {
     const storage = new MemoryStorage();
     const now = new Date('2026-01-01T00:00:00Z');
-    const out = await createUpload(storage, { maxUploadBytes: MAX, uploadUrlTtlSeconds: 900 }, { size: 1234, filename: '../../etc/passwd' }, now);
+    const out = await createUpload(storage, { maxUploadBytes: MAX, uploadUrlTtlSeconds: 900 }, T, { size: 1234, filename: '../../etc/passwd' }, now);
     expect(out.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.method).toBe('PUT');
     expect(out.headers).toEqual({ 'content-type': 'application/dicom', 'content-length': '1234', 'if-none-match': '*' });
     expect(out.expiresAt).toBe('2026-01-01T00:15:00.000Z');
-    expect(storage.presigned).toEqual([{ key: `uploads/${out.id}.dcm`, contentLength: 1234, contentType: 'application/dicom', expiresIn: 900 }]);
+    expect(storage.presigned).toEqual([{ key: `uploads/${T}/${out.id}.dcm`, contentLength: 1234, contentType: 'application/dicom', expiresIn: 900 }]);
     // The filename never reaches a key.
     expect([...storage.objects.keys()].every((k) => !k.includes('passwd'))).toBe(true);
-    const second = await createUpload(storage, { maxUploadBytes: MAX, uploadUrlTtlSeconds: 900 }, { size: 1 });
+    const second = await createUpload(storage, { maxUploadBytes: MAX, uploadUrlTtlSeconds: 900 }, T, { size: 1 });
     expect(second.id).not.toBe(out.id);
   });
 });
@@ -66,31 +69,31 @@ describe('getFileInfo', () => {
 
   it('tags the request record "awaiting" so unused URLs expire', async () => {
     const storage = new MemoryStorage();
-    const created = await createUpload(storage, cfg, { size: 3 });
-    expect(storage.objects.get(`uploads/${created.id}.json`)?.tags).toEqual({ 'upload-state': 'awaiting' });
+    const created = await createUpload(storage, cfg, T, { size: 3 });
+    expect(storage.objects.get(`uploads/${T}/${created.id}.json`)?.tags).toEqual({ 'upload-state': 'awaiting' });
   });
 
   it('is awaiting-upload after the URL was issued, pending once the bytes are there', async () => {
     const storage = new MemoryStorage();
-    const created = await createUpload(storage, cfg, { size: 3, filename: 'a.dcm' });
-    expect(await getFileInfo(storage, created.id)).toEqual({
+    const created = await createUpload(storage, cfg, T, { size: 3, filename: 'a.dcm' });
+    expect(await getFileInfo(storage, { tenant: T, id: created.id })).toEqual({
       id: created.id,
       status: 'awaiting-upload',
       size: 3,
       uploadedAt: null,
       filename: 'a.dcm',
     });
-    await storage.put(`uploads/${created.id}.dcm`, new Uint8Array([1, 2, 3]), 'application/dicom');
-    const info = await getFileInfo(storage, created.id);
+    await storage.put(`uploads/${T}/${created.id}.dcm`, new Uint8Array([1, 2, 3]), 'application/dicom');
+    const info = await getFileInfo(storage, { tenant: T, id: created.id });
     expect(info).toMatchObject({ id: created.id, size: 3, filename: 'a.dcm', status: 'pending', contentType: 'application/dicom' });
     expect(Date.parse(info.uploadedAt ?? '')).not.toBeNaN();
   });
 
   it('is ready with the summary once processed, and pending again when new bytes replace them', async () => {
     const storage = new MemoryStorage();
-    const { id } = await createUpload(storage, cfg, { size: 3, filename: 'a.dcm' });
-    await storage.put(`uploads/${id}.dcm`, new Uint8Array([1, 2, 3]), 'application/dicom');
-    const uploadedAt = storage.objects.get(`uploads/${id}.dcm`)!.lastModified.toISOString();
+    const { id } = await createUpload(storage, cfg, T, { size: 3, filename: 'a.dcm' });
+    await storage.put(`uploads/${T}/${id}.dcm`, new Uint8Array([1, 2, 3]), 'application/dicom');
+    const uploadedAt = storage.objects.get(`uploads/${T}/${id}.dcm`)!.lastModified.toISOString();
     const summary = {
       status: 'ready',
       size: 3,
@@ -105,19 +108,19 @@ describe('getFileInfo', () => {
       uploadedAt,
       processedAt: '2026-01-01T00:00:01.000Z',
     };
-    await storage.put(`uploads/${id}.summary.json`, new TextEncoder().encode(JSON.stringify(summary)), 'application/json');
-    expect(await getFileInfo(storage, id)).toEqual({ id, filename: 'a.dcm', contentType: 'application/dicom', ...summary });
+    await storage.put(`uploads/${T}/${id}.summary.json`, new TextEncoder().encode(JSON.stringify(summary)), 'application/json');
+    expect(await getFileInfo(storage, { tenant: T, id: id })).toEqual({ id, filename: 'a.dcm', contentType: 'application/dicom', ...summary });
 
     // The presigned URL used again: the summary describes older bytes.
     await new Promise((r) => setTimeout(r, 5));
-    await storage.put(`uploads/${id}.dcm`, new Uint8Array([4, 5, 6, 7]), 'application/dicom');
-    expect(await getFileInfo(storage, id)).toMatchObject({ status: 'pending', size: 4 });
-    expect((await getFileInfo(storage, id)).sha256).toBeUndefined();
+    await storage.put(`uploads/${T}/${id}.dcm`, new Uint8Array([4, 5, 6, 7]), 'application/dicom');
+    expect(await getFileInfo(storage, { tenant: T, id: id })).toMatchObject({ status: 'pending', size: 4 });
+    expect((await getFileInfo(storage, { tenant: T, id: id })).sha256).toBeUndefined();
   });
 
   it('is rejected with the reason after quarantine, and 404 once the processed bytes are deleted', async () => {
     const storage = new MemoryStorage();
-    const { id } = await createUpload(storage, cfg, { size: 3 });
+    const { id } = await createUpload(storage, cfg, T, { size: 3 });
     const rejected = {
       status: 'rejected',
       size: 3,
@@ -126,19 +129,19 @@ describe('getFileInfo', () => {
       processedAt: '2026-01-01T00:00:01.000Z',
       reason: { code: 'NotDicom', message: 'The file is not DICOM.' },
     };
-    await storage.put(`uploads/${id}.summary.json`, new TextEncoder().encode(JSON.stringify(rejected)), 'application/json');
-    expect(await getFileInfo(storage, id)).toEqual({ id, ...rejected });
+    await storage.put(`uploads/${T}/${id}.summary.json`, new TextEncoder().encode(JSON.stringify(rejected)), 'application/json');
+    expect(await getFileInfo(storage, { tenant: T, id: id })).toEqual({ id, ...rejected });
 
-    await storage.put(`uploads/${id}.summary.json`, new TextEncoder().encode(JSON.stringify({ ...rejected, status: 'ready', reason: undefined })), 'application/json');
-    await expect(getFileInfo(storage, id)).rejects.toMatchObject({ code: 'FileNotFound', message: expect.stringMatching(/deleted/) });
+    await storage.put(`uploads/${T}/${id}.summary.json`, new TextEncoder().encode(JSON.stringify({ ...rejected, status: 'ready', reason: undefined })), 'application/json');
+    await expect(getFileInfo(storage, { tenant: T, id: id })).rejects.toMatchObject({ code: 'FileNotFound', message: expect.stringMatching(/deleted/) });
   });
 
   it('ignores a summary it cannot read (pending, not a 500)', async () => {
     const storage = new MemoryStorage();
-    const { id } = await createUpload(storage, cfg, { size: 3 });
-    await storage.put(`uploads/${id}.dcm`, new Uint8Array([1, 2, 3]), 'application/dicom');
-    await storage.put(`uploads/${id}.summary.json`, new TextEncoder().encode('{"status":"ready","size":'), 'application/json');
-    expect(await getFileInfo(storage, id)).toMatchObject({ status: 'pending' });
+    const { id } = await createUpload(storage, cfg, T, { size: 3 });
+    await storage.put(`uploads/${T}/${id}.dcm`, new Uint8Array([1, 2, 3]), 'application/dicom');
+    await storage.put(`uploads/${T}/${id}.summary.json`, new TextEncoder().encode('{"status":"ready","size":'), 'application/json');
+    expect(await getFileInfo(storage, { tenant: T, id: id })).toMatchObject({ status: 'pending' });
   });
 
   it('is 404 FileNotFound for an id never issued', async () => {
@@ -146,7 +149,7 @@ describe('getFileInfo', () => {
       head: async (): Promise<ObjectInfo | undefined> => undefined,
       get: async () => undefined,
     };
-    await expect(getFileInfo(storage as Storage, '00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+    await expect(getFileInfo(storage as Storage, { tenant: T, id: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({
       status: 404,
       code: 'FileNotFound',
     });

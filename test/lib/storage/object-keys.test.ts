@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ANONYMOUS_TENANT, tenantOf } from '../../../lib/auth/tenant.js';
+import {
+  KEY_PATTERNS,
+  contentRenderKey,
+  isContentRenderKey,
+  matchesUploadNotificationFilter,
+  parseUploadKey,
+  quarantineKey,
+  renderKey,
+  requestKey,
+  summaryKey,
+  uploadKey,
+} from '../../../lib/storage/object-keys.js';
+
+const A = tenantOf({ sub: 'alice' }, { issuer: 'https://issuer.test', tenantClaim: 'sub' });
+const B = tenantOf({ sub: 'bob' }, { issuer: 'https://issuer.test', tenantClaim: 'sub' });
+const ID = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
+const HASH = 'ab'.repeat(32);
+
+/** `*` of an IAM pattern as a regular expression. */
+const matches = (pattern: string, key: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.?+^$()[\]{}|\\/]/g, '\\$&')).join('.*')}$`).test(key);
+
+describe('object keys with tenants', () => {
+  it('puts the tenant segment after the kind, before the id or hash', () => {
+    const ref = { tenant: A, id: ID };
+    expect(uploadKey(ref)).toBe(`uploads/${A}/${ID}.dcm`);
+    expect(requestKey(ref)).toBe(`uploads/${A}/${ID}.json`);
+    expect(summaryKey(ref)).toBe(`uploads/${A}/${ID}.summary.json`);
+    expect(quarantineKey(ref)).toBe(`quarantine/${A}/${ID}.dcm`);
+    expect(renderKey(ref, 'v2-f1-b8-wfile')).toBe(`renders/${A}/${ID}/v2-f1-b8-wfile.png`);
+    expect(contentRenderKey(A, HASH, 'v2-f1-b8-wfile')).toBe(`renders/${A}/sha256/${HASH}/v2-f1-b8-wfile.png`);
+  });
+
+  it('gives two tenants different keys for the same id and the same content', () => {
+    expect(uploadKey({ tenant: A, id: ID })).not.toBe(uploadKey({ tenant: B, id: ID }));
+    expect(contentRenderKey(A, HASH, 'v')).not.toBe(contentRenderKey(B, HASH, 'v'));
+    expect(uploadKey({ tenant: ANONYMOUS_TENANT, id: ID })).toBe(`uploads/${ANONYMOUS_TENANT}/${ID}.dcm`);
+  });
+
+  it.each(['alice', '', '../t0', `${A}/..`, A.toUpperCase(), `t${'0'.repeat(31)}`])('refuses %j as a tenant segment: never a raw claim in a key', (tenant) => {
+    expect(() => uploadKey({ tenant, id: ID })).toThrow(TypeError);
+    expect(() => contentRenderKey(tenant, HASH, 'v')).toThrow(TypeError);
+  });
+
+  it('refuses ids and hashes that are not server-made', () => {
+    expect(() => uploadKey({ tenant: A, id: '../x' })).toThrow(TypeError);
+    expect(() => contentRenderKey(A, 'not-a-hash', 'v')).toThrow(TypeError);
+  });
+
+  it('parses upload keys into tenant and id, and nothing else', () => {
+    expect(parseUploadKey(`uploads/${A}/${ID}.dcm`)).toEqual({ tenant: A, id: ID });
+    for (const other of [
+      `uploads/${ID}.dcm`,
+      `uploads/alice/${ID}.dcm`,
+      `uploads/${A}/${ID}.summary.json`,
+      `uploads/${A}/${ID}.json`,
+      `quarantine/${A}/${ID}.dcm`,
+      `uploads/${A}/x/${ID}.dcm`,
+    ]) {
+      expect(parseUploadKey(other), other).toBeUndefined();
+    }
+  });
+
+  it('keeps the notification filter, content-render test and IAM patterns matching tenant keys', () => {
+    expect(matchesUploadNotificationFilter(uploadKey({ tenant: A, id: ID }))).toBe(true);
+    expect(matchesUploadNotificationFilter(summaryKey({ tenant: A, id: ID }))).toBe(false);
+    expect(isContentRenderKey(contentRenderKey(A, HASH, 'v'))).toBe(true);
+    expect(isContentRenderKey(renderKey({ tenant: A, id: ID }, 'v'))).toBe(false);
+    expect(matches(KEY_PATTERNS.uploads, uploadKey({ tenant: A, id: ID }))).toBe(true);
+    expect(matches(KEY_PATTERNS.summaries, summaryKey({ tenant: A, id: ID }))).toBe(true);
+    expect(matches(KEY_PATTERNS.requests, requestKey({ tenant: A, id: ID }))).toBe(true);
+    expect(matches(KEY_PATTERNS.renders, contentRenderKey(A, HASH, 'v'))).toBe(true);
+    expect(matches(KEY_PATTERNS.quarantine, quarantineKey({ tenant: A, id: ID }))).toBe(true);
+  });
+});
