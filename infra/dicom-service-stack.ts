@@ -213,7 +213,7 @@ export class DicomServiceStack extends Stack {
           ? undefined
           : {
               allowOrigins: config.corsOrigins,
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE, CorsHttpMethod.OPTIONS],
               allowHeaders: ['authorization', 'content-type', 'accept'],
               exposeHeaders: ['location'],
               maxAge: Duration.hours(1),
@@ -335,7 +335,7 @@ export function uploadRoute(): Route {
   return route;
 }
 
-/** Least privilege from FUNCTION_S3_ACCESS: object actions on the listed key patterns only, no listing. */
+/** Least privilege from FUNCTION_S3_ACCESS: object actions on the listed key patterns, listing only under named prefixes. */
 function grantS3Access(bucket: s3.IBucket, fn: lambda.IFunction, access: S3Access) {
   if (access.read.length > 0) {
     fn.addToRolePolicy(
@@ -344,9 +344,19 @@ function grantS3Access(bucket: s3.IBucket, fn: lambda.IFunction, access: S3Acces
         resources: access.read.map((prefix) => bucket.arnForObjects(prefix)),
       }),
     );
-    // No s3:ListBucket: no route lists keys, and it would let a function enumerate every
-    // tenant's files. Without it S3 answers a GET/HEAD of a missing key with 403, not 404,
-    // which lib/storage/s3-storage.ts must read as "absent" (see README, Deploy to AWS).
+    // No unconditioned s3:ListBucket: it would let a function enumerate every tenant's files.
+    // Without it S3 answers a GET/HEAD of a missing key with 403, not 404, which
+    // lib/storage/s3-storage.ts must read as "absent" (see README, Deploy to AWS).
+  }
+  if (access.list && access.list.length > 0) {
+    // Listing only under the named prefixes (DELETE /files/{id} finds a file's renders).
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': access.list } },
+      }),
+    );
   }
   if (access.write.length > 0) {
     fn.addToRolePolicy(

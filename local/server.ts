@@ -147,7 +147,7 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
       res.setHeader('access-control-allow-origin', '*');
       if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
         res.writeHead(204, {
-          'access-control-allow-methods': 'GET, POST, OPTIONS',
+          'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
           'access-control-allow-headers': 'authorization, content-type, accept, range',
           'access-control-max-age': '600',
         });

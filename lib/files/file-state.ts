@@ -3,13 +3,16 @@
  * decides whether a file is ready, what its content hash is, and whether what the processor
  * recorded describes the bytes stored now.
  *
+ * A deleted file (its tombstone, lib/upload/delete-file.ts) is FileNotFound at both depths that
+ * read objects of it (fileInfo, missingUploadError).
+ *
  * Two depths of the same answer:
  * - recordedState: one HEAD of the summary, whose metadata carries the status and the hash
  *   (header, export and processor: cheap enough for every request);
  * - fileInfo: the upload's HEAD, the whole summary and the request record (GET /files/{id}).
  */
 import { DomainError } from '../errors.js';
-import { type FileRef, requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
+import { type FileRef, requestKey, summaryKey, tombstoneKey, uploadKey } from '../storage/object-keys.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
 import { parseRequestRecord } from './request-record.js';
 import { type FileSummary, type ProcessedStatus, SUMMARY_META, type TrailingRecord, isSha256Hex, parseSummary, parseTrailingMetadata } from './summary.js';
@@ -53,12 +56,22 @@ export const recordsUpload = (state: RecordedState | undefined, upload: ObjectIn
   Boolean(state && upload.etag && state.sourceEtag === upload.etag);
 
 /**
+ * Whether DELETE /files/{id} deleted the file (its tombstone is there): every service answers
+ * FileNotFound for it, even while an object of it lingers (a delete in progress, a racing processor).
+ */
+export const isDeleted = async (storage: Storage, ref: FileRef): Promise<boolean> => Boolean(await storage.head(tombstoneKey(ref)));
+
+export const deletedError = (): DomainError => new DomainError('FileNotFound', 'The file uploaded under this id has been deleted.');
+
+/**
  * The error for an upload that is not (or no longer) under its key: when the processor
  * quarantined it, the reason it was rejected (the same 422 the file gave before processing),
  * else FileNotFound. For every route that reads the upload.
  */
 export async function missingUploadError(storage: Storage, ref: FileRef): Promise<DomainError> {
-  const summary = parseSummary(await storage.get(summaryKey(ref)));
+  const [summaryBytes, deleted] = await Promise.all([storage.get(summaryKey(ref)), isDeleted(storage, ref)]);
+  if (deleted) return deletedError();
+  const summary = parseSummary(summaryBytes);
   if (summary?.status === 'rejected' && summary.reason) return new DomainError(summary.reason.code, summary.reason.message);
   return new DomainError('FileNotFound', 'No file has been uploaded under this id.');
 }
@@ -89,11 +102,13 @@ export interface FileInfo extends Partial<Omit<FileSummary, 'status' | 'size' | 
  */
 export async function fileInfo(storage: Storage, ref: FileRef): Promise<FileInfo> {
   const { id } = ref;
-  const [object, summaryBytes, requestBytes] = await Promise.all([
+  const [object, summaryBytes, requestBytes, deleted] = await Promise.all([
     storage.head(uploadKey(ref)),
     storage.get(summaryKey(ref)),
     storage.get(requestKey(ref)),
+    isDeleted(storage, ref),
   ]);
+  if (deleted) throw deletedError();
   const summary = parseSummary(summaryBytes);
   const request = parseRequestRecord(requestBytes);
   const filename = request?.filename !== undefined ? { filename: request.filename } : {};

@@ -11,7 +11,7 @@ export type HttpFunctionName = Exclude<FunctionName, 'processor'>;
 export const HTTP_FUNCTIONS: readonly HttpFunctionName[] = ['upload', 'header', 'export'];
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** API Gateway HTTP API route path, with {param} placeholders. */
   path: string;
   function: HttpFunctionName;
@@ -52,6 +52,8 @@ const HEADER_ERRORS: readonly ErrorCode[] = [...PARSE_ERRORS, 'HeaderTooLarge'];
 export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/files', function: 'upload', errors: ['InvalidRequest', 'PayloadTooLarge'] },
   { method: 'GET', path: '/files/{id}', function: 'upload', errors: ['InvalidFileId', 'FileNotFound'] },
+  // 204, idempotent; another tenant's id is the same 404 as an unknown one (lib/upload/delete-file.ts).
+  { method: 'DELETE', path: '/files/{id}', function: 'upload', errors: ['InvalidFileId', 'FileNotFound'] },
   { method: 'GET', path: '/openapi', function: 'upload', errors: [], public: true },
   { method: 'GET', path: '/docs', function: 'upload', errors: [], public: true },
   // The Swagger UI files of the /docs page, from an allow-list (lib/http/docs-assets.ts).
@@ -105,21 +107,36 @@ export interface S3Access {
   write: string[];
   tag?: string[];
   delete?: string[];
+  /**
+   * s3:ListBucket, as s3:prefix patterns (`*` any characters): granted only with that condition
+   * (infra), so a function can list what it removes and never enumerate the bucket.
+   */
+  list?: string[];
 }
 
 export const FUNCTION_S3_ACCESS: Record<FunctionName, S3Access> = {
   // The request record is written tagged upload-state=awaiting (lifecycle of unused URLs).
-  upload: { read: [K.uploadsAll], write: [K.uploadsAll], tag: [K.requests] },
+  // DELETE /files/{id}: heads the quarantine copy, writes the tombstone (uploads/), deletes every
+  // object of the file and lists its renders and the references to its content.
+  upload: {
+    read: [K.uploadsAll, K.quarantine],
+    write: [K.uploadsAll],
+    tag: [K.requests],
+    delete: [K.uploadsAll, K.renders, K.quarantine],
+    list: [K.renders, K.hashRefs],
+  },
   header: { read: [K.uploadsAll], write: [] },
   // The uploads pattern covers the summary (content hash, or the reason a file was rejected).
   export: { read: [K.uploadsAll, K.renders], write: [K.renders] },
   // Reads the upload, its summary and existing renders; writes the summary, renders and the
-  // quarantine copy; re-tags the request record; deletes only a rejected upload.
+  // quarantine copy; re-tags the request record; deletes a rejected upload and, when a delete of
+  // the file raced it, what it wrote (listing the file's renders and its content's references).
   processor: {
     read: [K.uploadsAll, K.renders],
     write: [K.summaries, K.renders, K.quarantine],
     tag: [K.requests],
-    delete: [K.uploads],
+    delete: [K.uploadsAll, K.renders, K.quarantine],
+    list: [K.renders, K.hashRefs],
   },
 };
 

@@ -11,7 +11,10 @@
  *   describing the same bytes;
  * - a summary carries the upload's ETag in its metadata: the same event again finds it and
  *   does nothing, while a new upload under the same id (a presigned URL used twice) is
- *   processed again.
+ *   processed again;
+ * - a delete (DELETE /files/{id}) writes its tombstone first: a run that finds it does nothing,
+ *   and a run that finds it only after its own writes (the delete ran in between) removes what
+ *   it wrote, so a delete racing the processor leaves nothing behind.
  */
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
@@ -19,10 +22,11 @@ import { vrLookup } from '../dicom/dictionary.js';
 import { parseDicom, type ParsedDicom } from '../dicom/parse.js';
 import { PIXEL_TAGS } from '../dicom/tag.js';
 import { DomainError } from '../errors.js';
-import { recordedState, recordsUpload } from '../files/file-state.js';
+import { deleteAllUnder, holdContent, releaseContent } from '../files/content-refs.js';
+import { isDeleted, recordedState, recordsUpload } from '../files/file-state.js';
 import { type FileSummary, serializeSummary, summaryMetadata } from '../files/summary.js';
 import { log } from '../log.js';
-import { type FileRef, quarantineKey, requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
+import { type FileRef, quarantineKey, renderPrefix, requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
 import { type ObjectInfo, type Storage, UPLOAD_STATE_TAG } from '../storage/storage.js';
 
 /**
@@ -137,8 +141,9 @@ export async function processUpload(
   opts: ProcessOptions,
 ): Promise<ProcessResult> {
   const now = opts.now ?? (() => new Date());
-  const [object, existing] = await Promise.all([storage.head(uploadKey(ref)), recordedState(storage, ref)]);
+  const [object, existing, deleted] = await Promise.all([storage.head(uploadKey(ref)), recordedState(storage, ref), isDeleted(storage, ref)]);
 
+  if (deleted) return { outcome: 'gone', rendered: false };
   if (!object) {
     // Quarantined by an earlier run (its summary says so) or deleted: nothing left to do.
     return { outcome: existing ? 'duplicate' : 'gone', rendered: false };
@@ -191,8 +196,26 @@ export async function processUpload(
     ...trailingRange(parsed, bytes.length),
     processedAt: now().toISOString(),
   };
+  // The reference before the summary: a delete that reads the summary finds the reference too.
+  await holdContent(storage, ref, sha256);
   const wrote = await writeSummary(storage, ref, summary, object, Boolean(existing));
+  if (await isDeleted(storage, ref)) {
+    await undoAfterDelete(storage, ref, sha256);
+    return { outcome: 'gone', rendered: false };
+  }
   return { outcome: wrote ? 'ready' : 'raced', rendered };
+}
+
+/**
+ * The file was deleted while this run processed it (the delete found its tombstone missing
+ * objects this run wrote afterwards): removes the summary, any id-keyed render, the reference to
+ * the content and, when no other file of the tenant holds it, the renders of the content.
+ */
+async function undoAfterDelete(storage: Storage, ref: FileRef, sha256: string): Promise<void> {
+  log.info('upload deleted while processing', { fileId: ref.id });
+  await Promise.all([storage.delete(summaryKey(ref)), storage.delete(uploadKey(ref)), storage.delete(requestKey(ref))]);
+  await deleteAllUnder(storage, renderPrefix(ref));
+  await releaseContent(storage, ref, sha256);
 }
 
 async function reject(
@@ -209,6 +232,11 @@ async function reject(
   const summary: FileSummary = { status: 'rejected', ...base, reason: { code: error.code, message: error.message } };
   const wrote = await writeSummary(storage, ref, summary, object, hadSummary);
   await storage.delete(uploadKey(ref));
+  if (await isDeleted(storage, ref)) {
+    // Deleted meanwhile: the copy and the summary written after the delete's sweep go too.
+    await Promise.all([storage.delete(quarantineKey(ref)), storage.delete(summaryKey(ref)), storage.delete(requestKey(ref))]);
+    return { outcome: 'gone', rendered: false };
+  }
   log.info('upload rejected', { fileId: ref.id, errorCode: error.code });
   return { outcome: wrote ? 'rejected' : 'raced', rendered: false };
 }

@@ -7,6 +7,10 @@
  *   uploads/{tenant}/{id}.dcm               the upload (write-once; the presigned PUT signs If-None-Match: *)
  *   uploads/{tenant}/{id}.json              the request record POST /files writes (declared size, filename)
  *   uploads/{tenant}/{id}.summary.json      what the processor recorded (lib/files/summary.ts)
+ *   uploads/{tenant}/{id}.deleted           tombstone of DELETE /files/{id} (lib/upload/delete-file.ts):
+ *       tells "deleted" from "never existed" and stops a racing processor
+ *   uploads/{tenant}/by-hash/{sha256}/{id}  empty: file {id} of the tenant is ready with these bytes;
+ *       a delete removes the hash renders only when no reference is left (no .dcm suffix: no S3 event)
  *   quarantine/{tenant}/{id}.dcm            where the processor moves an upload it rejects
  *   renders/{tenant}/{id}/{variant}.png     renders made before processing, keyed by file id
  *   renders/{tenant}/sha256/{hash}/{variant}.png  renders keyed by content, per tenant: immutable,
@@ -25,6 +29,8 @@ const CONTENT_SEGMENT = 'sha256/';
 const UPLOAD_SUFFIX = '.dcm';
 const REQUEST_SUFFIX = '.json';
 const SUMMARY_SUFFIX = '.summary.json';
+const TOMBSTONE_SUFFIX = '.deleted';
+const BY_HASH_SEGMENT = 'by-hash/';
 
 const TENANT = /^t[0-9a-f]{32}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -64,6 +70,26 @@ export function contentRenderKey(tenant: string, sha256: string, variant: string
   return `${PREFIXES.renders}${tenant}/${CONTENT_SEGMENT}${sha256}/${variant}.png`;
 }
 
+/** The tombstone DELETE /files/{id} writes first: the id was deleted (not "never existed"). */
+export const tombstoneKey = (ref: FileRef): string => `${PREFIXES.uploads}${checked(ref)}${TOMBSTONE_SUFFIX}`;
+/** The prefix of every id-keyed render of a file (listed and removed by a delete). */
+export const renderPrefix = (ref: FileRef): string => `${PREFIXES.renders}${checked(ref)}/`;
+/** The prefix of every render (and reference) under one content hash of one tenant. */
+export function contentRenderPrefix(tenant: string, sha256: string): string {
+  return contentRenderKey(tenant, sha256, 'x').slice(0, -'x.png'.length);
+}
+/** The prefix of the references of one content hash of one tenant (one empty object per ready file). */
+export function hashRefPrefix(tenant: string, sha256: string): string {
+  contentRenderPrefix(tenant, sha256); // the same checks of the tenant segment and the hash
+  return `${PREFIXES.uploads}${tenant}/${BY_HASH_SEGMENT}${sha256}/`;
+}
+/** The reference of one ready file to its content hash: its renders are shared while one remains. */
+export const hashRefKey = (ref: FileRef, sha256: string): string => {
+  const { tenant, id } = ref;
+  checked(ref);
+  return `${hashRefPrefix(tenant, sha256)}${id}`;
+};
+
 /** Whether a key is a render under a content hash (immutable, so it may be remembered). */
 export const isContentRenderKey = (key: string): boolean => CONTENT_RENDER_KEY.test(key);
 const CONTENT_RENDER_KEY = /^renders\/t[0-9a-f]{32}\/sha256\/[0-9a-f]{64}\//;
@@ -102,6 +128,9 @@ export const KEY_PATTERNS = {
   uploads: `${PREFIXES.uploads}*${UPLOAD_SUFFIX}`,
   requests: `${PREFIXES.uploads}*${REQUEST_SUFFIX}`,
   summaries: `${PREFIXES.uploads}*${SUMMARY_SUFFIX}`,
+  tombstones: `${PREFIXES.uploads}*${TOMBSTONE_SUFFIX}`,
+  /** References of ready files to their content hash (lib/files/content-refs.ts). */
+  hashRefs: `${PREFIXES.uploads}*/${BY_HASH_SEGMENT}*`,
   renders: `${PREFIXES.renders}*`,
   quarantine: `${PREFIXES.quarantine}*`,
 } as const;

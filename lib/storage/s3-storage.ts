@@ -3,6 +3,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   PutObjectTaggingCommand,
   S3Client,
@@ -216,6 +217,21 @@ export class S3Storage implements Storage {
 
   async delete(key: string): Promise<void> {
     await guard(this.bucket, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+  }
+
+  async list(prefix: string, limit = 1000): Promise<string[]> {
+    return guard(this.bucket, async () => {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const out = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: Math.min(1000, limit - keys.length) }),
+        );
+        for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token && keys.length < limit);
+      return keys.slice(0, limit);
+    });
   }
 
   async setTags(key: string, tags: Record<string, string>): Promise<boolean> {

@@ -32,6 +32,11 @@ export interface Storage {
   copy(fromKey: string, toKey: string): Promise<boolean>;
   /** Deletes an object; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * The keys under a prefix, at most `limit` (default 1000; S3 ListObjectsV2, paginated). The
+   * functions may list only the prefixes their IAM grant names (an s3:prefix condition).
+   */
+  list(prefix: string, limit?: number): Promise<string[]>;
   /** Replaces the object tags of an object. False when the object does not exist. */
   setTags(key: string, tags: Record<string, string>): Promise<boolean>;
   /** A presigned PUT with content-length and content-type signed, so S3 enforces both. */

@@ -1,4 +1,4 @@
-import { HeadObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -43,7 +43,9 @@ describe('upload function', () => {
 
   it('GET /files/{id}: size and upload time from S3; 404 when absent; 400 before S3 for a bad id', async () => {
     const id = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
-    s3.on(HeadObjectCommand).resolves({ ContentLength: 531324, LastModified: new Date('2026-01-02T03:04:05Z') });
+    // Only the upload is there (no tombstone: the file was not deleted).
+    s3.on(HeadObjectCommand).rejects(notFound());
+    s3.on(HeadObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({ ContentLength: 531324, LastModified: new Date('2026-01-02T03:04:05Z') });
     s3.on(GetObjectCommand).rejects(s3Error('NoSuchKey', 404));
     const ok = await call(apiEvent('GET /files/{id}', { pathParameters: { id } }));
     expect(ok.statusCode).toBe(200);
@@ -57,6 +59,42 @@ describe('upload function', () => {
 
     s3.reset();
     const bad = await call(apiEvent('GET /files/{id}', { pathParameters: { id: '../uploads/x' } }));
+    expect(bad.statusCode).toBe(400);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('DELETE /files/{id}: 204 after a tombstone and the deletes, only under the caller\'s tenant; 404 for an unknown id; 400 before S3', async () => {
+    const id = '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b';
+    s3.on(HeadObjectCommand).rejects(notFound());
+    s3.on(HeadObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({ ContentLength: 10 });
+    s3.on(GetObjectCommand).rejects(s3Error('NoSuchKey', 404));
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(DeleteObjectCommand).resolves({});
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: `renders/${T}/${id}/v3-f1.png` }] });
+    const r = await call(apiEvent('DELETE /files/{id}', { pathParameters: { id } }));
+    expect(r.statusCode).toBe(204);
+    expect(r.body).toBe('');
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
+    expect(puts).toEqual([`uploads/${T}/${id}.deleted`]);
+    const deleted = s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input.Key).sort();
+    expect(deleted).toEqual(
+      [`uploads/${T}/${id}.dcm`, `uploads/${T}/${id}.json`, `uploads/${T}/${id}.summary.json`, `quarantine/${T}/${id}.dcm`, `renders/${T}/${id}/v3-f1.png`].sort(),
+    );
+    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toEqual([`renders/${T}/${id}/`]);
+    // Every key touched is of the caller's tenant.
+    for (const c of s3.calls()) expect(JSON.stringify((c.args[0] as { input: unknown }).input)).toContain(T);
+
+    s3.reset();
+    s3.on(HeadObjectCommand).rejects(notFound());
+    s3.on(GetObjectCommand).rejects(s3Error('NoSuchKey', 404));
+    const missing = await call(apiEvent('DELETE /files/{id}', { pathParameters: { id } }));
+    expect(missing.statusCode).toBe(404);
+    expect(JSON.parse(missing.body as string).error.code).toBe('FileNotFound');
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+
+    s3.reset();
+    const bad = await call(apiEvent('DELETE /files/{id}', { pathParameters: { id: '../uploads/x' } }));
     expect(bad.statusCode).toBe(400);
     expect(s3.calls()).toHaveLength(0);
   });

@@ -407,12 +407,14 @@ describe('DicomServiceStack', () => {
   describe('least privilege', () => {
     const grants = (name: FunctionName) => s3Grants(roleStatements(stack, template, name));
 
-    it('gives no function a wildcard action, and delete only to the processor on uploads', () => {
+    it('gives no function a wildcard action, and delete only to the processor and upload (DELETE /files/{id})', () => {
+      const deletable = [objects('uploads/*'), objects('renders/*'), objects('quarantine/*')].sort();
       for (const name of NAMES) {
-        for (const { action, resource } of grants(name)) {
-          expect(action, name).not.toMatch(/\*/);
-          if (/Delete/.test(action)) expect(`${name} ${action} ${resource}`).toBe(`processor s3:DeleteObject ${objects('uploads/*.dcm')}`);
-        }
+        const g = grants(name);
+        for (const { action } of g) expect(action, name).not.toMatch(/\*/);
+        const deletes = g.filter((x) => /Delete/.test(x.action));
+        for (const d of deletes) expect(d.action, name).toBe('s3:DeleteObject');
+        expect(deletes.map((x) => x.resource).sort(), name).toEqual(name === 'processor' || name === 'upload' ? deletable : []);
       }
     });
 
@@ -422,7 +424,7 @@ describe('DicomServiceStack', () => {
       expect(of('s3:GetObject')).toEqual([objects('renders/*'), objects('uploads/*')].sort());
       expect(of('s3:PutObject')).toEqual([objects('quarantine/*'), objects('renders/*'), objects('uploads/*.summary.json')].sort());
       expect(of('s3:PutObjectTagging')).toEqual([objects('uploads/*.json')]);
-      expect(of('s3:DeleteObject')).toEqual([objects('uploads/*.dcm')]);
+      expect(of('s3:DeleteObject')).toEqual([objects('quarantine/*'), objects('renders/*'), objects('uploads/*')].sort());
     });
 
     it('header: reads uploads/ only and cannot put', () => {
@@ -443,13 +445,17 @@ describe('DicomServiceStack', () => {
       const g = grants('upload');
       expect(g.filter((x) => x.action === 's3:PutObject').map((x) => x.resource)).toEqual([objects('uploads/*')]);
       expect(g.filter((x) => x.action === 's3:PutObjectTagging').map((x) => x.resource)).toEqual([objects('uploads/*.json')]);
-      expect(g.filter((x) => x.action === 's3:GetObject').map((x) => x.resource)).toEqual([objects('uploads/*')]);
+      // And the quarantine copy: DELETE /files/{id} looks for it.
+      expect(g.filter((x) => x.action === 's3:GetObject').map((x) => x.resource).sort()).toEqual([objects('quarantine/*'), objects('uploads/*')].sort());
     });
 
-    it('follows FUNCTION_S3_ACCESS, object actions only (no function may list the bucket)', () => {
+    it('follows FUNCTION_S3_ACCESS: object actions, and listing only under its prefixes (an s3:prefix condition)', () => {
       for (const name of NAMES) {
-        const g = grants(name);
         const access = FUNCTION_S3_ACCESS[name];
+        const listing = roleStatements(stack, template, name).filter((st) => st.Effect === 'Allow' && asArray<string>(st.Action).some((a) => /^s3:List/.test(a)));
+        expect(listing.map((st) => st.Condition), name).toEqual(access.list ? [{ StringLike: { 's3:prefix': access.list } }] : []);
+        for (const st of listing) expect(asArray<string>(st.Action), name).toEqual(['s3:ListBucket']);
+        const g = grants(name).filter((x) => x.action !== 's3:ListBucket');
         for (const { action, resource } of g) {
           const allowed = {
             's3:GetObject': access.read,
@@ -460,7 +466,6 @@ describe('DicomServiceStack', () => {
           expect(allowed, `${name} ${action}`).toBeDefined();
           expect(allowed!.map(objects), `${name} ${action}`).toContain(resource);
         }
-        expect(g.filter((x) => /^s3:List/.test(x.action)), name).toEqual([]);
       }
     });
 

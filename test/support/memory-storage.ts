@@ -75,6 +75,10 @@ export class MemoryStorage implements Storage {
     this.objects.delete(key);
   }
 
+  async list(prefix: string, limit = 1000): Promise<string[]> {
+    return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort().slice(0, limit);
+  }
+
   async setTags(key: string, tags: Record<string, string>): Promise<boolean> {
     const o = this.objects.get(key);
     if (!o) return false;

@@ -100,8 +100,9 @@ describe('processUpload', () => {
       'source-etag': uploaded.etag,
       trailing: 'none', // nothing after the pixel data
     });
-    // The render first, the summary last: a reader that sees the summary finds the render.
-    expect(storage.written).toEqual([defaultRender(hash), thumbnailRender(hash), `uploads/${T}/${ID}.summary.json`]);
+    // The render first, then the file's reference to its content (a delete releases it), the
+    // summary last: a reader that sees the summary finds the render.
+    expect(storage.written).toEqual([defaultRender(hash), thumbnailRender(hash), `uploads/${T}/by-hash/${hash}/${ID}`, `uploads/${T}/${ID}.summary.json`]);
     expect(storage.objects.get(defaultRender(hash))!.metadata).toEqual({ width: '5', height: '4' });
     // The upload arrived: its request record no longer expires as an unused URL.
     expect(storage.objects.get(`uploads/${T}/${ID}.json`)!.tags).toEqual({ 'upload-state': 'received' });
