@@ -69,8 +69,8 @@ describe('export function', () => {
 
   it('answers Accept: image/png with the PNG itself on a miss, without waiting for a cache copy of a quick render', async () => {
     s3.on(HeadObjectCommand).rejects(notFound());
-    s3.on(HeadObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ ContentLength: fixture.length });
-    s3.on(GetObjectCommand, { Key: `uploads/${id}.dcm` }).resolves({ Body: body(fixture) as never });
+    s3.on(HeadObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({ ContentLength: fixture.length });
+    s3.on(GetObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({ Body: body(fixture) as never });
     s3.on(PutObjectCommand).resolves({});
     for (const accept of ['image/png', 'IMAGE/PNG', 'image/png;q=0.5, */*;q=0.1', 'image/webp, image/png ; q=1']) {
       const r = await png('window=0,100', accept);

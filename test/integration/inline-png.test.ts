@@ -9,18 +9,22 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalService, startLocal } from '../../local/server.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
+import { tokenFor, withToken } from '../support/local-token.js';
 
 let svc: LocalService;
 let dataDir: string;
 let id: string;
+let token: string;
 
-const api = (path: string, init?: RequestInit) => fetch(`${svc.url}${path}`, { redirect: 'manual', ...init });
+/** The API with a token of the local issuer on every call. */
+const api = (path: string, init?: RequestInit) => fetch(`${svc.url}${path}`, withToken(token, { redirect: 'manual', ...init }));
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'dicom-inline-'));
   delete process.env.AWS_ENDPOINT_URL_S3;
   delete process.env.BUCKET_NAME;
   svc = await startLocal({ port: 0, s3Port: 0, dataDir, bucket: 'inline-bucket' });
+  token = await tokenFor(svc, 'alice');
   const bytes = makeImageDicom({ rows: 4, columns: 5, bitsAllocated: 16, pixelRepresentation: 1, window: { center: 0, width: 100 }, pixel: (_f, r, c) => (r * 5 + c) * 10 - 100 });
   const res = await api('/files', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: bytes.length }) });
   const created = (await res.json()) as { id: string; uploadUrl: string; headers: Record<string, string> };

@@ -57,6 +57,12 @@ export interface CaseResponse {
   id: number;
   results: StepOutcome[];
   heapUsed: number;
+  /**
+   * CPU time the process spent on the case (user + system). The budget is checked on it rather
+   * than on wall time: on a busy machine (other suites on the same 2 cores) a case waits for a
+   * core without doing more work, and wall time then says nothing about the file.
+   */
+  cpuMs: number;
 }
 
 const FILE_ID = '6f1c2a52-4b1e-4c3e-9a6f-0c1d2e3f4a5b';
@@ -142,14 +148,21 @@ async function runCase(req: CaseRequest): Promise<StepOutcome[]> {
   return out;
 }
 
+const cpuMsSince = (start: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+};
+
 parentPort?.on('message', (req: CaseRequest) => {
+  const cpu0 = process.cpuUsage();
   void runCase(req).then(
-    (results) => parentPort!.postMessage({ id: req.id, results, heapUsed: process.memoryUsage().heapUsed } satisfies CaseResponse),
+    (results) => parentPort!.postMessage({ id: req.id, results, heapUsed: process.memoryUsage().heapUsed, cpuMs: cpuMsSince(cpu0) } satisfies CaseResponse),
     (e: unknown) =>
       parentPort!.postMessage({
         id: req.id,
         results: [{ step: 'parse', outcome: 'bad', thrown: `harness: ${describe(e)}`, ms: 0 }],
         heapUsed: 0,
+        cpuMs: cpuMsSince(cpu0),
       } satisfies CaseResponse),
   );
 });

@@ -288,7 +288,7 @@ describe(`hostile files end in their documented 4xx within ${CASE_BUDGET_MS} ms 
     // Load the codecs outside the measured case (first use instantiates WebAssembly).
     const r = await runner.run(bytes, { steps, label: h.name });
     timings.push(
-      `  ${Math.round(r.elapsedMs).toString().padStart(5)} ms  rss+${Math.round(r.rssGrowth / MiB)} MiB  ${h.name}: ` +
+      `  ${Math.round(r.elapsedMs).toString().padStart(5)} ms (CPU ${Math.round(r.cpuMs ?? r.elapsedMs)} ms)  rss+${Math.round(r.rssGrowth / MiB)} MiB  ${h.name}: ` +
         (r.failure ?? r.results.map((s) => `${s.step}=${s.outcome === 'ok' ? 'ok' : s.code ?? s.outcome}`).join(' ')),
     );
     expect(violations(r)).toEqual([]);

@@ -123,7 +123,7 @@ describe('processUpload', () => {
       const offset = first.dataOffset - 8;
       const end = bytes.length - 100 - 12; // before the padding's OB header
       expect(summaryOf(storage, ID), `encapsulated ${encapsulated}`).toMatchObject({ trailingOffset: offset, trailingEnd: end });
-      expect(storage.objects.get(`uploads/${ID}.summary.json`)!.metadata?.trailing).toBe(`${offset}-${end}`);
+      expect(storage.objects.get(`uploads/${T}/${ID}.summary.json`)!.metadata?.trailing).toBe(`${offset}-${end}`);
     }
   });
 
@@ -132,7 +132,7 @@ describe('processUpload', () => {
     await seed(storage, ID, makeTrailingImageDicom({ transferSyntaxUid: TS_DEFLATED_LE }));
     expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('ready');
     expect(summaryOf(storage, ID)).not.toHaveProperty('trailingOffset');
-    expect(storage.objects.get(`uploads/${ID}.summary.json`)!.metadata?.trailing).toBe('none');
+    expect(storage.objects.get(`uploads/${T}/${ID}.summary.json`)!.metadata?.trailing).toBe('none');
   });
 
   it('does nothing for the same event twice', async () => {
