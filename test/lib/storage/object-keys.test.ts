@@ -3,13 +3,18 @@ import { ANONYMOUS_TENANT, tenantOf } from '../../../lib/auth/tenant.js';
 import {
   KEY_PATTERNS,
   contentRenderKey,
+  contentRenderPrefix,
+  hashRefKey,
+  hashRefPrefix,
   isContentRenderKey,
   matchesUploadNotificationFilter,
   parseUploadKey,
   quarantineKey,
   renderKey,
+  renderPrefix,
   requestKey,
   summaryKey,
+  tombstoneKey,
   uploadKey,
 } from '../../../lib/storage/object-keys.js';
 
@@ -72,5 +77,25 @@ describe('object keys with tenants', () => {
     expect(matches(KEY_PATTERNS.requests, requestKey({ tenant: A, id: ID }))).toBe(true);
     expect(matches(KEY_PATTERNS.renders, contentRenderKey(A, HASH, 'v'))).toBe(true);
     expect(matches(KEY_PATTERNS.quarantine, quarantineKey({ tenant: A, id: ID }))).toBe(true);
+  });
+
+  it('builds the keys of a delete: tombstone, per-file render prefix, content references; none raises an S3 event', () => {
+    const ref = { tenant: A, id: ID };
+    expect(tombstoneKey(ref)).toBe(`uploads/${A}/${ID}.deleted`);
+    expect(renderPrefix(ref)).toBe(`renders/${A}/${ID}/`);
+    expect(renderKey(ref, 'v').startsWith(renderPrefix(ref))).toBe(true);
+    expect(contentRenderPrefix(A, HASH)).toBe(`renders/${A}/sha256/${HASH}/`);
+    expect(contentRenderKey(A, HASH, 'v').startsWith(contentRenderPrefix(A, HASH))).toBe(true);
+    expect(hashRefKey(ref, HASH)).toBe(`uploads/${A}/by-hash/${HASH}/${ID}`);
+    expect(hashRefKey(ref, HASH).startsWith(hashRefPrefix(A, HASH))).toBe(true);
+    // Two tenants' references to the same bytes never share a prefix.
+    expect(hashRefKey({ tenant: B, id: ID }, HASH).startsWith(hashRefPrefix(A, HASH))).toBe(false);
+    for (const k of [tombstoneKey(ref), hashRefKey(ref, HASH)]) expect(matchesUploadNotificationFilter(k), k).toBe(false);
+    expect(matches(KEY_PATTERNS.tombstones, tombstoneKey(ref))).toBe(true);
+    expect(matches(KEY_PATTERNS.hashRefs, hashRefKey(ref, HASH))).toBe(true);
+    expect(matches(KEY_PATTERNS.hashRefs, hashRefPrefix(A, HASH))).toBe(true);
+    expect(() => hashRefKey({ tenant: A, id: '../x' }, HASH)).toThrow(TypeError);
+    expect(() => hashRefPrefix(A, 'nothex')).toThrow(TypeError);
+    expect(() => renderPrefix({ tenant: 'alice', id: ID })).toThrow(TypeError);
   });
 });
