@@ -32,6 +32,7 @@ export async function startLocalS3(opts: { port: number; directory: string; buck
     configureBuckets: [{ name: opts.bucket, configs: [CORS] }],
   });
   enforceIfNoneMatch(server);
+  signBucketPathAsSent(server);
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
@@ -68,7 +69,26 @@ function enforceIfNoneMatch(server: {
   };
 }
 
+/**
+ * Bucket-level requests (ListObjectsV2: DELETE /files/{id} lists a file's renders): the AWS SDK
+ * signs the path-style URI `/{bucket}/` as sent, s3rver 4 canonicalizes it as `/{bucket}` and
+ * answers SignatureDoesNotMatch. This signs the URI as it was sent; local only.
+ */
+function signBucketPathAsSent(server: { middleware: Array<(ctx: S3rverContext, next: () => Promise<unknown>) => unknown> }): void {
+  const v4 = require('@20minutes/s3rver/lib/signature/v4') as { getStringToSign: (req: { uri: string }, sig: unknown) => string };
+  const sentPath = new AsyncLocalStorage<string>();
+  server.middleware.splice(server.middleware.length - 1, 0, (ctx, next) => sentPath.run(ctx.path, next));
+  const original = v4.getStringToSign.bind(v4);
+  v4.getStringToSign = (req, sig) => {
+    const path = sentPath.getStore();
+    // Only `/{bucket}/` exactly (one segment and a trailing slash); object keys are untouched.
+    const uri = path && /^\/[^/]+\/$/.test(path) && req.uri === path.slice(0, -1) ? `${req.uri}/` : req.uri;
+    return original({ ...req, uri }, sig);
+  };
+}
+
 interface S3rverContext {
+  path: string;
   method: string;
   get(header: string): string;
 }
