@@ -60,17 +60,19 @@ describe('processor function', () => {
     expect(puts.map((p) => p.Key)).toEqual([
       expect.stringMatching(new RegExp(`^renders/${T}/sha256/${hash}/v\\d+-f1-b8-wfile\\.png$`)),
       expect.stringMatching(new RegExp(`^renders/${T}/sha256/${hash}/v\\d+-f1-b8-wfile-s256\\.png$`)),
+      // The file's reference to its content (a delete keeps shared renders while one remains).
+      `uploads/${T}/by-hash/${hash}/${ID}`,
       `uploads/${T}/${ID}.summary.json`,
     ]);
     expect(puts[0].IfNoneMatch).toBeUndefined();
     expect(puts[1].IfNoneMatch).toBeUndefined();
-    expect(puts[2]).toMatchObject({
+    expect(puts[3]).toMatchObject({
       Bucket: 'unit-bucket',
       ContentType: 'application/json',
       IfNoneMatch: '*',
       Metadata: { sha256: hash, status: 'ready', 'source-etag': 'e1' },
     });
-    expect(JSON.parse(Buffer.from(puts[2].Body as Uint8Array).toString())).toMatchObject({
+    expect(JSON.parse(Buffer.from(puts[3].Body as Uint8Array).toString())).toMatchObject({
       status: 'ready',
       sha256: hash,
       rows: 2,
@@ -86,6 +88,7 @@ describe('processor function', () => {
   });
 
   it('does nothing for a repeated event: the summary already describes this upload', async () => {
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404)); // no tombstone
     upload(ID, fixture);
     s3.on(HeadObjectCommand, { Key: `uploads/${T}/${ID}.summary.json` }).resolves({ ContentLength: 100, Metadata: { 'source-etag': 'e1', status: 'ready' } });
     expect(await run(message('m1', `uploads/${T}/${ID}.dcm`))).toEqual({ batchItemFailures: [] });
