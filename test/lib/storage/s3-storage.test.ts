@@ -3,6 +3,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   PutObjectTaggingCommand,
 } from '@aws-sdk/client-s3';
@@ -41,6 +42,22 @@ describe('S3Storage', () => {
     s3.reset();
     s3.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
     await expect(storage().put('k', new Uint8Array(1), 'image/png')).rejects.toMatchObject({ status: 503 });
+  });
+
+  it('list follows continuation tokens under one prefix, up to its limit; a refused list is a storage failure', async () => {
+    s3.on(ListObjectsV2Command, { Prefix: 'renders/t/', ContinuationToken: undefined }).resolves({ Contents: [{ Key: 'renders/t/a' }, { Key: 'renders/t/b' }], IsTruncated: true, NextContinuationToken: 'n1' });
+    s3.on(ListObjectsV2Command, { Prefix: 'renders/t/', ContinuationToken: 'n1' }).resolves({ Contents: [{ Key: 'renders/t/c' }], IsTruncated: false });
+    expect(await storage().list('renders/t/')).toEqual(['renders/t/a', 'renders/t/b', 'renders/t/c']);
+    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'b', Prefix: 'renders/t/', MaxKeys: 1000 },
+      { Bucket: 'b', Prefix: 'renders/t/', ContinuationToken: 'n1', MaxKeys: 998 },
+    ]);
+    s3.resetHistory();
+    expect(await storage().list('renders/t/', 1)).toEqual(['renders/t/a']);
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(1);
+    s3.reset();
+    s3.on(ListObjectsV2Command).rejects(s3Error('AccessDenied', 403));
+    await expect(storage().list('uploads/')).rejects.toMatchObject({ status: 503, code: 'StorageUnavailable' });
   });
 
   it('asks S3 for exactly the byte range', async () => {
