@@ -143,7 +143,12 @@ export async function processUpload(
   const now = opts.now ?? (() => new Date());
   const [object, existing, deleted] = await Promise.all([storage.head(uploadKey(ref)), recordedState(storage, ref), isDeleted(storage, ref)]);
 
-  if (deleted) return { outcome: 'gone', rendered: false };
+  if (deleted) {
+    // Bytes sent after the delete through an upload URL issued before it: nothing may serve
+    // them, so they go too.
+    if (object) await storage.delete(uploadKey(ref));
+    return { outcome: 'gone', rendered: false };
+  }
   if (!object) {
     // Quarantined by an earlier run (its summary says so) or deleted: nothing left to do.
     return { outcome: existing ? 'duplicate' : 'gone', rendered: false };

@@ -134,7 +134,7 @@ describe('a delete racing the processor', () => {
     expect([...storage.objects.keys()]).toEqual([`uploads/${T}/${ID}.deleted`]);
   });
 
-  it('does nothing for a file deleted before the event is processed', async () => {
+  it('writes nothing for a file deleted before the event is processed, and removes bytes sent after the delete', async () => {
     const storage = new MemoryStorage();
     await seed(storage, T, ID, image());
     await deleteFile(storage, { tenant: T, id: ID });
@@ -143,6 +143,7 @@ describe('a delete racing the processor', () => {
     const written = storage.written.length;
     expect((await process(storage, T, ID)).outcome).toBe('gone');
     expect(storage.written.length).toBe(written);
+    expect([...storage.objects.keys()]).toEqual([`uploads/${T}/${ID}.deleted`]);
     expect(await code(fileInfo(storage, { tenant: T, id: ID }))).toBe('FileNotFound');
   });
 });
