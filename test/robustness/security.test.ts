@@ -21,8 +21,8 @@ import { FUZZ_RUNS, FUZZ_SEED, seedLabel } from './harness.js';
 import { type Local, createUpload, startLocalService, upload } from './local.js';
 
 const UUID = '3f2b8c1a-9d4e-4f6a-8b7c-1d2e3f4a5b6c';
-/** The keys a request about UUID may touch: its upload, request record and summary, and its renders (by id or content hash). */
-const SAFE_KEY = new RegExp(`^(uploads/t[0-9a-f]{32}/${UUID}\\.(dcm|json|summary\\.json)|renders/t[0-9a-f]{32}/(${UUID}|sha256/[0-9a-f]{64})/[A-Za-z0-9._-]+\\.png)$`);
+/** The keys a request about UUID may touch: its upload, request record, summary and tombstone (a deleted id), and its renders (by id or content hash). */
+const SAFE_KEY = new RegExp(`^(uploads/t[0-9a-f]{32}/${UUID}\\.(dcm|json|summary\\.json|deleted)|renders/t[0-9a-f]{32}/(${UUID}|sha256/[0-9a-f]{64})/[A-Za-z0-9._-]+\\.png)$`);
 
 type Result = { statusCode: number; body?: string; headers?: Record<string, unknown> };
 const call = async (h: unknown, event: ReturnType<typeof apiEvent>): Promise<Result> =>
