@@ -48,6 +48,8 @@ interface Hostile {
   bytes: () => Uint8Array | Promise<Uint8Array>;
   expect: Expect;
   steps?: StepName[];
+  /** CPU budget of the case when it must differ from CASE_BUDGET_MS, with the reason beside it. */
+  budgetMs?: number;
 }
 
 const mono = (rows: number, columns: number, bitsAllocated: 8 | 16 = 8): MakeImageOptions => ({
@@ -143,6 +145,9 @@ const HOSTILE: Hostile[] = [
     name: 'deflate near-bomb: inflating to 200 MiB (under the limit) for an image too large to decode',
     bytes: () => deflatedWithZeros(imageHead(mono(10240, 10240, 16)), 200 * MiB),
     expect: { parse: ['ok'], json: ['ok'], header: ['ok'], export: ['ImageTooLarge'] },
+    // Legal work, four times: parse, json, header and export each inflate the 200 MiB (about 1.2 s of
+    // CPU apiece here; 5.0 s in all measured in a CI run), so one request's share is well in budget.
+    budgetMs: 2 * CASE_BUDGET_MS,
   },
   // --- RLE -----------------------------------------------------------------------------------
   {
@@ -286,12 +291,12 @@ describe(`hostile files end in their documented 4xx within ${CASE_BUDGET_MS} ms 
     const bytes = await h.bytes();
     const steps = h.steps ?? (['parse', 'json', 'header', 'export', 'codec'] as StepName[]);
     // Load the codecs outside the measured case (first use instantiates WebAssembly).
-    const r = await runner.run(bytes, { steps, label: h.name });
+    const r = await runner.run(bytes, { steps, label: h.name, budgetMs: h.budgetMs });
     timings.push(
       `  ${Math.round(r.elapsedMs).toString().padStart(5)} ms (CPU ${Math.round(r.cpuMs ?? r.elapsedMs)} ms)  rss+${Math.round(r.rssGrowth / MiB)} MiB  ${h.name}: ` +
         (r.failure ?? r.results.map((s) => `${s.step}=${s.outcome === 'ok' ? 'ok' : s.code ?? s.outcome}`).join(' ')),
     );
-    expect(violations(r)).toEqual([]);
+    expect(violations(r, h.budgetMs)).toEqual([]);
     for (const [step, allowed] of Object.entries(h.expect)) {
       const s = r.results.find((x) => x.step === step);
       expect(s, `step ${step} ran`).toBeDefined();

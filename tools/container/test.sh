@@ -120,7 +120,7 @@ drive "http://127.0.0.1:$port" || { echo "== server log"; tail -20 "$run_log"; }
 ext_port="$(free_port)"
 ext_log="$(mktemp)"
 command buildah --storage-driver vfs run --isolation chroot --env PORT="$ext_port" --env AWS_ENDPOINT_URL_S3="http://127.0.0.1:$s3_port" \
-  --env BUCKET_NAME=dicom-local --env AWS_ACCESS_KEY_ID=S3RVER --env AWS_SECRET_ACCESS_KEY=S3RVER \
+  --env BUCKET_NAME=dicom-local --env AUTH=off --env AWS_ACCESS_KEY_ID=S3RVER --env AWS_SECRET_ACCESS_KEY=S3RVER \
   "$ctr" -- "${cmd[@]}" >"$ext_log" 2>&1 &
 ext_pid=$!
 if check "with AWS_ENDPOINT_URL_S3 + BUCKET_NAME: healthy" healthy "$ext_port" "$ext_pid"; then
