@@ -15,6 +15,7 @@ import { type LocalService, startLocal } from '../../local/server.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
 import { tenantOfSubject, tokenFor, withToken } from '../support/local-token.js';
 import { cognito, motoServerPath, startMoto, type Moto } from '../support/moto.js';
+import { fileRoutes } from '../support/file-routes.js';
 
 const AUTH_ENV = ['AUTH', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'TENANT_CLAIM', 'AWS_ENDPOINT_URL_S3', 'BUCKET_NAME'] as const;
 const savedEnv = Object.fromEntries(AUTH_ENV.map((n) => [n, process.env[n]]));
@@ -58,15 +59,7 @@ async function readyAs(svc: LocalService, token: string, id: string): Promise<Re
   throw new Error('the upload was not processed within 10 s');
 }
 
-/** Every route that needs a token, for a file id. */
-const ROUTES = (id: string): Array<[string, RequestInit]> => [
-  [`/files/${id}`, {}],
-  [`/files/${id}/tags`, {}],
-  [`/files/${id}/tags/00100010`, {}],
-  [`/files/${id}/bulk/7FE00010`, { headers: { range: 'bytes=0-15' } }],
-  [`/files/${id}/png`, {}],
-  [`/files/${id}/png?window=40,400`, { headers: { accept: 'application/json' } }],
-];
+const ROUTES = fileRoutes;
 
 const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 

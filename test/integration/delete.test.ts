@@ -13,6 +13,7 @@ import { resetConfig } from '../../lib/config.js';
 import { type LocalService, startLocal } from '../../local/server.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
 import { tokenFor, withToken } from '../support/local-token.js';
+import { fileRoutes } from '../support/file-routes.js';
 
 const ENV = ['AUTH', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'TENANT_CLAIM', 'AWS_ENDPOINT_URL_S3', 'BUCKET_NAME', 'MEMO_TTL_SECONDS'] as const;
 const savedEnv = Object.fromEntries(ENV.map((n) => [n, process.env[n]]));
@@ -20,15 +21,7 @@ const savedEnv = Object.fromEntries(ENV.map((n) => [n, process.env[n]]));
 const ct = (seed = 0) =>
   makeImageDicom({ rows: 4, columns: 5, bitsAllocated: 16, bitsStored: 12, window: { center: 1000, width: 2000 }, pixel: (_f, r, c) => r * 500 + c * 100 + seed });
 
-/** Every route of a file that needs a token. */
-const ROUTES = (id: string): Array<[string, RequestInit]> => [
-  [`/files/${id}`, {}],
-  [`/files/${id}/tags`, {}],
-  [`/files/${id}/tags/00100010`, {}],
-  [`/files/${id}/bulk/7FE00010`, { headers: { range: 'bytes=0-15' } }],
-  [`/files/${id}/png`, {}],
-  [`/files/${id}/png?window=40,400`, { headers: { accept: 'application/json' } }],
-];
+const ROUTES = fileRoutes;
 
 describe('DELETE /files/{id} over real HTTP', () => {
   let svc: LocalService;
