@@ -142,23 +142,23 @@ export class ExportService {
 
   /** The upload, parsed: HEAD first, to refuse an oversized object without downloading it. */
   private async sourceParsed(ref: FileRef): Promise<ParsedDicom> {
-    // Keyed by the object key, so by tenant and id.
-    const memoKey = uploadKey(ref);
-    const known = this.sources.get(memoKey);
+    // Remembered under the object key, so by tenant and id.
+    const key = uploadKey(ref);
+    const known = this.sources.get(key);
     if (known) return known;
     const { storage, cfg } = this;
-    const source = await storage.head(uploadKey(ref));
+    const source = await storage.head(key);
     if (!source) throw await missingUploadError(storage, ref);
     if (source.size > cfg.maxUploadBytes) {
       throw new DomainError('ImageTooLarge', `The file is ${source.size} bytes, over the ${cfg.maxUploadBytes}-byte limit.`);
     }
-    const bytes = await storage.get(uploadKey(ref));
+    const bytes = await storage.get(key);
     if (!bytes) throw await missingUploadError(storage, ref);
     const parsed = parseDicom(bytes, { vrLookup, maxInflatedBytes: cfg.maxDecodedBytes });
     // Only a file known to be ready (its hash came from a ready summary) cannot change or go.
-    if (this.hashes.get(memoKey)) {
-      this.sources.set(memoKey, parsed);
-      this.frames.attach(parsed, memoKey);
+    if (this.hashes.get(key)) {
+      this.sources.set(key, parsed);
+      this.frames.attach(parsed, key);
     }
     return parsed;
   }

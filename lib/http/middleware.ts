@@ -4,6 +4,7 @@ import { ANONYMOUS_TENANT, type ClaimsLike, callerOf, tenantOf } from '../auth/t
 import { type AuthConfig, config } from '../config.js';
 import { DomainError } from '../errors.js';
 import { log } from '../log.js';
+import { isFileId } from './request.js';
 import { errorResponse, type HttpResult } from './response.js';
 import { ROUTES } from './routes.js';
 
@@ -91,8 +92,6 @@ const errorsToResponses = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpRe
   },
 });
 
-const FILE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The response body's length in bytes (base64 bodies decoded). */
 function bodyBytes(response: HttpResult | null | undefined): number | undefined {
   const body = response?.body;
@@ -120,7 +119,7 @@ const accessLog = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> =>
       requestId: request.context?.awsRequestId,
       caller: request.event ? callers.get(request.event)?.caller : undefined,
       // Only a well-formed id: the path parameter is caller input until it is checked.
-      fileId: id && FILE_ID.test(id) ? id.toLowerCase() : undefined,
+      fileId: id && isFileId(id) ? id.toLowerCase() : undefined,
     };
     log.info('request', fields);
   };

@@ -3,10 +3,13 @@ import { DomainError } from '../errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
+/** Whether `id` (any case) is a file id as POST /files makes them: a UUID. */
+export const isFileId = (id: string): boolean => UUID.test(id.toLowerCase());
+
 /** The {id} path parameter, checked to be a UUID before anything touches S3. */
 export function fileIdParam(event: APIGatewayProxyEventV2): string {
   const id = (event.pathParameters?.id ?? '').toLowerCase();
-  if (!UUID.test(id)) {
+  if (!isFileId(id)) {
     throw new DomainError('InvalidFileId', 'The file id must be a UUID as returned by POST /files.');
   }
   return id;
