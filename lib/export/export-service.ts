@@ -3,7 +3,7 @@ import { DomainError } from '../errors.js';
 import { vrLookup } from '../dicom/dictionary.js';
 import { type ParsedDicom, parseDicom } from '../dicom/parse.js';
 import { type RenderResult, renderPng } from '../render/render-frame.js';
-import { isReady, missingUploadError, recordedState } from '../files/file-state.js';
+import { assertNotDeleted, isReady, missingUploadError, recordedState } from '../files/file-state.js';
 import { ImmutableMemo } from '../cache/immutable-memo.js';
 import { type FileRef, contentRenderKey, isContentRenderKey, renderKey, uploadKey } from '../storage/object-keys.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
@@ -80,7 +80,7 @@ export class ExportService {
    * cacheLookup): a hit costs HEADs only and neither downloads the DICOM nor renders.
    */
   async exportPng(ref: FileRef, params: RenderParams): Promise<ExportResult> {
-    const { key, hit } = await this.cacheLookup(ref, renderVariant(params));
+    const { key, hit } = await this.lookup(ref, params);
     if (hit) return this.cachedResult(key, hit, params);
     const out = await this.render(ref, params);
     await this.store(key, out);
@@ -96,7 +96,7 @@ export class ExportService {
    * to render again than the PUT would add to this answer.
    */
   async exportPngInline(ref: FileRef, params: RenderParams): Promise<InlineExportResult> {
-    const { key, hit } = await this.cacheLookup(ref, renderVariant(params));
+    const { key, hit } = await this.lookup(ref, params);
     if (hit) return this.cachedResult(key, hit, params);
     const started = performance.now();
     const out = await this.render(ref, params);
@@ -107,6 +107,16 @@ export class ExportService {
     }
     if (renderMs >= this.inline.cacheWriteMinRenderMs) await this.store(key, out);
     return { png: out.png, cached: false, ...dimensions(out) };
+  }
+
+  /**
+   * cacheLookup, and beside it whether the file was deleted (one HEAD): a warm container answers
+   * from what it remembers only while the file exists, and never renders (or stores a render of)
+   * a deleted file.
+   */
+  private async lookup(ref: FileRef, params: RenderParams): Promise<{ key: string; hit?: ObjectInfo }> {
+    const [found] = await Promise.all([this.cacheLookup(ref, renderVariant(params)), assertNotDeleted(this.storage, ref)]);
+    return found;
   }
 
   private async cachedResult(key: string, hit: ObjectInfo, params: RenderParams): Promise<ExportResult> {

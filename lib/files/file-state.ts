@@ -64,6 +64,15 @@ export const isDeleted = async (storage: Storage, ref: FileRef): Promise<boolean
 export const deletedError = (): DomainError => new DomainError('FileNotFound', 'The file uploaded under this id has been deleted.');
 
 /**
+ * FileNotFound once the file is deleted. Every header and export request asks (one HEAD, beside
+ * its other work): what a warm container remembers of a ready file (lib/cache/immutable-memo.ts)
+ * is answered only while the file is not deleted, since the DELETE ran in another container.
+ */
+export async function assertNotDeleted(storage: Storage, ref: FileRef): Promise<void> {
+  if (await isDeleted(storage, ref)) throw deletedError();
+}
+
+/**
  * The error for an upload that is not (or no longer) under its key: when the processor
  * quarantined it, the reason it was rejected (the same 422 the file gave before processing),
  * else FileNotFound. For every route that reads the upload.

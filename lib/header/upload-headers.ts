@@ -4,7 +4,7 @@
  */
 import { ImmutableMemo } from '../cache/immutable-memo.js';
 import { DomainError } from '../errors.js';
-import { isReady, missingUploadError, recordedState } from '../files/file-state.js';
+import { assertNotDeleted, isReady, missingUploadError, recordedState } from '../files/file-state.js';
 import { type FileRef, uploadKey } from '../storage/object-keys.js';
 import type { Storage } from '../storage/storage.js';
 import { type HeaderRead, type ReadHeaderOptions, readHeader } from './ranged-header-read.js';
@@ -39,15 +39,20 @@ export class UploadHeaders {
     // Keyed by the object key, so by tenant and id: never one tenant's header for another's request.
     // Reads with and without the elements after the pixel data are kept apart.
     const memoKey = `${uploadKey(ref)}${options.includeTrailing === 'whole-header' ? ':whole' : options.includeTrailing ? ':trailing' : ''}`;
+    // Asked on every request, memo hit or not: a DELETE in another container is seen at once.
+    const notDeleted = assertNotDeleted(storage, ref);
     const known = memo.get(memoKey);
-    if (known) return { ...known, bytesRead: 0, reads: 0 };
+    if (known) {
+      await notDeleted;
+      return { ...known, bytesRead: 0, reads: 0 };
+    }
     // Beside the first read, not before it: whether the file is ready decides what to keep, and
     // a ready file's summary says where the elements after the pixel data lie.
     const state = memo.enabled || options.includeTrailing ? recordedState(storage, ref).catch(() => undefined) : undefined;
     const trailingRecord = options.includeTrailing ? state?.then((s) => (isReady(s) ? s?.trailing : undefined)) : undefined;
     let read: HeaderRead;
     try {
-      read = await readHeader(storage, uploadKey(ref), { ...options, trailingRecord });
+      [read] = await Promise.all([readHeader(storage, uploadKey(ref), { ...options, trailingRecord }), notDeleted]);
     } catch (e) {
       if (e instanceof DomainError && e.code === 'FileNotFound') throw await missingUploadError(storage, ref);
       throw e;

@@ -1,6 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PNG } from 'pngjs';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tombstoneKey } from '../../lib/storage/object-keys.js';
 import { s3Body, s3Error, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/export.js';
 import { apiEvent, context, tenantOfCaller } from '../support/api-event.js';
@@ -12,6 +13,16 @@ const T = tenantOfCaller('alice');
 const s3 = useS3Mock();
 
 const id = '0b7e3f52-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+// Every request asks whether the file was deleted (lib/files/file-state.ts assertNotDeleted): it was
+// not, here, whatever a test answers for the other keys.
+beforeEach(() => {
+  s3.on(HeadObjectCommand, { Key: tombstoneKey({ tenant: T, id }) }).rejects(s3Error('NotFound', 404));
+});
+/** Every HEAD finds `out` (a cached render), but for the tombstone: a later generic answer replaces the specific one. */
+const headEveryKeyButTombstone = (out: { ContentLength: number; Metadata?: Record<string, string> }) => {
+  s3.on(HeadObjectCommand).resolves(out);
+  s3.on(HeadObjectCommand, { Key: tombstoneKey({ tenant: T, id }) }).rejects(s3Error('NotFound', 404));
+};
 const notFound = () => s3Error('NotFound', 404);
 const body = s3Body;
 const png = (query = '', accept = 'application/json') =>
@@ -50,7 +61,7 @@ describe('export function', () => {
   });
 
   it('on a hit neither downloads the DICOM nor renders', async () => {
-    s3.on(HeadObjectCommand).resolves({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
+    headEveryKeyButTombstone({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
     const r = await png('window=0,100');
     expect(JSON.parse(r.body as string)).toMatchObject({ cached: true, width: 3, height: 2 });
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
@@ -58,7 +69,7 @@ describe('export function', () => {
   });
 
   it('answers 303 with the presigned URL when neither JSON nor image/png itself is asked for', async () => {
-    s3.on(HeadObjectCommand).resolves({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
+    headEveryKeyButTombstone({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
     for (const accept of ['*/*', 'image/*', '', 'image/png;q=0', 'text/html, image/png;q=0.0']) {
       const r = await png('', accept);
       expect(r.statusCode, accept).toBe(303);
@@ -87,7 +98,7 @@ describe('export function', () => {
   });
 
   it('keeps the 303 for Accept: image/png on a hit: the cached copy is not read into the answer', async () => {
-    s3.on(HeadObjectCommand).resolves({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
+    headEveryKeyButTombstone({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
     const r = await png('window=0,100', 'image/png');
     expect(r.statusCode).toBe(303);
     expect(r.headers?.location).toMatch(/X-Amz-Signature=/);
@@ -96,7 +107,7 @@ describe('export function', () => {
   });
 
   it('keeps the 303 for Accept: image/png when the cached PNG is over the inline limit', async () => {
-    s3.on(HeadObjectCommand).resolves({ ContentLength: INLINE_PNG_MAX_BYTES + 1, Metadata: { width: '3', height: '2' } });
+    headEveryKeyButTombstone({ ContentLength: INLINE_PNG_MAX_BYTES + 1, Metadata: { width: '3', height: '2' } });
     const r = await png('window=0,100', 'image/png');
     expect(r.statusCode).toBe(303);
     expect(r.headers?.location).toMatch(/X-Amz-Signature=/);
@@ -104,7 +115,7 @@ describe('export function', () => {
   });
 
   it('keeps JSON when application/json is asked for beside image/png', async () => {
-    s3.on(HeadObjectCommand).resolves({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
+    headEveryKeyButTombstone({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
     const r = await png('', 'image/png, application/json');
     expect(r.statusCode).toBe(200);
     expect(JSON.parse(r.body as string)).toMatchObject({ cached: true, width: 3, height: 2 });

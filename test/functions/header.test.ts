@@ -1,6 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
-import { describe, expect, it } from 'vitest';
-import { s3Body, useS3Mock } from '../support/s3-mock.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tombstoneKey } from '../../lib/storage/object-keys.js';
+import { s3Body, s3Error, useS3Mock } from '../support/s3-mock.js';
 import { handler } from '../../functions/header.js';
 import { apiEvent, context, tenantOfCaller } from '../support/api-event.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
@@ -10,6 +11,11 @@ const T = tenantOfCaller('alice');
 const s3 = useS3Mock();
 
 const id = '6c9a1f4e-2b3d-4e5f-9a8b-7c6d5e4f3a2b';
+// Every request asks whether the file was deleted (lib/files/file-state.ts assertNotDeleted): it was
+// not, here, whatever a test answers for the other keys.
+beforeEach(() => {
+  s3.on(HeadObjectCommand, { Key: tombstoneKey({ tenant: T, id }) }).rejects(s3Error('NotFound', 404));
+});
 const key = `uploads/${T}/${id}.dcm`;
 const body = s3Body;
 

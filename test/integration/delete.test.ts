@@ -1,8 +1,8 @@
 /**
  * DELETE /files/{id} over real HTTP (issue 11): the local server with its issuer, the same
  * handlers Lambda runs, the embedded S3 and its upload notifications driving the processor.
- * MEMO_TTL_SECONDS=0: a warm header or export container may otherwise answer a ready file from
- * memory for up to that bound after its deletion (README, Authentication and tenants).
+ * The default MEMO_TTL_SECONDS (60 s): a warm header or export container remembers a ready file, and
+ * must still answer 404 right after its deletion (README, Authentication and tenants).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -53,7 +53,6 @@ describe('DELETE /files/{id} over real HTTP', () => {
 
   beforeAll(async () => {
     for (const n of ENV) delete process.env[n];
-    process.env.MEMO_TTL_SECONDS = '0';
     resetConfig();
     dataDir = mkdtempSync(join(tmpdir(), 'dicom-delete-'));
     svc = await startLocal({ port: 0, s3Port: 0, dataDir, bucket: 'delete-bucket' });
