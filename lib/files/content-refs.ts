@@ -8,8 +8,14 @@
 import { type FileRef, contentRenderPrefix, hashRefKey, hashRefPrefix } from '../storage/object-keys.js';
 import type { Storage } from '../storage/storage.js';
 
-/** At most this many keys per prefix are removed in one call (a file has a handful of render variants). */
+/** Keys listed (and deleted) per round: one ListObjectsV2 page. */
 const LIST_LIMIT = 1000;
+/**
+ * Rounds per call: 50,000 objects under one prefix (renders of one file) in one DELETE; a file
+ * with more (one render per window asked for) is finished by a repeated DELETE, which the
+ * tombstone makes idempotent, and is not served meanwhile (the tombstone again).
+ */
+const MAX_ROUNDS = 50;
 
 /** Records that `ref` is ready with content `sha256` (an empty object). */
 export const holdContent = (storage: Storage, ref: FileRef, sha256: string): Promise<void> =>
@@ -25,8 +31,12 @@ export async function releaseContent(storage: Storage, ref: FileRef, sha256: str
   if (others.length === 0) await deleteAllUnder(storage, contentRenderPrefix(ref.tenant, sha256));
 }
 
-/** Deletes every object under a prefix (bounded by LIST_LIMIT). */
-export async function deleteAllUnder(storage: Storage, prefix: string): Promise<void> {
-  const keys = await storage.list(prefix, LIST_LIMIT);
-  await Promise.all(keys.map((k) => storage.delete(k)));
+/** Deletes every object under a prefix, a page at a time; false when MAX_ROUNDS left some. */
+export async function deleteAllUnder(storage: Storage, prefix: string): Promise<boolean> {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const keys = await storage.list(prefix, LIST_LIMIT);
+    await Promise.all(keys.map((k) => storage.delete(k)));
+    if (keys.length < LIST_LIMIT) return true;
+  }
+  return (await storage.list(prefix, 1)).length === 0;
 }

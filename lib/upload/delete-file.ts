@@ -10,6 +10,7 @@
 import { DomainError } from '../errors.js';
 import { deleteAllUnder, releaseContent } from '../files/content-refs.js';
 import { isSha256Hex, parseSummary } from '../files/summary.js';
+import { log } from '../log.js';
 import {
   type FileRef,
   quarantineKey,
@@ -38,6 +39,8 @@ export async function deleteFile(storage: Storage, ref: FileRef): Promise<void> 
 
   const sha256 = parseSummary(summaryBytes)?.sha256;
   await Promise.all([uploadKey(ref), requestKey(ref), summaryKey(ref), quarantineKey(ref)].map((k) => storage.delete(k)));
-  await deleteAllUnder(storage, renderPrefix(ref));
+  // Tens of thousands of windows of one file leave some renders for a repeated DELETE; the
+  // tombstone keeps them from being served meanwhile.
+  if (!(await deleteAllUnder(storage, renderPrefix(ref)))) log.warn('delete left renders of the file for a repeated DELETE', { fileId: ref.id });
   if (isSha256Hex(sha256)) await releaseContent(storage, ref, sha256);
 }
