@@ -5,7 +5,7 @@
  * Used by tools/container/test.sh against the container image; any base URL works.
  *
  * Usage: [TOKEN=<bearer token>] tsx tools/container/drive.ts http://127.0.0.1:3000
- * (without TOKEN the service must run with AUTH=off, as tools/container/test.sh starts it).
+ * (without TOKEN the service must run with AUTH=off, as tools/container/test.sh starts its second server).
  * Prints one line per check and, last, "N passed, N failed"; exits 1 when a check failed.
  */
 import { makeImageDicom } from '../../test/support/dicom-writer.js';
