@@ -510,8 +510,9 @@ function grantS3Access(bucket: s3.Bucket, fn: lambda.IFunction, access: S3Access
   // cdk-nag names each wildcard resource: Resource::<BucketLogicalId.Arn>/pattern.
   const bucketArn = `<${Stack.of(bucket).getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>`;
   const patterns = [...access.read, ...access.write, ...(access.tag ?? []), ...(access.delete ?? [])].filter((p) => p.includes('*'));
+  if (!fn.role) throw new Error('A function without a role cannot be granted S3 access.');
   acknowledge(
-    fn.role!,
+    fn.role,
     'Object ARNs by key pattern: keys carry the tenant segment and the file id, known only per request; each pattern is one prefix (and suffix) of this bucket from FUNCTION_S3_ACCESS, with exact actions and no s3:* ' +
       '(listing only under an s3:prefix condition).',
     ...[...new Set(patterns)].map((p) => `AwsSolutions-IAM5[Resource::${bucketArn}/${p}]`),

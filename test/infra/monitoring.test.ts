@@ -68,7 +68,13 @@ describe('Monitoring', () => {
     expect(resource(stack, template, stack.monitoring.topic).Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [id(stack, stack.messagingKey), 'Arn'] });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [topicRef],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          // The topic's own policy replaces SNS's default: CloudWatch must be allowed by name.
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }),
+        ]),
+      },
     });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     custom.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'pacs-ops@hospital.example' });
