@@ -17,8 +17,8 @@
  *   the bytes were written once (an object under the key with another ETag than the event's, or
  *   than the one a summary recorded, was replaced). Otherwise the file is rejected
  *   (UploadMismatch): quarantined like any rejected file, so nothing of it is served;
- * - id-keyed renders (made before processing) are removed whenever an upload is processed, so
- *   one made from bytes since replaced never answers for the file;
+ * - id-keyed renders (made before processing) go with a replaced upload, and whenever the event
+ *   names no ETag to prove which bytes they were made from;
  * - a delete (DELETE /files/{id}) writes its tombstone first: a run that finds it does nothing,
  *   and a run that finds it only after its own writes (the delete ran in between) removes what
  *   it wrote, so a delete racing the processor leaves nothing behind.
@@ -166,7 +166,11 @@ export async function processUpload(
     // Quarantined by an earlier run (its summary says so) or deleted: nothing left to do.
     return { outcome: existing ? 'duplicate' : 'gone', rendered: false };
   }
-  if (recordsUpload(existing, object)) {
+  // Write-once, as the upload URL's signed If-None-Match: * makes it on S3: an event announcing
+  // other bytes than those under the key now, or a summary of other bytes, means the object was
+  // written again. Checked before "the same event again": the later write may be the one recorded.
+  const replacedAfterEvent = Boolean(opts.eventEtag && object.etag && opts.eventEtag !== object.etag);
+  if (!replacedAfterEvent && recordsUpload(existing, object)) {
     // The same event again. If an earlier run died between the summary and the delete of a
     // rejected upload, finish the move now.
     if (existing?.status === 'rejected') await storage.delete(uploadKey(ref));
@@ -180,10 +184,7 @@ export async function processUpload(
   const base = { size: object.size, uploadedAt };
   const rejectNow = (error: DomainError) => reject(storage, ref, object, Boolean(existing), { ...base, processedAt: now().toISOString() }, error);
 
-  // Write-once, as the upload URL's signed If-None-Match: * makes it on S3: a summary of other
-  // bytes, or an event announcing other bytes, means the object under the key was written again.
   const replacedAfterProcessing = Boolean(existing?.sourceEtag && object.etag && existing.sourceEtag !== object.etag);
-  const replacedAfterEvent = Boolean(opts.eventEtag && object.etag && opts.eventEtag !== object.etag);
   if (replacedAfterProcessing || replacedAfterEvent) {
     const result = await rejectNow(new DomainError('UploadMismatch', 'The upload was written more than once under this id; upload URLs are write-once.'));
     // What was made of the earlier bytes goes too: their renders may also have been made from
@@ -227,9 +228,10 @@ export async function processUpload(
     ...trailingRange(parsed, bytes.length),
     processedAt: now().toISOString(),
   };
-  // Renders keyed by id were made before processing, perhaps from bytes since replaced: from now
-  // on the file's renders are keyed by this content only.
-  await deleteAllUnder(storage, renderPrefix(ref));
+  // Renders keyed by id were made before processing. When the event names the ETag processed, a
+  // write after them would have been caught above (the event of the earlier write differs), so
+  // they are of these bytes and stay hits; without one nothing tells, so they go.
+  if (!opts.eventEtag) await deleteAllUnder(storage, renderPrefix(ref));
   // The reference before the summary: a delete that reads the summary finds the reference too.
   await holdContent(storage, ref, sha256);
   const wrote = await writeSummary(storage, ref, summary, object, Boolean(existing));

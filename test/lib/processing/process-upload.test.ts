@@ -344,12 +344,37 @@ describe('processUpload', () => {
       expect(summaryOf(storage, ID)?.reason?.message).toContain('application/octet-stream');
     });
 
-    it('removes renders keyed by id when it makes the file ready: from then on they are keyed by content', async () => {
+    it('removes renders keyed by id when the event names no ETag (nothing tells which bytes they were made from)', async () => {
       const storage = new MemoryStorage();
       await seed(storage, ID, ct());
       await storage.put(idRender(ID), new Uint8Array([1]), 'image/png');
       expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('ready');
       expect(storage.objects.has(idRender(ID))).toBe(false);
+    });
+
+    it('keeps them when the event\'s ETag is the object\'s: made from these bytes, they stay hits', async () => {
+      const storage = new MemoryStorage();
+      await seed(storage, ID, ct());
+      await storage.put(idRender(ID), new Uint8Array([1]), 'image/png');
+      const etag = storage.objects.get(`uploads/${T}/${ID}.dcm`)!.etag!;
+      expect((await processUpload(storage, cfg, ID, { now, eventEtag: etag })).outcome).toBe('ready');
+      expect(storage.objects.has(idRender(ID))).toBe(true);
+    });
+
+    it('rejects a file made ready from a later write when the earlier write\'s event comes after', async () => {
+      const storage = new MemoryStorage();
+      await seed(storage, ID, ct());
+      const firstEtag = storage.objects.get(`uploads/${T}/${ID}.dcm`)!.etag!;
+      await storage.put(idRender(ID), new Uint8Array([1]), 'image/png');
+      const second = writeDicom({ elements: [{ tag: '00100010', vr: 'PN', value: 'Other^Bytes' }] });
+      await storage.put(`uploads/${T}/${ID}.dcm`, second, 'application/dicom');
+      storage.objects.get(`uploads/${T}/${ID}.json`)!.body = new TextEncoder().encode(JSON.stringify({ id: ID, declaredSize: second.length }));
+      const secondEtag = storage.objects.get(`uploads/${T}/${ID}.dcm`)!.etag!;
+      expect((await processUpload(storage, cfg, ID, { now, eventEtag: secondEtag })).outcome).toBe('ready');
+      expect(await processUpload(storage, cfg, ID, { now, eventEtag: firstEtag })).toEqual({ outcome: 'rejected', rendered: false });
+      expect(summaryOf(storage, ID)?.reason?.code).toBe('UploadMismatch');
+      expect(storage.objects.has(idRender(ID))).toBe(false);
+      expect(storage.objects.has(`uploads/${T}/by-hash/${sha(second)}/${ID}`)).toBe(false);
     });
   });
 
