@@ -72,7 +72,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 /**
- * With an external S3 (AWS_ENDPOINT_URL_S3 + BUCKET_NAME), refuses to start when the bucket
+ * With an external S3 (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL), refuses to start when the bucket
  * does not exist there: otherwise every request would answer 503 and the cause be hard to see.
  * Other failures (the endpoint down for a moment) do not stop the start: requests answer 503.
  */
@@ -86,7 +86,8 @@ async function requireBucket(cfg: Config): Promise<void> {
     if ((e as { name?: string })?.name === 'NoSuchBucket') {
       throw new Error(
         `The bucket "${cfg.bucketName}" does not exist at ${cfg.s3Endpoint ?? 'the default S3 endpoint'} ` +
-          '(BUCKET_NAME, AWS_ENDPOINT_URL_S3). Create it, or unset AWS_ENDPOINT_URL_S3 to use the embedded S3 server.',
+          '(BUCKET_NAME, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL). Create it (LOCAL_PROVISION=1 does, with the upload queue), ' +
+          'or unset the endpoint to use the embedded S3 server.',
       );
     }
   } finally {
