@@ -26,6 +26,7 @@ import type { Construct } from 'constructs';
 import { FUNCTION_NODE_OPTIONS, PROJECT_ROOT, bundlingOptions } from './bundling.js';
 import { FUNCTION_ENTRIES, FUNCTION_S3_ACCESS, HTTP_FUNCTIONS, ROUTES, type FunctionName, type HttpFunctionName, type Route, type S3Access } from '../lib/http/routes.js';
 import { UPLOAD_STATE_TAG } from '../lib/storage/storage.js';
+import { BUCKET_CORS_RULE } from '../lib/storage/bucket-cors.js';
 import { PREFIXES, UPLOAD_NOTIFICATION_FILTER } from '../lib/storage/object-keys.js';
 import { DEFAULT_LIMITS, type ServiceLimits } from '../lib/config.js';
 import { ApiAuth } from './api-auth.js';
@@ -152,13 +153,12 @@ export class DicomServiceStack extends Stack {
           ? undefined
           : [
               {
-                // The browser PUTs the file to the presigned URL and may GET the rendered PNG.
-                allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+                // lib/storage/bucket-cors.ts: the one copy, also applied by local/provision.ts.
+                allowedMethods: BUCKET_CORS_RULE.allowedMethods.map((m) => m as s3.HttpMethods),
                 allowedOrigins: config.corsOrigins,
-                // if-none-match: the upload URL signs it (write-once uploads), so the browser must send it.
-                allowedHeaders: ['authorization', 'content-type', 'content-length', 'if-none-match'],
-                exposedHeaders: ['etag'],
-                maxAge: 3600,
+                allowedHeaders: [...BUCKET_CORS_RULE.allowedHeaders],
+                exposedHeaders: [...BUCKET_CORS_RULE.exposedHeaders],
+                maxAge: BUCKET_CORS_RULE.maxAgeSeconds,
               },
             ],
       lifecycleRules: [

@@ -19,6 +19,8 @@ export interface Config {
   /** How long a warm container keeps what it read of ready files (lib/cache); 0 turns that off. */
   memoTtlSeconds: number;
   auth: AuthConfig;
+  /** AWS emulators and local provisioning (issue 13): the local server only. */
+  localAws: LocalAwsConfig;
 }
 
 /** The longest a presigned URL (upload or render) may live: 15 minutes. */
@@ -115,8 +117,34 @@ export function loadConfig(): Config {
     maxDecodedBytes: intFromEnv('MAX_DECODED_BYTES', DEFAULT_LIMITS.maxDecodedBytes, 1024, 2 * 1024 ** 3),
     memoTtlSeconds: intFromEnv('MEMO_TTL_SECONDS', DEFAULT_MEMO_TTL_SECONDS, 0, 3600),
     auth: loadAuth(),
+    localAws: loadLocalAws(),
   };
 }
+
+// --- AWS emulators and local provisioning (issue 13); read by local/ only ------------------
+/**
+ * Where the local server finds SQS, which queue it consumes and whether it creates what is
+ * missing. The S3 endpoint is `s3Endpoint` above (AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL).
+ */
+export interface LocalAwsConfig {
+  /** AWS_ENDPOINT_URL_SQS, else AWS_ENDPOINT_URL; unset: the SDK's own (AWS) endpoint. */
+  sqsEndpoint?: string;
+  /** UPLOAD_QUEUE_URL: the queue of the bucket's ObjectCreated events to consume; unset: none (or the one LOCAL_PROVISION makes). */
+  uploadQueueUrl?: string;
+  /** LOCAL_PROVISION=1: at start, create the bucket, the queues and the notification where missing (default off). */
+  provision: boolean;
+}
+
+function loadLocalAws(): LocalAwsConfig {
+  const provision = process.env.LOCAL_PROVISION ?? '';
+  if (provision !== '' && provision !== '0' && provision !== '1') throw new Error('Environment variable LOCAL_PROVISION must be "0" or "1"');
+  return {
+    sqsEndpoint: urlFromEnv('AWS_ENDPOINT_URL_SQS') ?? urlFromEnv('AWS_ENDPOINT_URL'),
+    uploadQueueUrl: urlFromEnv('UPLOAD_QUEUE_URL'),
+    provision: provision === '1',
+  };
+}
+// --- end of issue 13's block ------------------------------------------------------------
 
 let cached: Config | undefined;
 /** The container's configuration (read on first use). */

@@ -26,6 +26,8 @@ export const ERROR_STATUS = {
   UnsupportedPhotometricInterpretation: 422,
   ImageTooLarge: 422,
   HeaderTooLarge: 422,
+  /** The stored upload is not what its URL allowed (size, type, or bytes replaced): only emulators without signature checks let it through. */
+  UploadMismatch: 422,
   StorageUnavailable: 503,
   StorageTimeout: 504,
   InternalError: 500,

@@ -44,6 +44,8 @@ const PARSE_ERRORS: readonly ErrorCode[] = [
   'MalformedDicom',
   // A Deflated Explicit VR Little Endian data set inflating past MAX_DECODED_BYTES (lib/dicom/parse.ts).
   'ImageTooLarge',
+  // A file the processor rejected as not what its upload URL allowed (lib/processing/process-upload.ts).
+  'UploadMismatch',
 ];
 
 /** The header routes read the file by ranges, up to a limit (lib/header/). */

@@ -32,7 +32,7 @@ export function createProcessorHandler(deps: ProcessorDeps) {
             log.warn('event for another bucket ignored', { messageId: record.messageId });
             continue;
           }
-          const result = await processUpload(deps.storage(), cfg, { tenant: upload.tenant, id: upload.id }, { preRender: deps.preRender, now: deps.now });
+          const result = await processUpload(deps.storage(), cfg, { tenant: upload.tenant, id: upload.id }, { preRender: deps.preRender, now: deps.now, eventEtag: upload.etag });
           log.info('upload processed', {
             messageId: record.messageId,
             fileId: upload.id,
