@@ -64,12 +64,29 @@ export const isDeleted = async (storage: Storage, ref: FileRef): Promise<boolean
 export const deletedError = (): DomainError => new DomainError('FileNotFound', 'The file uploaded under this id has been deleted.');
 
 /**
- * FileNotFound once the file is deleted. Every header and export request asks (one HEAD, beside
- * its other work): what a warm container remembers of a ready file (lib/cache/immutable-memo.ts)
- * is answered only while the file is not deleted, since the DELETE ran in another container.
+ * The upload as stored now: its HEAD and the tombstone's, in parallel. FileNotFound once the file
+ * is deleted (even while an object of it lingers), the recorded reason once it is quarantined.
+ * Every header and export request asks, memo hit or not: what a warm container remembers of a
+ * ready file (lib/cache/immutable-memo.ts) may answer only while the file is there and is still
+ * the object the processor made ready (see assertSameUpload), since a DELETE runs in another container.
  */
-export async function assertNotDeleted(storage: Storage, ref: FileRef): Promise<void> {
-  if (await isDeleted(storage, ref)) throw deletedError();
+export async function currentUpload(storage: Storage, ref: FileRef): Promise<ObjectInfo> {
+  const [upload, deleted] = await Promise.all([storage.head(uploadKey(ref)), isDeleted(storage, ref)]);
+  if (deleted) throw deletedError();
+  if (!upload) throw await missingUploadError(storage, ref);
+  return upload;
+}
+
+/**
+ * UploadMismatch when the object under the key is not the one the processor made ready (another
+ * ETag): written twice, which S3 refuses (the upload URL signs If-None-Match: *) but an emulator
+ * may not; the processor will reject it for the same reason, and until then nothing remembered
+ * or rendered of the earlier bytes answers for it.
+ */
+export function assertSameUpload(recordedEtag: string | undefined, upload: ObjectInfo): void {
+  if (recordedEtag && upload.etag && recordedEtag !== upload.etag) {
+    throw new DomainError('UploadMismatch', 'The upload was written more than once under this id; upload URLs are write-once.');
+  }
 }
 
 /**

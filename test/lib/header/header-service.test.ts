@@ -374,3 +374,18 @@ describe('header memo (ready files, per container)', () => {
     expect(storage.rangeGets).toBe(afterWhole); // all three are remembered now
   });
 });
+
+describe('a ready file written again under its key (an emulator without If-None-Match)', () => {
+  it('is answered 422 UploadMismatch from a warm container, never with the earlier header', async () => {
+    const storage = new MemoryStorage();
+    const ref = { tenant: T, id: ID };
+    await storage.put(uploadKey(ref), makeImageDicom({ rows: 2, columns: 2, bitsAllocated: 16, pixel: () => 1, extra: [{ tag: '00100010', vr: 'PN', value: 'First^Bytes' }] }), 'application/dicom');
+    const etag = (await storage.head(uploadKey(ref)))?.etag ?? '';
+    await storage.put(summaryKey(ref), new TextEncoder().encode('{}'), 'application/json', { status: 'ready', 'source-etag': etag });
+    const headers = new HeaderService(storage);
+    expect((await headers.headerJson(ref))['00100010']).toBeDefined(); // remembered now
+    await storage.put(uploadKey(ref), makeImageDicom({ rows: 2, columns: 2, bitsAllocated: 16, pixel: () => 2 }), 'application/dicom');
+    await expect(headers.headerJson(ref)).rejects.toMatchObject({ code: 'UploadMismatch' });
+    await expect(headers.tag(ref, '00100010')).rejects.toMatchObject({ code: 'UploadMismatch' });
+  });
+});
