@@ -26,6 +26,11 @@ export const ERROR_STATUS = {
   UnsupportedPhotometricInterpretation: 422,
   ImageTooLarge: 422,
   HeaderTooLarge: 422,
+  /** A frame the file's pixel data holds only part of (the file is cut short there). */
+  TruncatedPixelData: 422,
+  /** Upload refusals (processor): a stream with no data set, an instance without SOP Instance UID (0008,0018). */
+  NoDataSet: 422,
+  NoSopInstanceUid: 422,
   StorageUnavailable: 503,
   StorageTimeout: 504,
   InternalError: 500,
