@@ -13,14 +13,27 @@ import type { ByteRange } from '../http/byte-range.js';
 import { type FileRef, uploadKey } from '../storage/object-keys.js';
 import type { Storage } from '../storage/storage.js';
 import { type BulkValue, readBulkValue } from './bulk-value.js';
+import type { HeaderWarning } from './header-warnings.js';
 import { privateCreator } from './private-creator.js';
+import type { HeaderRead } from './ranged-header-read.js';
 import { UploadHeaders } from './upload-headers.js';
 
 export type { BulkValue } from './bulk-value.js';
+export { type HeaderWarning, warningHeaders } from './header-warnings.js';
 
 export interface HeaderOptions {
   /** Makes the BulkDataURI of a value from its tag path (PS3.18 F.2.6). */
   bulkDataUri?: (tagPath: string) => string;
+  /**
+   * Told what is damaged when the file is (header-warnings.ts): the answer then holds the
+   * elements read before the damage, and the route says so in a Warning header (warningHeaders).
+   */
+  onWarnings?: (warnings: readonly HeaderWarning[]) => void;
+}
+
+/** Hands a read's warnings to the caller, when there are any. */
+function report(read: HeaderRead, options: HeaderOptions): void {
+  if (read.warnings.length > 0) options.onWarnings?.(read.warnings);
 }
 
 export interface TagJson extends DicomJsonElement {
@@ -59,8 +72,9 @@ export class HeaderService {
    */
   async headerJson(ref: FileRef, tags?: readonly string[], options: HeaderOptions = {}): Promise<DicomJsonDataSet> {
     const includeTrailing = tags ? tags.some((t) => t > FIRST_PIXEL_TAG) : 'whole-header';
-    const { parsed } = await this.headers.read(ref, { includeTrailing });
-    const json = dataSetToJson(parsed, { bulkDataUri: options.bulkDataUri });
+    const read = await this.headers.read(ref, { includeTrailing });
+    report(read, options);
+    const json = dataSetToJson(read.parsed, { bulkDataUri: options.bulkDataUri });
     if (!tags) return json;
     const out: DicomJsonDataSet = {};
     for (const tag of [...tags].sort()) if (json[tag]) out[tag] = json[tag];
@@ -70,7 +84,9 @@ export class HeaderService {
   /** GET /files/{id}/tags/{tag}: one element (nested paths allowed); TagNotFound when absent. */
   async tag(ref: FileRef, tagSpec: string, options: HeaderOptions = {}): Promise<TagJson> {
     const steps = parseTagPath(tagSpec);
-    const { parsed } = await this.headers.read(ref, { includeTrailing: needsTrailing(steps) });
+    const read = await this.headers.read(ref, { includeTrailing: needsTrailing(steps) });
+    report(read, options);
+    const { parsed } = read;
     const element = elementToJson(parsed, steps, { bulkDataUri: options.bulkDataUri });
     const tag = formatTagPath(steps);
     if (!element) throw notFound(tag);
@@ -83,9 +99,10 @@ export class HeaderService {
    * GET /files/{id}/bulk/{path}: the raw value of one element, or the `range` of it (parsed
    * from the Range header by lib/http/byte-range.ts).
    */
-  async bulk(ref: FileRef, pathSpec: string, range?: ByteRange): Promise<BulkValue> {
+  async bulk(ref: FileRef, pathSpec: string, range?: ByteRange, options: Pick<HeaderOptions, 'onWarnings'> = {}): Promise<BulkValue> {
     const steps = parseTagPath(pathSpec);
     const head = await this.headers.read(ref, { includeTrailing: needsTrailing(steps) });
+    report(head, options);
     const tag = formatTagPath(steps);
     const located = locateElement(head.parsed, steps);
     if (!located) throw notFound(tag);

@@ -7,6 +7,7 @@ import { DomainError } from '../errors.js';
 import { isReady, missingUploadError, recordedState } from '../files/file-state.js';
 import { type FileRef, uploadKey } from '../storage/object-keys.js';
 import type { Storage } from '../storage/storage.js';
+import { withRecorded } from './header-warnings.js';
 import { type HeaderRead, type ReadHeaderOptions, readHeader } from './ranged-header-read.js';
 
 export class UploadHeaders {
@@ -54,7 +55,12 @@ export class UploadHeaders {
     }
     // A ready file stays: its upload is write-once and the processor leaves it in place (it moves
     // only rejected files). A pending one may still be quarantined, so it is read again next time.
-    if (isReady(await state)) memo.set(memoKey, read);
+    const recorded = await state;
+    if (isReady(recorded)) {
+      // What the processor found damaged that a header read cannot see (a cut inside encapsulated pixel data).
+      read = { ...read, warnings: withRecorded(read.warnings, recorded?.warnings) };
+      memo.set(memoKey, read);
+    }
     return read;
   }
 }

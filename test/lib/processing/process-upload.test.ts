@@ -224,7 +224,13 @@ describe('processUpload', () => {
 
   it('accepts a file without preamble, and one it cannot render (ready, no PNG)', async () => {
     const storage = new MemoryStorage();
-    const noPreamble = writeDicom({ preamble: false, elements: [{ tag: '00100010', vr: 'PN', value: 'No^Pixels' }] });
+    const noPreamble = writeDicom({
+      preamble: false,
+      elements: [
+        { tag: '00080018', vr: 'UI', value: '1.2.826.0.1.3680043.10.1466.9' },
+        { tag: '00100010', vr: 'PN', value: 'No^Pixels' },
+      ],
+    });
     await seed(storage, ID, noPreamble);
     expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'ready', rendered: false });
     const s = summaryOf(storage, ID)!;
