@@ -235,7 +235,8 @@ export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): Parse
     : result.damage;
   if (complete && Object.keys(result.elements).length === 0 && damage.length === 0) {
     // Preamble and "DICM" (and File Meta) but no data set: nothing describes an instance (PS3.10 7.1).
-    throw new DomainError('NoDataSet', `The file holds no data set after ${dataStart > 0 ? `its File Meta Information (byte ${dataStart})` : 'its start'}: it is not a DICOM instance (PS3.10 7.1).`, {
+    const before = Object.keys(meta).length > 0 ? 'its File Meta Information' : 'its preamble and "DICM"';
+    throw new DomainError('NoDataSet', `The file holds no data set after ${before} (byte ${dataStart}): it is not a DICOM instance (PS3.10 7.1).`, {
       offset: dataStart,
     });
   }

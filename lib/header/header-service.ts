@@ -7,7 +7,7 @@
 import { type Config, DEFAULT_MEMO_TTL_SECONDS } from '../config.js';
 import { DomainError } from '../errors.js';
 import { lookupTag } from '../dicom/dictionary.js';
-import { dataSetToJson, elementToJson, locateElement, type DicomJsonDataSet, type DicomJsonElement } from '../dicom/json-model.js';
+import { dataSetToJson, elementToJson, locateElement, privateEntryAt, type DicomJsonDataSet, type DicomJsonElement } from '../dicom/json-model.js';
 import { FIRST_PIXEL_TAG, formatTagPath, parseTagList, parseTagPath, type TagPathStep } from '../dicom/tag.js';
 import type { ByteRange } from '../http/byte-range.js';
 import { type FileRef, uploadKey } from '../storage/object-keys.js';
@@ -43,6 +43,11 @@ export interface TagJson extends DicomJsonElement {
   keyword: string;
   /** For a private data element (gggg,xxyy), the value of its Private Creator (gggg,00xx) (PS3.5 7.8.1). */
   privateCreator?: string;
+  /**
+   * For a private data element whose creator and element the private dictionary knows
+   * (lib/dicom/private-dictionary.ts), its name there: what `keyword` is for a standard element.
+   */
+  name?: string;
 }
 
 /** Parses `?tag=` values (tag.ts parseTagList: every tag spelling, comma lists); InvalidTag otherwise. */
@@ -92,7 +97,14 @@ export class HeaderService {
     if (!element) throw notFound(tag);
     const last = steps[steps.length - 1].tag;
     const creator = privateCreator(parsed, steps);
-    return { tag, keyword: lookupTag(last)?.keyword ?? '', ...(creator !== undefined ? { privateCreator: creator } : {}), ...element };
+    const name = creator !== undefined ? privateEntryAt(parsed, steps)?.name : undefined;
+    return {
+      tag,
+      keyword: lookupTag(last)?.keyword ?? '',
+      ...(creator !== undefined ? { privateCreator: creator } : {}),
+      ...(name ? { name } : {}),
+      ...element,
+    };
   }
 
   /**
