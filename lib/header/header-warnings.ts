@@ -7,6 +7,7 @@
  * RFC 7234 5.5's warn-code, warn-agent "-" and a quoted warn-text).
  */
 import type { ParsedDicom } from '../dicom/parse.js';
+import { tagOfKey } from '../dicom/tag.js';
 
 export interface HeaderWarning {
   code: string;
@@ -23,10 +24,11 @@ export function headerWarnings(parsed: ParsedDicom, objectSize: number): HeaderW
     const end = pixel.dataOffset + pixel.length;
     if (end > objectSize && !out.some((w) => w.code === 'TruncatedPixelData')) {
       const offset = pixel.dataOffset - (parsed.dataSetEncoding?.implicit || !pixel.vr ? 8 : 12);
+      const t = tagOfKey(pixel.tag);
       out.push({
         code: 'TruncatedPixelData',
         offset,
-        message: `Pixel data at byte ${offset} declares ${pixel.length} bytes but the file ends after ${Math.max(0, objectSize - pixel.dataOffset)} of them.`,
+        message: `Pixel data (${t.slice(0, 4)},${t.slice(4)}) at byte ${offset} declares ${pixel.length} bytes but the file ends after ${Math.max(0, objectSize - pixel.dataOffset)} of them.`,
       });
     }
   }
