@@ -28,7 +28,7 @@ export const ERROR_STATUS = {
   HeaderTooLarge: 422,
   /** A frame the file's pixel data holds only part of (the file is cut short there). */
   TruncatedPixelData: 422,
-  /** Upload refusals (processor): a stream with no data set, an instance without SOP Instance UID (0008,0018). */
+  /** Not an instance: a stream with no data set (lib/dicom/parse.ts), none with SOP Instance UID (0008,0018) (the processor's verdict). */
   NoDataSet: 422,
   NoSopInstanceUid: 422,
   StorageUnavailable: 503,

@@ -165,7 +165,10 @@ function encodingOf(transferSyntaxUid: string): Encoding {
 /**
  * Parses a DICOM Part 10 stream (or a bare data set) with the reader of reader.ts into the
  * DataSet/Element objects of data-set.ts. Malformed data is a DomainError('MalformedDicom')
- * whose details name the byte offset and tag where parsing stopped.
+ * whose details name the byte offset and tag where parsing stopped; on a complete stream, damage
+ * a file may have and still be worth reading (Pixel Data cut short, a sequence past the end, an
+ * Item outside a sequence) is kept instead, in `damage` (ParseOptions.salvage). A stream with no
+ * data set at all is NoDataSet.
  */
 export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): ParsedDicom {
   const complete = options.complete ?? true;
