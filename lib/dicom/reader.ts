@@ -284,7 +284,7 @@ class Reader {
   damageOf(e: PastEnd, pos: number, tag: string, enc: Encoding, elements: Record<string, Element>): Damage | undefined {
     const t = tagOfKey(tag);
     if (PIXEL_TAGS.has(tag)) {
-      return { code: 'TruncatedPixelData', offset: pos, tag: t, message: `The file ends inside the (${t.slice(0, 4)},${t.slice(4)}) element header at byte ${pos}: the pixel data is missing.` };
+      return { code: 'TruncatedPixelData', offset: pos, tag: t, message: `The pixel data element (${t.slice(0, 4)},${t.slice(4)}) at byte ${pos} runs past the end of the file (${this.end} bytes): its value is missing.` };
     }
     const le = enc.littleEndian;
     let vr: string | undefined;
