@@ -43,6 +43,10 @@ export async function readBulkValue(
   if (isPixel && (element.hadUndefinedLength || element.length === 0xffffffff) && !head.parsed.inflated) {
     total = (await encapsulatedEnd(reads, element.dataOffset, head.objectSize, element.tag)) - element.dataOffset;
   }
+  if (isPixel && !head.parsed.inflated && element.dataOffset + total > head.objectSize) {
+    // Pixel Data cut short (a damaged file): its value is the bytes that are there.
+    total = Math.max(0, head.objectSize - element.dataOffset);
+  }
   const range = asked ? clampRange(asked, total) : undefined;
   const want = range ?? { start: 0, end: total - 1 };
   if (total === 0) return { bytes: new Uint8Array(0), totalLength: 0, vr };

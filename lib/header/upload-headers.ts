@@ -7,6 +7,7 @@ import { DomainError } from '../errors.js';
 import { assertSameUpload, currentUpload, isReady, missingUploadError, recordedState } from '../files/file-state.js';
 import { type FileRef, uploadKey } from '../storage/object-keys.js';
 import type { Storage } from '../storage/storage.js';
+import { withRecorded } from './header-warnings.js';
 import { type HeaderRead, type ReadHeaderOptions, readHeader } from './ranged-header-read.js';
 
 export class UploadHeaders {
@@ -68,6 +69,8 @@ export class UploadHeaders {
     const recorded = await state;
     if (isReady(recorded)) {
       assertSameUpload(recorded?.sourceEtag, await upload);
+      // What the processor found damaged that a header read cannot see (a cut inside encapsulated pixel data).
+      read = { ...read, warnings: withRecorded(read.warnings, recorded?.warnings) };
       memo.set(memoKey, { ...read, etag: recorded?.sourceEtag });
     }
     return read;

@@ -26,13 +26,14 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import { vrLookup } from '../dicom/dictionary.js';
+import { instanceProblem } from '../dicom/instance-problem.js';
 import { parseDicom, type ParsedDicom } from '../dicom/parse.js';
 import { PIXEL_TAGS } from '../dicom/tag.js';
 import { DomainError } from '../errors.js';
 import { deleteAllUnder, holdContent, releaseContent } from '../files/content-refs.js';
 import { isDeleted, recordedState, recordsUpload } from '../files/file-state.js';
 import { parseRequestRecord } from '../files/request-record.js';
-import { type FileSummary, serializeSummary, summaryMetadata } from '../files/summary.js';
+import { type FileSummary, serializeSummary, summaryMetadata, summaryWarnings } from '../files/summary.js';
 import { log } from '../log.js';
 import { type FileRef, contentRenderPrefix, quarantineKey, renderPrefix, requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
 import { type ObjectInfo, type Storage, UPLOAD_STATE_TAG } from '../storage/storage.js';
@@ -218,6 +219,9 @@ export async function processUpload(
     if (!(e instanceof DomainError)) throw e;
     return reject(storage, ref, object, Boolean(existing), { ...base, sha256, processedAt: now().toISOString() }, e);
   }
+  // Damage (parsed.damage) keeps the file, with warnings; a stream that is no instance does not.
+  const notInstance = instanceProblem(parsed);
+  if (notInstance) return reject(storage, ref, object, Boolean(existing), { ...base, sha256, processedAt: now().toISOString() }, notInstance);
 
   const rendered = await opts.preRender(storage, ref.tenant, parsed, sha256, cfg.maxDecodedBytes);
   const summary: FileSummary = {
@@ -227,6 +231,7 @@ export async function processUpload(
     ...describe(parsed),
     ...trailingRange(parsed, bytes.length),
     processedAt: now().toISOString(),
+    ...summaryWarnings(parsed.damage),
   };
   // Renders keyed by id were made before processing. When the event names the ETag processed, a
   // write after them would have been caught above (the event of the earlier write differs), so

@@ -332,8 +332,11 @@ describe('GET /files/{id}/png', () => {
     expect(e).toMatchObject({ status: 422, code: 'UnsupportedTransferSyntax' });
     expect(e.message).toContain('1.2.840.10008.1.2.4.100');
 
+    // Cut 10 bytes into frame 2 of 2 (issue 14): frame 1 is whole and renders, frame 2 is 422 TruncatedPixelData.
     const truncated = await upload(ct().slice(0, -10));
-    expect((await api(`/files/${truncated}/png`)).status).toBe(422);
+    expect((await api(`/files/${truncated}/png`)).status).toBe(303);
+    const cut = await errorOf(await api(`/files/${truncated}/png?frame=2`));
+    expect(cut).toMatchObject({ status: 422, code: 'TruncatedPixelData' });
   });
 
   it('is 404 for a file never uploaded and 400 for a bad id', async () => {

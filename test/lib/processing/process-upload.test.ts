@@ -9,6 +9,7 @@ import { MemoryStorage } from '../../support/memory-storage.js';
 import { TS_DEFLATED_LE, makeImageDicom, makeTrailingImageDicom, writeDicom } from '../../support/dicom-writer.js';
 import { parseDicom } from '../../../lib/dicom/parse.js';
 import { vrLookup } from '../../../lib/dicom/dictionary.js';
+import { noSopInstanceUidFile, preambleOnlyFile, sequencePastEndFile, truncatedPixelDataFile } from '../../support/damaged-fixtures.js';
 /** A tenant segment (lib/auth/tenant.ts format): every key of a file carries one. */
 const T = 't0123456789abcdef0123456789abcdef';
 
@@ -210,6 +211,35 @@ describe('processUpload', () => {
     expect(summaryOf(storage, ID)?.reason?.code).toBe('MalformedDicom');
   });
 
+  it('keeps a damaged file ready with its warnings (summary and metadata), and leaves it in place (issue 14)', async () => {
+    const storage = new MemoryStorage();
+    const truncated = truncatedPixelDataFile();
+    const sequence = sequencePastEndFile(false);
+    await seed(storage, ID, truncated.bytes);
+    await seed(storage, ID2, sequence.bytes);
+    expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('ready');
+    expect((await processUpload(storage, cfg, ID2, { now })).outcome).toBe('ready');
+    expect(summaryOf(storage, ID)).toMatchObject({
+      status: 'ready',
+      frames: 3,
+      warnings: [{ code: 'TruncatedPixelData', offset: truncated.damageAt, message: expect.stringContaining('declares 96 bytes') }],
+    });
+    expect(summaryOf(storage, ID2)?.warnings).toEqual([expect.objectContaining({ code: 'SequencePastEnd', offset: sequence.damageAt })]);
+    expect(storage.objects.get(`uploads/${T}/${ID}.summary.json`)!.metadata?.warnings).toBe(`TruncatedPixelData@${truncated.damageAt}`);
+    expect(storage.objects.has(`uploads/${T}/${ID}.dcm`)).toBe(true);
+  });
+
+  it('rejects what is not an instance: no data set (NoDataSet), no SOP Instance UID (NoSopInstanceUid) (issue 14)', async () => {
+    const storage = new MemoryStorage();
+    await seed(storage, ID, preambleOnlyFile());
+    await seed(storage, ID2, noSopInstanceUidFile());
+    expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('rejected');
+    expect((await processUpload(storage, cfg, ID2, { now })).outcome).toBe('rejected');
+    expect(summaryOf(storage, ID)?.reason?.code).toBe('NoDataSet');
+    expect(summaryOf(storage, ID2)?.reason).toMatchObject({ code: 'NoSopInstanceUid', message: expect.stringContaining('(0008,0018)') });
+    expect(storage.objects.has(`quarantine/${T}/${ID2}.dcm`)).toBe(true);
+  });
+
   it('rejects an empty file and one over the size limit without downloading it', async () => {
     const storage = new MemoryStorage();
     await seed(storage, ID, new Uint8Array(0));
@@ -224,7 +254,13 @@ describe('processUpload', () => {
 
   it('accepts a file without preamble, and one it cannot render (ready, no PNG)', async () => {
     const storage = new MemoryStorage();
-    const noPreamble = writeDicom({ preamble: false, elements: [{ tag: '00100010', vr: 'PN', value: 'No^Pixels' }] });
+    const noPreamble = writeDicom({
+      preamble: false,
+      elements: [
+        { tag: '00080018', vr: 'UI', value: '1.2.826.0.1.3680043.10.1466.9' },
+        { tag: '00100010', vr: 'PN', value: 'No^Pixels' },
+      ],
+    });
     await seed(storage, ID, noPreamble);
     expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'ready', rendered: false });
     const s = summaryOf(storage, ID)!;
