@@ -297,7 +297,7 @@ describe('processUpload', () => {
       expect(storage.objects.has(defaultRender(sha(first)))).toBe(true);
       // A render made from the new bytes before this run, under either key, must not survive it.
       await storage.put(idRender(ID), new Uint8Array([1]), 'image/png');
-      const second = writeDicom({ elements: [{ tag: '00100010', vr: 'PN', value: 'Other^Bytes' }] });
+      const second = writeDicom({ elements: [{ tag: '00080018', vr: 'UI', value: '1.2.3.4' }, { tag: '00100010', vr: 'PN', value: 'Other^Bytes' }] });
       await storage.put(`uploads/${T}/${ID}.dcm`, second, 'application/dicom');
 
       expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'rejected', rendered: false });
@@ -402,7 +402,7 @@ describe('processUpload', () => {
       await seed(storage, ID, ct());
       const firstEtag = storage.objects.get(`uploads/${T}/${ID}.dcm`)!.etag!;
       await storage.put(idRender(ID), new Uint8Array([1]), 'image/png');
-      const second = writeDicom({ elements: [{ tag: '00100010', vr: 'PN', value: 'Other^Bytes' }] });
+      const second = writeDicom({ elements: [{ tag: '00080018', vr: 'UI', value: '1.2.3.4' }, { tag: '00100010', vr: 'PN', value: 'Other^Bytes' }] });
       await storage.put(`uploads/${T}/${ID}.dcm`, second, 'application/dicom');
       storage.objects.get(`uploads/${T}/${ID}.json`)!.body = new TextEncoder().encode(JSON.stringify({ id: ID, declaredSize: second.length }));
       const secondEtag = storage.objects.get(`uploads/${T}/${ID}.dcm`)!.etag!;
