@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { config } from '../lib/config.js';
 
 const require = createRequire(import.meta.url);
 
@@ -24,7 +25,7 @@ export async function startLocalS3(opts: { port: number; directory: string; buck
   const S3rver = require('@20minutes/s3rver');
   const server = new S3rver({
     // The API's HOST too: in a container the presigned URLs are fetched through a published port.
-    address: process.env.HOST || '127.0.0.1',
+    address: config().local.host ?? '127.0.0.1',
     port: opts.port,
     directory: opts.directory,
     silent: true,

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { type Config, config, resetConfig } from '../lib/config.js';
+import { type Config, config, initConfig, resetConfig } from '../lib/config.js';
 import { createS3Client } from '../lib/storage/s3-storage.js';
 import { resetDefaultStorage } from '../lib/storage/default-storage.js';
 import type { HttpFunctionName } from '../lib/http/routes.js';
@@ -90,13 +90,13 @@ async function requireBucket(cfg: Config): Promise<void> {
  */
 export async function startLocal(opts: LocalOptions = {}): Promise<LocalService> {
   const host = opts.host ?? '127.0.0.1';
-  const dataDir = resolve(opts.dataDir ?? process.env.LOCAL_DATA_DIR ?? '.data');
+  const dataDir = resolve(opts.dataDir ?? (await initConfig()).local.dataDir);
   let s3: LocalS3 | undefined;
   const external = process.env.AWS_ENDPOINT_URL_S3 && process.env.BUCKET_NAME;
   if (!external) {
-    const bucket = opts.bucket ?? process.env.BUCKET_NAME ?? 'dicom-local';
+    const bucket = opts.bucket ?? config().bucketName;
     s3 = await startLocalS3({
-      port: opts.s3Port ?? Number(process.env.LOCAL_S3_PORT ?? 4569),
+      port: opts.s3Port ?? config().local.s3Port,
       // A subdirectory: the S3 server lists every directory of its root as a bucket, and the
       // data directory also holds the local signing key (<dataDir>/auth, local/local-auth.ts).
       directory: s3Directory(dataDir, bucket),
@@ -111,8 +111,8 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
   }
   resetConfig();
   resetDefaultStorage();
-  if (!s3) await requireBucket(config());
-  const auth = config().auth;
+  if (!s3) await requireBucket(await initConfig());
+  const auth = (await initConfig()).auth;
   if (auth.mode === 'off') {
     log.warn('AUTH=off: no token is checked and every file belongs to the one anonymous tenant; for a demo only');
   }
@@ -188,7 +188,7 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
     }
   });
   let authorizer: LocalAuthorizer | undefined;
-  await new Promise<void>((ok) => server.listen(opts.port ?? Number(process.env.PORT ?? 3000), host, ok));
+  await new Promise<void>((ok) => server.listen(opts.port ?? config().local.port, host, ok));
   const { port } = server.address() as AddressInfo;
   // The local issuer's name holds the port, so it is made once the port is known; the handlers
   // learn the trusted issuer from the environment, as the stack tells the functions.
@@ -247,10 +247,10 @@ function s3Directory(dataDir: string, bucket: string): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   // HOST=0.0.0.0 in a container, whose published ports reach it from outside (Dockerfile).
-  startLocal({ host: process.env.HOST || undefined })
+  startLocal({ host: config().local.host })
     .then((svc) => {
       process.stdout.write(
-        `DICOM service on ${svc.url} (S3: ${svc.s3 ? `embedded at ${svc.s3.endpoint}, data in ${resolve(process.env.LOCAL_DATA_DIR ?? '.data')}` : process.env.AWS_ENDPOINT_URL_S3}; bucket ${process.env.BUCKET_NAME})\n` +
+        `DICOM service on ${svc.url} (S3: ${svc.s3 ? `embedded at ${svc.s3.endpoint}, data in ${resolve(config().local.dataDir)}` : process.env.AWS_ENDPOINT_URL_S3}; bucket ${process.env.BUCKET_NAME})\n` +
           `Contract: ${svc.url}/openapi  Docs: ${svc.url}/docs\n` +
           (svc.authorizer?.local
             ? `Auth: tokens of the local issuer ${svc.authorizer.issuer}: TOKEN=$(npm run --silent token -- <name>), then -H "authorization: Bearer $TOKEN"\n`
