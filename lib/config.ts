@@ -1,7 +1,7 @@
 /**
  * Runtime configuration: the only module that reads the environment (see README). One zod
  * schema, `SETTINGS`, holds every setting with its default, bounds and a one-line description
- * (the README's configuration table is checked against it: test/lib/config-readme.test.ts). It
+ * (the README's configuration table is generated from it and checked: tools/config-table.ts). It
  * is read and validated once per container (initConfig at cold start, then config()), then
  * passed to the services that need it; the defaults here are the only copy of them (infra/ and
  * the parsers import them from here). Secrets come from SSM Parameter Store by name
@@ -229,7 +229,7 @@ export const SETTINGS = z.object({
     .default([])
     .meta({
       description:
-        'SSM Parameter Store names (comma-separated) read at cold start; the last segment of each names the setting it supplies (`/dicom/prod/AUTH_AUDIENCE`), one of those marked "SSM"',
+        'SSM Parameter Store names (comma-separated) read at cold start; the last segment of each names the setting it supplies (`/dicom/prod/AUTH_AUDIENCE`), one of those marked **(SSM)**',
     }),
   LOG_LEVEL: z
     .enum(Object.keys(LOG_LEVELS) as [LogLevel, ...LogLevel[]])
