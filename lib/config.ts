@@ -364,7 +364,9 @@ export async function initConfig(read?: ParameterReader): Promise<Config> {
       try {
         value = await reader(name);
       } catch (e) {
-        const reason = e instanceof Error ? e.name : typeof e;
+        // The error's class and its cause's (ParameterNotFound, AccessDeniedException...), never its message.
+        const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.name}` : '';
+        const reason = e instanceof Error ? `${e.name}${cause}` : typeof e;
         throw new Error(`Configuration not loaded: SSM parameter ${name} (SECRET_PARAMETER_NAMES) could not be read (${reason})`);
       }
       if (value === undefined || value === '') throw new Error(`Configuration not loaded: SSM parameter ${name} (SECRET_PARAMETER_NAMES) is missing or empty`);
