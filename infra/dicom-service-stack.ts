@@ -264,7 +264,7 @@ export class DicomServiceStack extends Stack {
       [routeKey(upload)]: { ThrottlingRateLimit: config.uploadThrottle.rateLimit, ThrottlingBurstLimit: config.uploadThrottle.burstLimit },
     };
     // Route settings name a route key that must exist when the stage is created or updated.
-    cfnStage.node.addDependency(routes.get(routeKey(upload))!);
+    cfnStage.node.addDependency(routes.get(routeKey(upload)) ?? this.api);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: `Bucket holding ${PREFIXES.uploads}, ${PREFIXES.renders} and ${PREFIXES.quarantine}` });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { type Config, config, initConfig, resetConfig } from '../lib/config.js';
 import { createS3Client } from '../lib/storage/s3-storage.js';
@@ -119,9 +119,9 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
 
   // The same modules Lambda loads, imported after the environment is set.
   const handlers: Record<HttpFunctionName, LambdaHandler> = {
-    upload: (await import('../functions/upload.js')).handler as unknown as LambdaHandler,
-    header: (await import('../functions/header.js')).handler as unknown as LambdaHandler,
-    export: (await import('../functions/export.js')).handler as unknown as LambdaHandler,
+    upload: (await import('../functions/upload.js')).handler,
+    header: (await import('../functions/header.js')).handler,
+    export: (await import('../functions/export.js')).handler,
   };
 
   // The bucket notification -> SQS -> processor path of the stack: the embedded S3 server emits
@@ -130,7 +130,7 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
   let processing: LocalQueue | undefined;
   let onS3Event: ((event: unknown) => void) | undefined;
   if (s3 && (opts.processUploads ?? true)) {
-    const processor = (await import('../functions/processor.js')).handler as (e: SQSEvent) => Promise<SQSBatchResponse>;
+    const processor = (await import('../functions/processor.js')).handler;
     const queue = new LocalQueue(processor);
     onS3Event = (event) => {
       if (matchesUploadNotification(event)) queue.send(JSON.stringify(event));
@@ -139,6 +139,7 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
     processing = queue;
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the handler catches every error itself (below)
   const server: Server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');

@@ -24,7 +24,7 @@ function shownDefault(name: SettingName): string {
   if (value === undefined || (Array.isArray(value) && value.length === 0)) return 'unset';
   if (typeof value === 'boolean') return value ? '`on`' : '`off`';
   if (Array.isArray(value)) return `\`${value.join(',')}\``;
-  return `\`${String(value)}\``;
+  return `\`${typeof value === 'string' ? value : JSON.stringify(value)}\``;
 }
 
 export function configurationTable(): string {

@@ -29,7 +29,8 @@ export interface DecodedStored {
 export type FrameDecoder = (parsed: ParsedDicom, info: ImageInfo, frameIndex: number) => Promise<DecodedStored>;
 
 function pixelDataValue(parsed: ParsedDicom): Uint8Array {
-  const el = parsed.pixelElement!;
+  const el = parsed.pixelElement;
+  if (!el) throw new DomainError('MalformedDicom', 'The data set has no Pixel Data (7FE0,0010).');
   if (el.encapsulatedPixelData || el.hadUndefinedLength) {
     throw new DomainError(
       'MalformedDicom',
