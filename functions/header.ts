@@ -5,6 +5,11 @@ import { httpHandler, requestCaller } from '../lib/http/middleware.js';
 import { fileIdParam, header, pathParam, queryParams } from '../lib/http/request.js';
 import { json } from '../lib/http/response.js';
 import { perContainer } from '../lib/storage/default-storage.js';
+import { initConfig } from '../lib/config.js';
+
+// Cold start: the SSM parameters SECRET_PARAMETER_NAMES names, then the whole configuration
+// validated once (lib/config.ts); a bad setting fails the container's init, not a request.
+await initConfig();
 
 const service = perContainer((storage, cfg) => new HeaderService(storage, cfg));
 

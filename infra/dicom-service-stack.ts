@@ -333,7 +333,7 @@ export class DicomServiceStack extends Stack {
       [routeKey(upload)]: { ThrottlingRateLimit: config.uploadThrottle.rateLimit, ThrottlingBurstLimit: config.uploadThrottle.burstLimit },
     };
     // Route settings name a route key that must exist when the stage is created or updated.
-    cfnStage.node.addDependency(routes.get(routeKey(upload))!);
+    cfnStage.node.addDependency(routes.get(routeKey(upload)) ?? this.api);
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.api,

@@ -240,10 +240,11 @@ function resolveRemovalPolicy(value: unknown): RemovalPolicy {
 
 function retention(value: unknown, key: string, fallback: logs.RetentionDays): logs.RetentionDays {
   const n = parseInteger(value, key) ?? fallback;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-comparison -- a number from context, checked against the enum's values
   if (!(Object.values(logs.RetentionDays) as unknown[]).includes(n) || n === logs.RetentionDays.INFINITE) {
     throw new Error(`${key} must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...), not ${n}.`);
   }
-  return n as logs.RetentionDays;
+  return n; // eslint-disable-line @typescript-eslint/no-unsafe-enum-assignment -- one of its values (checked above)
 }
 
 function resolveThrottling(props: StackSettings, ctx: (key: string) => unknown): Pick<StackConfig, 'throttle' | 'uploadThrottle'> {

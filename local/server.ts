@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { type Config, config, resetConfig } from '../lib/config.js';
+import { type Config, config, initConfig, resetConfig } from '../lib/config.js';
 import { createS3Client } from '../lib/storage/s3-storage.js';
 import { resetDefaultStorage } from '../lib/storage/default-storage.js';
 import type { HttpFunctionName } from '../lib/http/routes.js';
@@ -121,15 +121,15 @@ async function provision(cfg: Config): Promise<Provisioned> {
  */
 export async function startLocal(opts: LocalOptions = {}): Promise<LocalService> {
   const host = opts.host ?? '127.0.0.1';
-  const dataDir = resolve(opts.dataDir ?? process.env.LOCAL_DATA_DIR ?? '.data');
+  const dataDir = resolve(opts.dataDir ?? (await initConfig()).local.dataDir);
   let s3: LocalS3 | undefined;
   resetConfig();
   // An S3 endpoint named by the environment (AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL: lib/config.ts).
   const external = config().s3Endpoint !== undefined;
   if (!external) {
-    const bucket = opts.bucket ?? process.env.BUCKET_NAME ?? 'dicom-local';
+    const bucket = opts.bucket ?? config().bucketName;
     s3 = await startLocalS3({
-      port: opts.s3Port ?? Number(process.env.LOCAL_S3_PORT ?? 4569),
+      port: opts.s3Port ?? config().local.s3Port,
       // A subdirectory: the S3 server lists every directory of its root as a bucket, and the
       // data directory also holds the local signing key (<dataDir>/auth, local/local-auth.ts).
       directory: s3Directory(dataDir, bucket),
@@ -144,19 +144,20 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
   }
   resetConfig();
   resetDefaultStorage();
+  const started = await initConfig();
   let provisioned: Provisioned | undefined;
-  if (!s3 && config().localAws.provision) provisioned = await provision(config());
-  else if (!s3) await requireBucket(config());
-  const auth = config().auth;
+  if (!s3 && started.localAws.provision) provisioned = await provision(started);
+  else if (!s3) await requireBucket(started);
+  const auth = started.auth;
   if (auth.mode === 'off') {
     log.warn('AUTH=off: no token is checked and every file belongs to the one anonymous tenant; for a demo only');
   }
 
   // The same modules Lambda loads, imported after the environment is set.
   const handlers: Record<HttpFunctionName, LambdaHandler> = {
-    upload: (await import('../functions/upload.js')).handler as unknown as LambdaHandler,
-    header: (await import('../functions/header.js')).handler as unknown as LambdaHandler,
-    export: (await import('../functions/export.js')).handler as unknown as LambdaHandler,
+    upload: (await import('../functions/upload.js')).handler,
+    header: (await import('../functions/header.js')).handler,
+    export: (await import('../functions/export.js')).handler,
   };
 
   // The bucket notification -> SQS -> processor path of the stack: the embedded S3 server emits
@@ -165,7 +166,7 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
   let processing: LocalQueue | undefined;
   let onS3Event: ((event: unknown) => void) | undefined;
   if (s3 && (opts.processUploads ?? true)) {
-    const processor = (await import('../functions/processor.js')).handler as (e: SQSEvent) => Promise<SQSBatchResponse>;
+    const processor = (await import('../functions/processor.js')).handler;
     const queue = new LocalQueue(processor);
     onS3Event = (event) => {
       if (matchesUploadNotification(event)) queue.send(JSON.stringify(event));
@@ -193,6 +194,7 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
     consumer.start();
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the handler catches every error itself (below)
   const server: Server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -242,7 +244,7 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
     }
   });
   let authorizer: LocalAuthorizer | undefined;
-  await new Promise<void>((ok) => server.listen(opts.port ?? Number(process.env.PORT ?? 3000), host, ok));
+  await new Promise<void>((ok) => server.listen(opts.port ?? config().local.port, host, ok));
   const { port } = server.address() as AddressInfo;
   // The local issuer's name holds the port, so it is made once the port is known; the handlers
   // learn the trusted issuer from the environment, as the stack tells the functions.
@@ -306,10 +308,10 @@ function s3Directory(dataDir: string, bucket: string): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   // HOST=0.0.0.0 in a container, whose published ports reach it from outside (Dockerfile).
-  startLocal({ host: process.env.HOST || undefined })
+  startLocal({ host: config().local.host })
     .then((svc) => {
       process.stdout.write(
-        `DICOM service on ${svc.url} (S3: ${svc.s3 ? `embedded at ${svc.s3.endpoint}, data in ${resolve(process.env.LOCAL_DATA_DIR ?? '.data')}` : config().s3Endpoint}; bucket ${config().bucketName})\n` +
+        `DICOM service on ${svc.url} (S3: ${svc.s3 ? `embedded at ${svc.s3.endpoint}, data in ${resolve(config().local.dataDir)}` : config().s3Endpoint}; bucket ${config().bucketName})\n` +
           `Contract: ${svc.url}/openapi  Docs: ${svc.url}/docs\n` +
           (svc.authorizer?.local
             ? `Auth: tokens of the local issuer ${svc.authorizer.issuer}: TOKEN=$(npm run --silent token -- <name>), then -H "authorization: Bearer $TOKEN"\n`

@@ -1,4 +1,4 @@
-import { type Config, DEFAULT_MEMO_TTL_SECONDS } from '../config.js';
+import { type Config, DEFAULT_FEATURES, DEFAULT_MEMO_TTL_SECONDS } from '../config.js';
 import { DomainError } from '../errors.js';
 import { vrLookup } from '../dicom/dictionary.js';
 import { type ParsedDicom, parseDicom } from '../dicom/parse.js';
@@ -7,7 +7,8 @@ import { assertSameUpload, currentUpload, isReady, missingUploadError, recordedS
 import { ImmutableMemo } from '../cache/immutable-memo.js';
 import { type FileRef, contentRenderKey, isContentRenderKey, renderKey, uploadKey } from '../storage/object-keys.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
-import { type RenderParams, renderVariant } from './render-params.js';
+import { assertCodecEnabled } from '../pixels/decoders.js';
+import { type RenderParams, checkRenderFeatures, renderVariant } from './render-params.js';
 import { FrameMemo } from './frame-memo.js';
 import { INLINE_CACHE_WRITE_MIN_RENDER_MS, INLINE_PNG_MAX_BYTES } from './inline-png.js';
 
@@ -24,7 +25,7 @@ export interface ExportResult {
 export type InlineExportResult = (Omit<ExportResult, 'url'> & { png: Uint8Array; url?: undefined }) | (ExportResult & { png?: undefined });
 
 /** What the export needs of the configuration; the memo age and decode bound default as in lib/config.ts. */
-export type ExportConfig = Pick<Config, 'renderUrlTtlSeconds' | 'maxUploadBytes'> & Partial<Pick<Config, 'memoTtlSeconds' | 'maxDecodedBytes'>>;
+export type ExportConfig = Pick<Config, 'renderUrlTtlSeconds' | 'maxUploadBytes'> & Partial<Pick<Config, 'memoTtlSeconds' | 'maxDecodedBytes' | 'features'>>;
 
 /**
  * GET /files/{id}/png. One instance per container (functions/export.ts): its memos
@@ -80,6 +81,7 @@ export class ExportService {
    * cacheLookup): a hit costs HEADs only and neither downloads the DICOM nor renders.
    */
   async exportPng(ref: FileRef, params: RenderParams): Promise<ExportResult> {
+    checkRenderFeatures(params, this.cfg.features);
     const { key, hit, upload } = await this.lookup(ref, params);
     if (hit) return this.cachedResult(key, hit, params);
     const out = await this.render(ref, params, upload);
@@ -96,6 +98,7 @@ export class ExportService {
    * to render again than the PUT would add to this answer.
    */
   async exportPngInline(ref: FileRef, params: RenderParams): Promise<InlineExportResult> {
+    checkRenderFeatures(params, this.cfg.features);
     const { key, hit, upload } = await this.lookup(ref, params);
     if (hit) return this.cachedResult(key, hit, params);
     const started = performance.now();
@@ -145,6 +148,7 @@ export class ExportService {
 
   private async render(ref: FileRef, params: RenderParams, upload: ObjectInfo): Promise<RenderResult> {
     const parsed = await this.sourceParsed(ref, upload);
+    assertCodecEnabled(parsed.transferSyntaxUid, (this.cfg.features ?? DEFAULT_FEATURES).codecs);
     return renderPng(parsed, params, this.cfg.maxDecodedBytes);
   }
 

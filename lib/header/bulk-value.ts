@@ -69,7 +69,8 @@ export async function readBulkValue(
       // Deflated pixel data: inflate the object (bounded) to reach it.
       const all = await reads.range(0, head.objectSize - 1);
       const whole = parseDicom(all, { complete: true, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
-      const p = whole.pixelElement!;
+      const p = whole.pixelElement;
+      if (!p) throw new DomainError('MalformedDicom', 'The inflated data set has no Pixel Data (7FE0,0010).');
       raw = whole.byteArray.subarray(p.dataOffset + from, p.dataOffset + to + 1);
     } else {
       raw = head.parsed.byteArray.subarray(element.dataOffset + from, element.dataOffset + to + 1);

@@ -155,7 +155,7 @@ export async function readHeader(storage: Storage, key: string, options: ReadHea
     want = Math.min(next, objectSize, maxHeaderBytes);
   }
 
-  const identity = (offset: number) => (parsed!.inflated ? undefined : offset);
+  const identity = (offset: number) => (parsed.inflated ? undefined : offset);
   const result: HeaderRead = { parsed, bytesRead: reads.bytes, reads: reads.count, objectSize, fileOffset: identity, warnings: headerWarnings(parsed, objectSize) };
   if (!options.includeTrailing || !parsed.stoppedAtPixelData || !parsed.pixelElement) return result;
   return readTrailing(reads, result, maxHeaderBytes, options);
@@ -166,7 +166,8 @@ const DELIMITER_LE = [0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0];
 /** Adds the elements after the top-level pixel data to a header read (see the module comment). */
 async function readTrailing(reads: Reads, head: HeaderRead, maxHeaderBytes: number, options: ReadHeaderOptions): Promise<HeaderRead> {
   const { parsed, objectSize } = head;
-  const pixel = parsed.pixelElement!;
+  const pixel = parsed.pixelElement;
+  if (!pixel) return head;
   const whole = options.includeTrailing === 'whole-header';
   const unchanged = (): HeaderRead => ({ ...head, bytesRead: reads.bytes, reads: reads.count });
   if (parsed.inflated) {

@@ -121,7 +121,7 @@ function fragmentsFrom(fragments: Fragment[], offset: number, frame: number, tab
 
 function viaExtendedOffsetTable(parsed: ParsedDicom, fragments: Fragment[], frameIndex: number, numberOfFrames: number): Uint8Array {
   const ds = parsed.dataSet;
-  const offsetsEl = ds.elements[EXTENDED_OFFSET_TABLE]!;
+  const offsetsEl = ds.elements[EXTENDED_OFFSET_TABLE];
   const lengthsEl = ds.elements[EXTENDED_OFFSET_TABLE_LENGTHS];
   if (!lengthsEl) throw malformed('Extended Offset Table (7FE0,0001) is present without Extended Offset Table Lengths (7FE0,0002)');
   const offsets = readUint64s(parsed, offsetsEl, 'Extended Offset Table (7FE0,0001)');
@@ -260,7 +260,7 @@ export function encapsulatedFrame(parsed: ParsedDicom, frameIndex: number, numbe
   }
   if (parsed.pixelElement?.truncated && parsed.pixelElement.fragments?.length === 0) throw truncatedFrame(frameIndex, undefined, 0);
   const fragments = pixelFragments(parsed);
-  const bot = parsed.pixelElement!.basicOffsetTable ?? [];
+  const bot = parsed.pixelElement?.basicOffsetTable ?? [];
   const hasEot = parsed.dataSet.elements[EXTENDED_OFFSET_TABLE] !== undefined && parsed.dataSet.elements[EXTENDED_OFFSET_TABLE].length > 0;
 
   if (hasEot) {

@@ -44,7 +44,7 @@ import { type ObjectInfo, type Storage, UPLOAD_STATE_TAG } from '../storage/stor
  * rendered anything.
  */
 /** Renders ahead into `tenant`'s content-addressed cache (renders are per tenant, never shared). */
-export type PreRender = (storage: Storage, tenant: string, parsed: ParsedDicom, sha256: string, maxDecodedBytes?: number) => Promise<boolean>;
+export type PreRender = (storage: Storage, tenant: string, parsed: ParsedDicom, sha256: string, cfg: Partial<Pick<Config, 'maxDecodedBytes' | 'features'>>) => Promise<boolean>;
 
 export type ProcessOutcome =
   /** Validated, summarised and (when it is an image the renderer supports) pre-rendered. */
@@ -150,7 +150,7 @@ function trailingRange(parsed: ParsedDicom, size: number): Pick<FileSummary, 'tr
 
 export async function processUpload(
   storage: Storage,
-  cfg: Pick<Config, 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes'>>,
+  cfg: Pick<Config, 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes' | 'features'>>,
   ref: FileRef,
   opts: ProcessOptions,
 ): Promise<ProcessResult> {
@@ -223,7 +223,7 @@ export async function processUpload(
   const notInstance = instanceProblem(parsed);
   if (notInstance) return reject(storage, ref, object, Boolean(existing), { ...base, sha256, processedAt: now().toISOString() }, notInstance);
 
-  const rendered = await opts.preRender(storage, ref.tenant, parsed, sha256, cfg.maxDecodedBytes);
+  const rendered = await opts.preRender(storage, ref.tenant, parsed, sha256, cfg);
   const summary: FileSummary = {
     status: 'ready',
     ...base,

@@ -13,7 +13,7 @@ import { MalformedEventError, uploadEventsOf } from './s3-event.js';
 
 export interface ProcessorDeps {
   storage: () => Storage;
-  config: () => Pick<Config, 'bucketName' | 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes'>>;
+  config: () => Pick<Config, 'bucketName' | 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes' | 'features'>>;
   /** The render-ahead step (lib/export/pre-render.ts): injected, so processing does not depend on the export. */
   preRender: PreRender;
   now?: () => Date;

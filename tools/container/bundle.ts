@@ -32,7 +32,7 @@ export const bundledCreateRequire: Plugin = {
     );
     b.onLoad({ filter: /.*/, namespace: 'bundled-create-require' }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      const ids = [...new Set([...source.matchAll(/\brequire\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!))];
+      const ids = [...new Set([...source.matchAll(/\brequire\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]))];
       if (ids.length === 0) return { errors: [{ text: `no require('...') calls found in ${args.path}` }] };
       const cases = ids.map((id) => `    case ${JSON.stringify(id)}: return require(${JSON.stringify(id)});`).join('\n');
       return {
