@@ -202,7 +202,7 @@ export const SETTINGS = z.object({
     .default('0')
     .meta({
       description:
-        "`1`: at start, create on the external endpoints what is missing, as the stack has it: the bucket (the stack's CORS rule, any origin), the queue `<bucket>-uploads` (or `UPLOAD_QUEUE_URL`'s name) with its dead-letter queue `…-dlq` (redrive after 3 receives, visibility timeout 360 s) and the bucket's `s3:ObjectCreated:*` notification for `uploads/*.dcm`; a second start changes nothing",
+        "`1`: at start, create on the external endpoints what is missing, as the stack has it: the bucket (the stack's CORS rule, any origin), the queue `<bucket>-uploads` (or `UPLOAD_QUEUE_URL`'s name) with its dead-letter queue `…-dlq` (redrive after 3 receives, visibility timeout 360 s) and the bucket's `s3:ObjectCreated:*` notification for the uploaded `.dcm` objects; a second start changes nothing",
     }),
   MAX_UPLOAD_BYTES: integer(1, 5 * 1024 ** 3, DEFAULT_LIMITS.maxUploadBytes).meta({
     description: 'the largest upload `POST /files` will sign (S3 enforces it through the signed content-length; the processor checks the stored size again)',
