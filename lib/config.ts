@@ -135,3 +135,25 @@ export function logLevel(): LogLevel {
   const raw = process.env.LOG_LEVEL;
   return raw !== undefined && Object.hasOwn(LOG_LEVELS, raw) ? (raw as LogLevel) : DEFAULT_LOG_LEVEL;
 }
+
+// --- Observability (issue 12): read per call like LOG_LEVEL, so logging and metrics work before config() is valid.
+/**
+ * METRICS: `on` prints the service's CloudWatch metrics as embedded-metric-format lines on
+ * stdout (lib/observability/metrics.ts), `off` does not. Unset: on, except with LOG_LEVEL=silent,
+ * which means no output at all (the tests, the benchmarks' child processes).
+ */
+export function metricsEnabled(): boolean {
+  const raw = process.env.METRICS;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  return logLevel() !== 'silent';
+}
+
+/**
+ * Whether X-Ray tracing can apply: in Lambda (AWS_EXECUTION_ENV), not under `sam local`, and not
+ * turned off with POWERTOOLS_TRACE_ENABLED=false; the rule Powertools' Tracer applies itself,
+ * asked first so that outside Lambda the X-Ray SDK (and its async hooks) is never loaded.
+ */
+export function tracingEnabled(): boolean {
+  if (!process.env.AWS_EXECUTION_ENV || process.env.AWS_SAM_LOCAL) return false;
+  return process.env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false';
+}

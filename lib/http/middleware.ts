@@ -1,9 +1,15 @@
 import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ANONYMOUS_TENANT, type ClaimsLike, callerOf, tenantOf } from '../auth/tenant.js';
 import { type AuthConfig, config } from '../config.js';
 import { DomainError } from '../errors.js';
 import { log } from '../log.js';
+import { REQUEST_ID_HEADER, correlationIdOf, currentCorrelationId, withCorrelationId } from '../observability/correlation.js';
+import { logger } from '../observability/logger.js';
+import { metrics, recordHttpStatus } from '../observability/metrics.js';
+import { tracing } from '../observability/tracer.js';
 import { isFileId } from './request.js';
 import { errorResponse, type HttpResult } from './response.js';
 import { ROUTES } from './routes.js';
@@ -117,11 +123,13 @@ const accessLog = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> =>
       bytes: bodyBytes(request.response),
       code: status && status >= 400 ? tryCode(request.response?.body) : undefined,
       requestId: request.context?.awsRequestId,
+      // correlation_id (the caller's x-request-id or API Gateway's request id) is added by the logger.
       caller: request.event ? callers.get(request.event)?.caller : undefined,
       // Only a well-formed id: the path parameter is caller input until it is checked.
       fileId: id && isFileId(id) ? id.toLowerCase() : undefined,
     };
     log.info('request', fields);
+    if (status !== undefined) recordHttpStatus(status);
   };
   return {
     before: async (request) => {
@@ -143,11 +151,31 @@ function tryCode(body: unknown): string | undefined {
   }
 }
 
-/** The middleware stack every function shares. */
-export function httpHandler(routes: RouteHandlers) {
-  return middy<APIGatewayProxyEventV2, HttpResult>()
+/** Every answer, success or error, returns the request's correlation id in `x-request-id`. */
+const correlationHeader = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> => {
+  const stamp = (request: middy.Request<APIGatewayProxyEventV2, HttpResult>) => {
+    const id = currentCorrelationId();
+    if (request.response && id) request.response.headers = { ...request.response.headers, [REQUEST_ID_HEADER]: id };
+  };
+  return { after: stamp, onError: stamp };
+};
+
+/**
+ * The middleware stack every function shares, outermost first: the Lambda context into the
+ * logs, the metrics flushed once per request, the trace (in Lambda), the correlation header,
+ * the access line, errors to answers, the caller. The whole runs with the request's
+ * correlation id (lib/observability/correlation.ts), which every log line then carries.
+ */
+export function httpHandler(routes: RouteHandlers): HttpHandler {
+  const stack = middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+  if (tracing) stack.use(tracing.middleware());
+  const handler = stack
+    .use(correlationHeader())
     .use(accessLog())
     .use(errorsToResponses())
     .use(authenticate())
     .handler(dispatch(routes));
+  return (event, context) => withCorrelationId(correlationIdOf(event, context?.awsRequestId), () => handler(event, context));
 }
