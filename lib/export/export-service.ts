@@ -3,6 +3,8 @@ import { DomainError } from '../errors.js';
 import { vrLookup } from '../dicom/dictionary.js';
 import { type ParsedDicom, parseDicom } from '../dicom/parse.js';
 import { type RenderResult, renderPng } from '../render/render-frame.js';
+import { transferSyntax } from '../dicom/transfer-syntax.js';
+import { recordExportCache, recordRenderTime } from '../observability/metrics.js';
 import { isReady, missingUploadError, recordedState } from '../files/file-state.js';
 import { ImmutableMemo } from '../cache/immutable-memo.js';
 import { type FileRef, contentRenderKey, isContentRenderKey, renderKey, uploadKey } from '../storage/object-keys.js';
@@ -81,6 +83,7 @@ export class ExportService {
    */
   async exportPng(ref: FileRef, params: RenderParams): Promise<ExportResult> {
     const { key, hit } = await this.cacheLookup(ref, renderVariant(params));
+    recordExportCache(Boolean(hit));
     if (hit) return this.cachedResult(key, hit, params);
     const out = await this.render(ref, params);
     await this.store(key, out);
@@ -97,6 +100,7 @@ export class ExportService {
    */
   async exportPngInline(ref: FileRef, params: RenderParams): Promise<InlineExportResult> {
     const { key, hit } = await this.cacheLookup(ref, renderVariant(params));
+    recordExportCache(Boolean(hit));
     if (hit) return this.cachedResult(key, hit, params);
     const started = performance.now();
     const out = await this.render(ref, params);
@@ -122,7 +126,10 @@ export class ExportService {
 
   private async render(ref: FileRef, params: RenderParams): Promise<RenderResult> {
     const parsed = await this.sourceParsed(ref);
-    return renderPng(parsed, params, this.cfg.maxDecodedBytes);
+    const started = performance.now();
+    const out = await renderPng(parsed, params, this.cfg.maxDecodedBytes);
+    recordRenderTime(performance.now() - started, transferSyntax(parsed.transferSyntaxUid)?.keyword ?? 'Unknown');
+    return out;
   }
 
   /** Written only after a complete render: a failed render leaves no cache object behind. */

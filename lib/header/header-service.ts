@@ -10,8 +10,10 @@ import { lookupTag } from '../dicom/dictionary.js';
 import { dataSetToJson, elementToJson, locateElement, type DicomJsonDataSet, type DicomJsonElement } from '../dicom/json-model.js';
 import { FIRST_PIXEL_TAG, formatTagPath, parseTagList, parseTagPath, type TagPathStep } from '../dicom/tag.js';
 import type { ByteRange } from '../http/byte-range.js';
+import { recordHeaderBytesRead } from '../observability/metrics.js';
 import { type FileRef, uploadKey } from '../storage/object-keys.js';
 import type { Storage } from '../storage/storage.js';
+import type { HeaderRead, ReadHeaderOptions } from './ranged-header-read.js';
 import { type BulkValue, readBulkValue } from './bulk-value.js';
 import { privateCreator } from './private-creator.js';
 import { UploadHeaders } from './upload-headers.js';
@@ -52,6 +54,13 @@ export class HeaderService {
     this.headers = new UploadHeaders(storage, (cfg.memoTtlSeconds ?? DEFAULT_MEMO_TTL_SECONDS) * 1000);
   }
 
+  /** The header of `ref`, its bytes read from S3 counted (HeaderBytesRead; 0 when the container had it). */
+  private async read(ref: FileRef, options: ReadHeaderOptions): Promise<HeaderRead> {
+    const read = await this.headers.read(ref, options);
+    recordHeaderBytesRead(read.bytesRead);
+    return read;
+  }
+
   /**
    * GET /files/{id}/tags: the whole header (pixel data listed without its value; the elements
    * after it but Data Set Trailing Padding, read by one bounded range, ranged-header-read.ts), or
@@ -59,7 +68,7 @@ export class HeaderService {
    */
   async headerJson(ref: FileRef, tags?: readonly string[], options: HeaderOptions = {}): Promise<DicomJsonDataSet> {
     const includeTrailing = tags ? tags.some((t) => t > FIRST_PIXEL_TAG) : 'whole-header';
-    const { parsed } = await this.headers.read(ref, { includeTrailing });
+    const { parsed } = await this.read(ref, { includeTrailing });
     const json = dataSetToJson(parsed, { bulkDataUri: options.bulkDataUri });
     if (!tags) return json;
     const out: DicomJsonDataSet = {};
@@ -70,7 +79,7 @@ export class HeaderService {
   /** GET /files/{id}/tags/{tag}: one element (nested paths allowed); TagNotFound when absent. */
   async tag(ref: FileRef, tagSpec: string, options: HeaderOptions = {}): Promise<TagJson> {
     const steps = parseTagPath(tagSpec);
-    const { parsed } = await this.headers.read(ref, { includeTrailing: needsTrailing(steps) });
+    const { parsed } = await this.read(ref, { includeTrailing: needsTrailing(steps) });
     const element = elementToJson(parsed, steps, { bulkDataUri: options.bulkDataUri });
     const tag = formatTagPath(steps);
     if (!element) throw notFound(tag);
@@ -85,7 +94,7 @@ export class HeaderService {
    */
   async bulk(ref: FileRef, pathSpec: string, range?: ByteRange): Promise<BulkValue> {
     const steps = parseTagPath(pathSpec);
-    const head = await this.headers.read(ref, { includeTrailing: needsTrailing(steps) });
+    const head = await this.read(ref, { includeTrailing: needsTrailing(steps) });
     const tag = formatTagPath(steps);
     const located = locateElement(head.parsed, steps);
     if (!located) throw notFound(tag);

@@ -1,15 +1,12 @@
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { ANONYMOUS_TENANT, type ClaimsLike, callerOf, tenantOf } from '../auth/tenant.js';
 import { type AuthConfig, config } from '../config.js';
 import { DomainError } from '../errors.js';
 import { log } from '../log.js';
 import { REQUEST_ID_HEADER, correlationIdOf, currentCorrelationId, withCorrelationId } from '../observability/correlation.js';
-import { logger } from '../observability/logger.js';
-import { metrics, recordHttpStatus } from '../observability/metrics.js';
-import { tracing } from '../observability/tracer.js';
+import { recordHttpStatus } from '../observability/metrics.js';
+import { powertoolsMiddleware } from '../observability/powertools-middleware.js';
 import { isFileId } from './request.js';
 import { errorResponse, type HttpResult } from './response.js';
 import { ROUTES } from './routes.js';
@@ -167,11 +164,8 @@ const correlationHeader = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpRe
  * correlation id (lib/observability/correlation.ts), which every log line then carries.
  */
 export function httpHandler(routes: RouteHandlers): HttpHandler {
-  const stack = middy<APIGatewayProxyEventV2, HttpResult>()
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
-  if (tracing) stack.use(tracing.middleware());
-  const handler = stack
+  const handler = middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(powertoolsMiddleware())
     .use(correlationHeader())
     .use(accessLog())
     .use(errorsToResponses())

@@ -17,12 +17,12 @@ import { METRIC, METRIC_BREAKDOWN, METRIC_NAMESPACE, SERVICE_NAME } from './metr
 
 /**
  * Powertools' own warnings go to the service's log. "No application metrics to publish" is
- * what every request without a metric would say: a debug line, not a warning.
+ * what every request without a metric would say: not worth a line.
  */
 const metricsLog: GenericLogger = {
   debug: (m: unknown) => log.debug(`metrics: ${String(m)}`),
   info: (m: unknown) => log.info(`metrics: ${String(m)}`),
-  warn: (m: unknown) => (String(m).startsWith('No application metrics') ? log.debug('metrics: none this request') : log.warn(`metrics: ${String(m)}`)),
+  warn: (m: unknown) => (String(m).startsWith('No application metrics') ? undefined : log.warn(`metrics: ${String(m)}`)),
   error: (m: unknown) => log.error(`metrics: ${String(m)}`),
 };
 

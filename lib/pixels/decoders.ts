@@ -13,6 +13,8 @@ import type { ImageInfo } from './image-info.js';
 import { extractNativeFrame, isNative422, nativeFrameBits, type StoredValues } from './native-frame.js';
 import { encapsulatedFrame } from './encapsulated.js';
 import { CODEC_BY_ID, type FrameCodec } from './codecs/index.js';
+import { recordDecodeTime } from '../observability/metrics.js';
+import { traced } from '../observability/tracer.js';
 
 /** One decoded frame: stored values (sample-interleaved) and what they now are. */
 export interface DecodedStored {
@@ -189,7 +191,9 @@ export async function decodeFrame(parsed: ParsedDicom, info: ImageInfo, frameInd
   const store = frameStores.get(parsed);
   const kept = store?.get(frameIndex);
   if (kept) return kept;
-  const decoded = await decoderFor(info.transferSyntaxUid)(parsed, info, frameIndex);
+  const started = performance.now();
+  const decoded = await traced('decode', () => decoderFor(info.transferSyntaxUid)(parsed, info, frameIndex));
+  recordDecodeTime(performance.now() - started);
   store?.set(frameIndex, decoded);
   return decoded;
 }

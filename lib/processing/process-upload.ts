@@ -26,6 +26,7 @@ import { deleteAllUnder, holdContent, releaseContent } from '../files/content-re
 import { isDeleted, recordedState, recordsUpload } from '../files/file-state.js';
 import { type FileSummary, serializeSummary, summaryMetadata } from '../files/summary.js';
 import { log } from '../log.js';
+import { recordUploadRejected, recordUploadSize } from '../observability/metrics.js';
 import { type FileRef, quarantineKey, renderPrefix, requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
 import { type ObjectInfo, type Storage, UPLOAD_STATE_TAG } from '../storage/storage.js';
 
@@ -165,6 +166,7 @@ export async function processUpload(
 
   const uploadedAt = (object.lastModified ?? now()).toISOString();
   const base = { size: object.size, uploadedAt };
+  recordUploadSize(object.size);
 
   if (object.size > cfg.maxUploadBytes) {
     return reject(storage, ref, object, Boolean(existing), { ...base, processedAt: now().toISOString() }, new DomainError(
@@ -243,6 +245,7 @@ async function reject(
     return { outcome: 'gone', rendered: false };
   }
   log.info('upload rejected', { fileId: ref.id, errorCode: error.code });
+  if (wrote) recordUploadRejected(error.code);
   return { outcome: wrote ? 'rejected' : 'raced', rendered: false };
 }
 

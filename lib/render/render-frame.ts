@@ -21,6 +21,7 @@ import { frameImageInfo } from '../pixels/functional-groups.js';
 import type { StoredValues } from '../pixels/native-frame.js';
 import { applyPalette, readPalette } from '../pixels/palette.js';
 import { encodePng } from '../png/encode-png.js';
+import { traced } from '../observability/tracer.js';
 import { applyLut, storedRange } from './apply-lut.js';
 import { fitWithin } from './fit-within.js';
 import { tabulateMonotone } from './monotone-table.js';
@@ -329,6 +330,6 @@ export async function renderPng(parsed: ParsedDicom, req: RenderRequest, maxDeco
  */
 export function encodeRendered(full: RenderedPixels, size?: number): RenderResult {
   const r = size ? { ...full, ...fitWithin(full, size) } : full;
-  const png = encodePng({ width: r.width, height: r.height, bitDepth: r.bitDepth, channels: r.channels, data: r.data, text: r.text });
+  const png = traced('encode-png', () => encodePng({ width: r.width, height: r.height, bitDepth: r.bitDepth, channels: r.channels, data: r.data, text: r.text }));
   return { png, width: r.width, height: r.height, frame: r.frame, bitDepth: r.bitDepth };
 }
