@@ -3,10 +3,12 @@
  * sets are the contract of the stack's alarms and dashboard, so they are checked here as
  * CloudWatch would read them.
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
+import type { SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as exportHandler } from '../../../functions/export.js';
 import { handler as headerHandler } from '../../../functions/header.js';
+import { handler as processor } from '../../../functions/processor.js';
 import { TRANSFER_SYNTAXES } from '../../../lib/dicom/transfer-syntax.js';
 import { apiEvent, context, tenantOfCaller } from '../../support/api-event.js';
 import { makeImageDicom } from '../../support/dicom-writer.js';
@@ -112,6 +114,24 @@ describe('metrics (embedded metric format)', () => {
     expect(failed.statusCode).toBeGreaterThanOrEqual(500);
     const e5 = published('Http5xx');
     expect([e5.unit, e5.dimensions, e5.line.StatusCode]).toEqual(['Count', [['service'], ['service', 'StatusCode']], String(failed.statusCode)]);
+  });
+
+  it('the processor: UploadSize of each upload, UploadRejected by reason', async () => {
+    const notDicom = new TextEncoder().encode('plainly not DICOM '.repeat(20));
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
+    s3.on(HeadObjectCommand, { Key: key }).resolves({ ContentLength: notDicom.length, LastModified: new Date(), ETag: '"e1"' });
+    s3.on(GetObjectCommand, { Key: key }).resolves({ Body: s3Body(notDicom) as never });
+    for (const command of [CopyObjectCommand, PutObjectCommand, PutObjectTaggingCommand, DeleteObjectCommand]) s3.on(command as never).resolves({} as never);
+    const record = {
+      messageId: 'm1',
+      body: JSON.stringify({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'unit-bucket' }, object: { key, size: 1 } } }] }),
+      attributes: { ApproximateReceiveCount: '1' },
+    } as unknown as SQSRecord;
+    expect(await processor({ Records: [record] })).toEqual({ batchItemFailures: [] });
+    const size = published('UploadSize');
+    expect([size.unit, size.value, size.dimensions]).toEqual(['Bytes', notDicom.length, [['service']]]);
+    const rejected = published('UploadRejected');
+    expect([rejected.unit, rejected.value, rejected.dimensions, rejected.line.Reason]).toEqual(['Count', 1, [['service'], ['service', 'Reason']], 'NotDicom']);
   });
 
   it('METRICS=off prints none', async () => {
