@@ -13,8 +13,6 @@ import type { ImageInfo } from './image-info.js';
 import { extractNativeFrame, isNative422, nativeFrameBits, type StoredValues } from './native-frame.js';
 import { encapsulatedFrame } from './encapsulated.js';
 import { CODEC_BY_ID, type FrameCodec } from './codecs/index.js';
-import { recordDecodeTime } from '../observability/metrics.js';
-import { traced } from '../observability/tracer.js';
 
 /** One decoded frame: stored values (sample-interleaved) and what they now are. */
 export interface DecodedStored {
@@ -187,13 +185,14 @@ export function keepDecodedFrames(parsed: ParsedDicom, store: DecodedFrameStore)
   frameStores.set(parsed, store);
 }
 
+/** Whether decodeFrame would answer frame `frameIndex` of `parsed` from its store, without decoding it. */
+export const isFrameKept = (parsed: ParsedDicom, frameIndex: number): boolean => frameStores.get(parsed)?.get(frameIndex) !== undefined;
+
 export async function decodeFrame(parsed: ParsedDicom, info: ImageInfo, frameIndex: number): Promise<DecodedStored> {
   const store = frameStores.get(parsed);
   const kept = store?.get(frameIndex);
   if (kept) return kept;
-  const started = performance.now();
-  const decoded = await traced('decode', () => decoderFor(info.transferSyntaxUid)(parsed, info, frameIndex));
-  recordDecodeTime(performance.now() - started);
+  const decoded = await decoderFor(info.transferSyntaxUid)(parsed, info, frameIndex);
   store?.set(frameIndex, decoded);
   return decoded;
 }
