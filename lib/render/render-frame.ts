@@ -16,11 +16,13 @@
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { readImageInfo, type ImageInfo } from '../pixels/image-info.js';
-import { decodeFrame } from '../pixels/decoders.js';
+import { decodeFrame, isFrameKept } from '../pixels/decoders.js';
 import { frameImageInfo } from '../pixels/functional-groups.js';
 import type { StoredValues } from '../pixels/native-frame.js';
 import { applyPalette, readPalette } from '../pixels/palette.js';
 import { encodePng } from '../png/encode-png.js';
+import { recordDecodeTime } from '../observability/metrics.js';
+import { traced } from '../observability/tracer.js';
 import { applyLut, storedRange } from './apply-lut.js';
 import { fitWithin } from './fit-within.js';
 import { tabulateMonotone } from './monotone-table.js';
@@ -291,7 +293,11 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest, maxD
   if (kind === 'colour') checkColourRequest(info, req, info.bitsStored);
   if (kind === 'palette') checkColourRequest(info, req);
   const frameInfo = frameImageInfo(parsed, info, req.frame - 1);
-  const decoded = await decodeFrame(parsed, frameInfo, req.frame - 1);
+  // DecodeTime counts real decodes, not frames the export kept decoded (lib/export/frame-memo.ts).
+  const fresh = !isFrameKept(parsed, req.frame - 1);
+  const started = performance.now();
+  const decoded = await traced('decode', () => decodeFrame(parsed, frameInfo, req.frame - 1));
+  if (fresh) recordDecodeTime(performance.now() - started);
   const base = { width: info.columns, height: info.rows, frame: req.frame, bitDepth: req.bitDepth };
   if (req.window === 'none') {
     const { data, text } = renderModalityValues(frameInfo, decoded.values);
@@ -329,6 +335,6 @@ export async function renderPng(parsed: ParsedDicom, req: RenderRequest, maxDeco
  */
 export function encodeRendered(full: RenderedPixels, size?: number): RenderResult {
   const r = size ? { ...full, ...fitWithin(full, size) } : full;
-  const png = encodePng({ width: r.width, height: r.height, bitDepth: r.bitDepth, channels: r.channels, data: r.data, text: r.text });
+  const png = traced('encode-png', () => encodePng({ width: r.width, height: r.height, bitDepth: r.bitDepth, channels: r.channels, data: r.data, text: r.text }));
   return { png, width: r.width, height: r.height, frame: r.frame, bitDepth: r.bitDepth };
 }
