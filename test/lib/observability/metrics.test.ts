@@ -3,13 +3,14 @@
  * sets are the contract of the stack's alarms and dashboard, so they are checked here as
  * CloudWatch would read them.
  */
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
 import type { SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as exportHandler } from '../../../functions/export.js';
 import { handler as headerHandler } from '../../../functions/header.js';
 import { handler as processor } from '../../../functions/processor.js';
 import { TRANSFER_SYNTAXES } from '../../../lib/dicom/transfer-syntax.js';
+import { tombstoneKey } from '../../../lib/storage/object-keys.js';
 import { apiEvent, context, tenantOfCaller } from '../../support/api-event.js';
 import { makeImageDicom } from '../../support/dicom-writer.js';
 import { s3Body, s3Error, useS3Mock } from '../../support/s3-mock.js';
@@ -82,6 +83,8 @@ describe('metrics (embedded metric format)', () => {
 
     s3.reset();
     s3.on(HeadObjectCommand).resolves({ ContentLength: 123, Metadata: { width: '3', height: '2' } });
+    // Every request asks whether the file was deleted: it was not.
+    s3.on(HeadObjectCommand, { Key: tombstoneKey({ tenant: T, id }) }).rejects(s3Error('NotFound', 404));
     written.length = 0;
     expect(JSON.parse((await png('window=0,100')).body as string).cached).toBe(true);
     const hit = published('ExportCacheHit');
@@ -90,6 +93,7 @@ describe('metrics (embedded metric format)', () => {
   });
 
   it('a header request: HeaderBytesRead', async () => {
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
     s3.on(HeadObjectCommand, { Key: key }).resolves({ ContentLength: fixture.length });
     s3.on(GetObjectCommand, { Key: key }).callsFake((input: { Range?: string }) => {
       const [, from, to] = /^bytes=(\d+)-(\d+)$/.exec(input.Range ?? '') ?? [];
@@ -119,8 +123,12 @@ describe('metrics (embedded metric format)', () => {
   it('the processor: UploadSize of each upload, UploadRejected by reason', async () => {
     const notDicom = new TextEncoder().encode('plainly not DICOM '.repeat(20));
     s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
-    s3.on(HeadObjectCommand, { Key: key }).resolves({ ContentLength: notDicom.length, LastModified: new Date(), ETag: '"e1"' });
+    s3.on(HeadObjectCommand, { Key: key }).resolves({ ContentLength: notDicom.length, ContentType: 'application/dicom', LastModified: new Date(), ETag: '"e1"' });
     s3.on(GetObjectCommand, { Key: key }).resolves({ Body: s3Body(notDicom) as never });
+    // The request record POST /files wrote (the processor checks the upload against it); no renders to list.
+    const request = new TextEncoder().encode(JSON.stringify({ id, declaredSize: notDicom.length, contentType: 'application/dicom' }));
+    s3.on(GetObjectCommand, { Key: `uploads/${T}/${id}.json` }).resolves({ Body: s3Body(request) as never });
+    s3.on(ListObjectsV2Command).resolves({});
     for (const command of [CopyObjectCommand, PutObjectCommand, PutObjectTaggingCommand, DeleteObjectCommand]) s3.on(command as never).resolves({} as never);
     const record = {
       messageId: 'm1',
