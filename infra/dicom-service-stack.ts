@@ -154,7 +154,7 @@ export class DicomServiceStack extends Stack {
           : [
               {
                 // lib/storage/bucket-cors.ts: the one copy, also applied by local/provision.ts.
-                allowedMethods: BUCKET_CORS_RULE.allowedMethods.map((m) => m as s3.HttpMethods),
+                allowedMethods: BUCKET_CORS_RULE.allowedMethods.map((m) => s3.HttpMethods[m]),
                 allowedOrigins: config.corsOrigins,
                 allowedHeaders: [...BUCKET_CORS_RULE.allowedHeaders],
                 exposedHeaders: [...BUCKET_CORS_RULE.exposedHeaders],

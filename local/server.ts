@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { type Config, config, initConfig, resetConfig } from '../lib/config.js';
 import { createS3Client } from '../lib/storage/s3-storage.js';
@@ -180,7 +180,7 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
   const queueUrl = provisioned?.queueUrl ?? config().localAws.uploadQueueUrl;
   if (!s3 && queueUrl && (opts.processUploads ?? true)) {
     const cfg = config();
-    const processor = (await import('../functions/processor.js')).handler as (e: SQSEvent) => Promise<SQSBatchResponse>;
+    const processor = (await import('../functions/processor.js')).handler;
     const client = sqsClient(cfg);
     consumer = new SqsConsumer({
       client,

@@ -13,6 +13,7 @@ import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQ
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { log } from '../lib/log.js';
 
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a Lambda SQS handler may return nothing (aws-lambda's SQSHandler)
 type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
 
 export interface SqsConsumerOptions {
@@ -149,7 +150,7 @@ export class SqsConsumer {
         const out = await this.opts.client.send(
           new DeleteMessageBatchCommand({
             QueueUrl: this.opts.queueUrl,
-            Entries: chunk.map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle! })),
+            Entries: chunk.map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle ?? '' })),
           }),
         );
         this.stats.deleted += out.Successful?.length ?? 0;

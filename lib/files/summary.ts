@@ -113,7 +113,7 @@ export function summaryMetadata(summary: FileSummary, upload: ObjectInfo): Recor
   if (summary.status === 'ready') {
     const { trailingOffset: offset, trailingEnd: end } = summary;
     metadata[SUMMARY_META.trailing] = validRange(offset, end) ? `${offset}-${end}` : 'none';
-    const warnings = (summary.warnings ?? []).filter((w) => /^[A-Za-z]{1,40}$/.test(w.code) && Number.isSafeInteger(w.offset) && w.offset! >= 0);
+    const warnings = (summary.warnings ?? []).filter((w) => /^[A-Za-z]{1,40}$/.test(w.code) && Number.isSafeInteger(w.offset) && (w.offset ?? -1) >= 0);
     if (warnings.length > 0) metadata[SUMMARY_META.warnings] = warnings.map((w) => `${w.code}@${w.offset}`).join(',');
   }
   return metadata;

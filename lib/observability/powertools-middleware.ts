@@ -14,7 +14,9 @@ export function powertoolsMiddleware<TEvent, TResult>(): middy.MiddlewareObj<TEv
   const inject = injectLambdaContext(logger) as middy.MiddlewareObj<TEvent, TResult>;
   const lambdaContext: middy.MiddlewareObj<TEvent, TResult> = {
     // The local queue and tests invoke the processor without a context: nothing to inject then.
-    before: (request) => (request.context ? inject.before?.(request) : undefined),
+    before: async (request) => {
+      if (request.context) await inject.before?.(request);
+    },
     after: inject.after,
     onError: inject.onError,
   };

@@ -272,7 +272,7 @@ export function encapsulatedFrame(parsed: ParsedDicom, frameIndex: number, numbe
   if (bot.length > 0 && !(numberOfFrames === 1 && bot.length === 1 && bot[0] === 0)) {
     return viaBasicOffsetTable(parsed, fragments, bot, frameIndex, numberOfFrames);
   }
-  if (parsed.pixelElement!.truncated && fragments.length <= numberOfFrames && numberOfFrames > 1) {
+  if (parsed.pixelElement?.truncated && fragments.length <= numberOfFrames && numberOfFrames > 1) {
     // Cut short, no table: one fragment per frame (PS3.5 A.4's usual layout) for the frames present.
     if (frameIndex >= fragments.length) throw truncatedFrame(frameIndex, undefined, 0);
     return frameBytes(parsed.byteArray, [fragments[frameIndex]], frameIndex);

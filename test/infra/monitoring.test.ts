@@ -101,7 +101,7 @@ describe('Monitoring', () => {
     const lines = (title: string) =>
       metricsOf(title).map((m) => {
         const opts = m[m.length - 1] as Json;
-        return opts.expression ?? `${m[0]} ${m[1]} ${opts.stat ?? 'Average'}`;
+        return opts.expression ?? `${String(m[0])} ${String(m[1])} ${String(opts.stat ?? 'Average')}`;
       });
 
     it('is one, and shows API and function latency p50/p99, 4xx/5xx, cache hit ratio and render time', () => {

@@ -199,7 +199,7 @@ if (motoServerPath === undefined) {
       // Pre-rendered by the processor: the first request is already a hit, under the content hash.
       const first = (await (await api(`/files/${id}/png`, asJson)).json()) as { cached: boolean; url: string; width: number };
       expect(first).toMatchObject({ cached: true, width: 6 });
-      expect(new URL(first.url).pathname).toContain(`renders/${T}/sha256/${ready.sha256}/`);
+      expect(new URL(first.url).pathname).toContain(`renders/${T}/sha256/${String(ready.sha256)}/`);
       const img = await fetch(first.url);
       expect(img.status).toBe(200);
       expect(PNG.sync.read(Buffer.from(await img.arrayBuffer())).height).toBe(8);

@@ -102,7 +102,7 @@ function pydicomPython(): string | undefined {
 
 const python = pydicomPython();
 const TITLE = python ? 'damaged files against pydicom 2.3' : 'damaged files against pydicom 2.3 (NOT RUN: no python3 with pydicom)';
-if (!python) console.warn(`${TITLE}`);
+if (!python) console.warn(TITLE);
 
 describe.skipIf(!python)(TITLE, () => {
   const dir = mkdtempSync(join(tmpdir(), 'damaged-'));

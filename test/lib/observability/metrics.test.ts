@@ -129,7 +129,7 @@ describe('metrics (embedded metric format)', () => {
     const request = new TextEncoder().encode(JSON.stringify({ id, declaredSize: notDicom.length, contentType: 'application/dicom' }));
     s3.on(GetObjectCommand, { Key: `uploads/${T}/${id}.json` }).resolves({ Body: s3Body(request) as never });
     s3.on(ListObjectsV2Command).resolves({});
-    for (const command of [CopyObjectCommand, PutObjectCommand, PutObjectTaggingCommand, DeleteObjectCommand]) s3.on(command as never).resolves({} as never);
+    for (const command of [CopyObjectCommand, PutObjectCommand, PutObjectTaggingCommand, DeleteObjectCommand]) s3.on(command as never).resolves({});
     const record = {
       messageId: 'm1',
       body: JSON.stringify({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'unit-bucket' }, object: { key, size: 1 } } }] }),
