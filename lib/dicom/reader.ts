@@ -236,7 +236,9 @@ class Reader {
           pos += 8;
           continue;
         }
-        if (top && this.salvaging) {
+        // Unlike a cut, this damage is certain in a prefix too (a ranged header read): the same
+        // elements are kept whether the whole file or its first bytes were read.
+        if (top && this.options.salvage === true) {
           this.damage.push({
             code: 'ItemOutsideSequence',
             offset: pos,

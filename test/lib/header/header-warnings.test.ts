@@ -43,3 +43,28 @@ describe('header warnings (issue 14)', () => {
     );
   });
 });
+
+describe('an Item outside any sequence, read by ranges', () => {
+  it('gives the same elements and warning to the ranged read of a large image as the whole-file parse (not MalformedDicom)', async () => {
+    const { readHeader } = await import('../../../lib/header/ranged-header-read.js');
+    const { dataSetToJson } = await import('../../../lib/dicom/json-model.js');
+    const { MemoryStorage } = await import('../../support/memory-storage.js');
+    const { makeImageDicom } = await import('../../support/dicom-writer.js');
+    const { offsetOf } = await import('../../support/damaged-fixtures.js');
+    // A 512 x 512 16-bit image with a stray Item before Patient's Name: the header read's first
+    // prefix meets the Item, and must keep what the whole-file parse keeps (a fuzz case, issue 14).
+    const image = makeImageDicom({ rows: 512, columns: 512, bitsAllocated: 16, pixel: () => 1, extra: [{ tag: '00100010', vr: 'PN', value: 'Doe^Jane' }] });
+    const at = offsetOf(image, '00100010', 'PN');
+    const item = new Uint8Array([0xfe, 0xff, 0x00, 0xe0, 4, 0, 0, 0, 1, 2, 3, 4]);
+    const bytes = new Uint8Array(image.length + item.length);
+    bytes.set(image.subarray(0, at), 0);
+    bytes.set(item, at);
+    bytes.set(image.subarray(at), at + item.length);
+    const storage = new MemoryStorage();
+    await storage.put('f.dcm', bytes, 'application/dicom');
+    const whole = parseDicom(bytes, { vrLookup });
+    const ranged = await readHeader(storage, 'f.dcm', { firstReadBytes: 256 });
+    expect(dataSetToJson(ranged.parsed)).toEqual(dataSetToJson(whole));
+    expect(ranged.warnings?.map((w) => w.code)).toEqual(['ItemOutsideSequence']);
+  });
+});
