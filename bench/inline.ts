@@ -21,6 +21,7 @@ import { parseDicom } from '../lib/dicom/parse.js';
 import { ExportService } from '../lib/export/export-service.js';
 import { preRender } from '../lib/export/pre-render.js';
 import { processUpload } from '../lib/processing/process-upload.js';
+import { uploadKey } from '../lib/storage/object-keys.js';
 import { renderPng } from '../lib/render/render-frame.js';
 import { corpusAvailable, corpusPath } from '../test/support/corpus.js';
 import { MemoryStorage } from '../test/support/memory-storage.js';
@@ -187,7 +188,7 @@ async function frameMemo(images: BenchImage[], runs: number, rows: InlineRow[]):
     const storage = new MemoryStorage();
     // Any tenant segment (lib/auth/tenant.ts format): in process, nothing checks a token.
     const id = { tenant: 't0123456789abcdef0123456789abcdef', id: '6f1c4a52-3b8e-4d5f-9a7b-2c1d0e9f8a7b' };
-    storage.objects.set(`uploads/${id}.dcm`, { body: img.bytes, contentType: 'application/dicom', lastModified: new Date(), etag: 'e' });
+    storage.objects.set(uploadKey(id), { body: img.bytes, contentType: 'application/dicom', lastModified: new Date(), etag: 'e' });
     const cfg = { maxUploadBytes: 64 * 1024 * 1024, renderUrlTtlSeconds: 300, memoTtlSeconds: 600 };
     await processUpload(storage, cfg, id, { preRender });
     const service = new ExportService(storage, cfg);
