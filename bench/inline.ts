@@ -59,13 +59,13 @@ function corpusImages(notes: string[]): (BenchImage & { path: string })[] {
   return CORPUS_IMAGES.filter((c) => existsSync(corpusPath(c.path))).map((c) => ({ name: c.name, frames: 1, path: corpusPath(c.path), bytes: new Uint8Array(readFileSync(corpusPath(c.path))) }));
 }
 
-async function upload(base: string, bytes: Uint8Array): Promise<string> {
-  const res = await fetch(`${base}/files`, { method: 'POST', body: JSON.stringify({ size: bytes.length }), headers: { 'content-type': 'application/json' } });
+async function upload(base: string, bytes: Uint8Array, auth: Record<string, string>): Promise<string> {
+  const res = await fetch(`${base}/files`, { method: 'POST', body: JSON.stringify({ size: bytes.length }), headers: { ...auth, 'content-type': 'application/json' } });
   const created = (await res.json()) as { id: string; uploadUrl: string; headers: Record<string, string> };
   const put = await fetch(created.uploadUrl, { method: 'PUT', headers: created.headers, body: Buffer.from(bytes) });
   if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
   for (let i = 0; i < 400; i++) {
-    const info = (await (await fetch(`${base}/files/${created.id}`)).json()) as { status: string };
+    const info = (await (await fetch(`${base}/files/${created.id}`, { headers: auth })).json()) as { status: string };
     if (info.status === 'ready') return created.id;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -92,17 +92,17 @@ async function overHttp(images: BenchImage[], requests: number, rows: InlineRow[
     const client = makeClient(1);
     try {
       for (const img of images) {
-        const id = await upload(service.url, img.bytes);
+        const id = await upload(service.url, img.bytes, service.headers);
         const n = requestsFor(img, requests);
         // A window never asked before, every request (the centre moves as a drag does).
         const url = (i: number, salt: number) => `${service.url}/files/${id}/png?window=${salt + i},${400 + (i % 7)}`;
-        const inline = await sequential(n, (i) => client.get(url(i, 100), { accept: 'image/png' }));
+        const inline = await sequential(n, (i) => client.get(url(i, 100), { ...service.headers, accept: 'image/png' }));
         rows.push({ image: img.name, scenario: `this service, Accept: image/png (inline), ${memo}`, latency: inline });
-        const redirected = await sequential(n, (i) => client.get(url(i, 5000), { accept: '*/*' }));
+        const redirected = await sequential(n, (i) => client.get(url(i, 5000), { ...service.headers, accept: '*/*' }));
         rows.push({ image: img.name, scenario: `this service, 303 followed to S3, ${memo}`, latency: redirected });
         if (memo === 'warm memo') {
           // A window asked before: a cached PNG keeps the 303 whatever the Accept (ExportService.exportPngInline).
-          const cached = await sequential(n, () => client.get(`${service.url}/files/${id}/png?window=100,400`, { accept: 'image/png' }));
+          const cached = await sequential(n, () => client.get(`${service.url}/files/${id}/png?window=100,400`, { ...service.headers, accept: 'image/png' }));
           rows.push({ image: img.name, scenario: 'this service, cached, Accept: image/png (303 followed)', latency: cached });
         }
       }
