@@ -197,6 +197,52 @@ async function frameMemo(images: BenchImage[], runs: number, rows: InlineRow[]):
   }
 }
 
+/**
+ * The same new-window request to this service (inline, warm memo) and to Orthanc, alternated
+ * request by request, so both see the same machine load (the phases above run minutes apart on a
+ * shared machine, and their ratio moved with the load between them). Reports each side's median
+ * and the median of the per-pair ratios.
+ */
+export async function benchInlinePaired(images: BenchImage[], requests: number): Promise<{ rows: Array<{ image: string; service: Timing; orthanc: Timing; ratio: number }>; notes: string[] }> {
+  const notes: string[] = [];
+  const rows: Array<{ image: string; service: Timing; orthanc: Timing; ratio: number }> = [];
+  if (!orthancVersion()) return { rows, notes: ['paired rows skipped: Orthanc not installed (bench/compare/install.sh installs it)'] };
+  const service = await startServiceProcess({ MEMO_TTL_SECONDS: '60' });
+  const o = await startOrthanc(mkdtempSync(join(tmpdir(), 'orthanc-paired-')));
+  const client = makeClient(1);
+  try {
+    for (const img of images) {
+      const id = await upload(service.url, img.bytes, service.headers);
+      const oid = await o.upload(img.bytes);
+      const get = async (url: string, headers: Record<string, string>) => {
+        const t0 = performance.now();
+        const res = await client.get(url, headers);
+        if (res.status !== 200 || res.body.length < 8) throw new Error(`status ${res.status}`);
+        return performance.now() - t0;
+      };
+      const s: number[] = [];
+      const a: number[] = [];
+      const ratios: number[] = [];
+      const n = requestsFor(img, requests);
+      for (let i = -2; i < n; i++) {
+        const ts = await get(`${service.url}/files/${id}/png?window=${9000 + i},${400 + (i % 7)}`, { ...service.headers, accept: 'image/png' });
+        const ta = await get(`${o.url}/instances/${oid}/rendered`, { accept: 'image/png' });
+        if (i < 0) continue;
+        s.push(ts);
+        a.push(ta);
+        ratios.push(ts / ta);
+      }
+      rows.push({ image: img.name, service: summarize(s), orthanc: summarize(a), ratio: summarize(ratios).median });
+      await o.remove(oid);
+    }
+  } finally {
+    client.close();
+    await o.close();
+    await service.close();
+  }
+  return { rows, notes };
+}
+
 export async function benchInline(requests: number, runs: number): Promise<InlineBench> {
   const notes: string[] = [];
   const rows: InlineRow[] = [];

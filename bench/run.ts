@@ -23,7 +23,7 @@ import { benchColdStart, benchExportRss } from './cold-start.js';
 import { benchCompare, compareTables } from './compare/compare.js';
 import { benchCorpus } from './corpus.js';
 import { benchHttp } from './http.js';
-import { benchInline } from './inline.js';
+import { benchInline, benchInlinePaired } from './inline.js';
 import { benchColdCompressed } from './cold-compressed.js';
 import { benchMemory } from './memory.js';
 import { ms, table } from './measure.js';
@@ -99,6 +99,16 @@ if (only.has('inline')) {
     ),
   );
   for (const note of inline.notes) say(`NOTE: ${note}`);
+  const paired = await benchInlinePaired([ct512(), dx2048()], Math.max(10, Math.floor(requests / 4)));
+  results.inlinePaired = paired;
+  say('\nThe same, alternating one request to this service (inline, warm memo) and one to Orthanc `/rendered`:\n');
+  say(
+    table(
+      ['image', 'requests', 'this service p50', 'Orthanc p50', 'median of per-pair ratios'],
+      paired.rows.map((r) => [r.image, r.service.runs, ms(r.service.median), ms(r.orthanc.median), `${r.ratio.toFixed(2)}x`]),
+    ),
+  );
+  for (const note of paired.notes) say(`NOTE: ${note}`);
 }
 
 if (only.has('cold')) {
