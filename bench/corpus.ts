@@ -21,14 +21,14 @@ export async function benchCorpus(runs: number): Promise<CorpusRow[] | undefined
   if (!corpusAvailable) return undefined;
   const byTs = new Map<string, { path: string; rows: number; columns: number }>();
   for (const f of loadManifest().files) {
-    const ts = String(f.transfer_syntax_uid ?? '');
+    const ts = f.transfer_syntax_uid ?? '';
     const rows = Number(f.rows ?? 0);
     const columns = Number(f.columns ?? 0);
     // The largest single-frame image of each syntax that the references could render.
     const ok = (f as { reference?: { renderings_ok?: string[] } }).reference?.renderings_ok?.length;
     if (!ts || !rows || !ok || (f.frames && Number(f.frames) > 1)) continue;
     const best = byTs.get(ts);
-    if (!best || rows * columns > best.rows * best.columns) byTs.set(ts, { path: String(f.path), rows, columns });
+    if (!best || rows * columns > best.rows * best.columns) byTs.set(ts, { path: f.path, rows, columns });
   }
   const out: CorpusRow[] = [];
   for (const [ts, f] of [...byTs].sort(([a], [b]) => a.localeCompare(b))) {

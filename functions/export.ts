@@ -4,8 +4,12 @@ import { parseRenderParams } from '../lib/export/render-params.js';
 import { httpHandler, requestCaller } from '../lib/http/middleware.js';
 import { fileIdParam, header, queryParams } from '../lib/http/request.js';
 import { binary, json } from '../lib/http/response.js';
-import { config } from '../lib/config.js';
+import { config, initConfig } from '../lib/config.js';
 import { perContainer } from '../lib/storage/default-storage.js';
+
+// Cold start: the SSM parameters SECRET_PARAMETER_NAMES names, then the whole configuration
+// validated once (lib/config.ts); a bad setting fails the container's init, not a request.
+await initConfig();
 
 const service = perContainer((storage, cfg) => new ExportService(storage, cfg));
 

@@ -1,10 +1,15 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { HeaderService, parseTagFilter } from '../lib/header/header-service.js';
+import { HeaderService, type HeaderWarning, parseTagFilter, warningHeaders } from '../lib/header/header-service.js';
 import { parseRangeHeader } from '../lib/http/byte-range.js';
 import { httpHandler, requestCaller } from '../lib/http/middleware.js';
 import { fileIdParam, header, pathParam, queryParams } from '../lib/http/request.js';
 import { json } from '../lib/http/response.js';
 import { perContainer } from '../lib/storage/default-storage.js';
+import { initConfig } from '../lib/config.js';
+
+// Cold start: the SSM parameters SECRET_PARAMETER_NAMES names, then the whole configuration
+// validated once (lib/config.ts); a bad setting fails the container's init, not a request.
+await initConfig();
 
 const service = perContainer((storage, cfg) => new HeaderService(storage, cfg));
 
@@ -25,22 +30,26 @@ export const handler = httpHandler({
     const specs = queryParams(event).get('tag');
     // Bad tags are refused before anything is read.
     const tags = specs ? parseTagFilter(specs) : undefined;
-    return json(200, await service().headerJson(ref, tags, { bulkDataUri: bulkUris(event, id) }), {
-      'content-type': 'application/dicom+json; charset=utf-8',
-    });
+    let warnings: readonly HeaderWarning[] = [];
+    const body = await service().headerJson(ref, tags, { bulkDataUri: bulkUris(event, id), onWarnings: (w) => (warnings = w) });
+    return json(200, body, { 'content-type': 'application/dicom+json; charset=utf-8', ...warningHeaders(warnings) });
   },
   'GET /files/{id}/tags/{tag}': async (event) => {
     const id = fileIdParam(event);
     const ref = { tenant: requestCaller(event).tenant, id };
-    return json(200, await service().tag(ref, pathParam(event, 'tag'), { bulkDataUri: bulkUris(event, id) }));
+    let warnings: readonly HeaderWarning[] = [];
+    const body = await service().tag(ref, pathParam(event, 'tag'), { bulkDataUri: bulkUris(event, id), onWarnings: (w) => (warnings = w) });
+    return json(200, body, warningHeaders(warnings));
   },
   'GET /files/{id}/bulk/{path}': async (event) => {
     const ref = { tenant: requestCaller(event).tenant, id: fileIdParam(event) };
-    const value = await service().bulk(ref, pathParam(event, 'path'), parseRangeHeader(header(event, 'range')));
+    let warnings: readonly HeaderWarning[] = [];
+    const value = await service().bulk(ref, pathParam(event, 'path'), parseRangeHeader(header(event, 'range')), { onWarnings: (w) => (warnings = w) });
     const headers: Record<string, string> = {
       'content-type': 'application/octet-stream',
       'cache-control': 'private, max-age=300',
       'accept-ranges': 'bytes',
+      ...warningHeaders(warnings),
     };
     if (value.range) headers['content-range'] = `bytes ${value.range.start}-${value.range.end}/${value.totalLength}`;
     return {

@@ -6,6 +6,11 @@ import { json, text } from '../lib/http/response.js';
 import { deleteFile } from '../lib/upload/delete-file.js';
 import { perContainer } from '../lib/storage/default-storage.js';
 import { createUpload, getFileInfo } from '../lib/upload/upload-service.js';
+import { initConfig } from '../lib/config.js';
+
+// Cold start: the SSM parameters SECRET_PARAMETER_NAMES names, then the whole configuration
+// validated once (lib/config.ts); a bad setting fails the container's init, not a request.
+await initConfig();
 
 const deps = perContainer((storage, cfg) => ({ storage, cfg }));
 

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { acknowledge } from './nag-checks.js';
 import type { AuthSettings } from './stack-config.js';
 
 /** Lifetimes of the tokens the stack's app client issues (issue 11: an access token lives at most an hour). */
@@ -46,12 +47,24 @@ export class ApiAuth extends Construct {
         // with ID tokens (Cognito puts custom attributes in ID tokens, not access tokens).
         customAttributes: { tenant: new cognito.StringAttribute({ minLen: 1, maxLen: 256, mutable: false }) },
         passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
-        mfa: cognito.Mfa.OPTIONAL,
+        mfa: props.settings.requireMfa ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
         mfaSecondFactor: { otp: true, sms: false },
         accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
         deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
         removalPolicy: props.removalPolicy,
       });
+      if (!props.settings.requireMfa) {
+        acknowledge(
+          this.userPool,
+          'MFA (TOTP) is offered to every user and required with the context option requireMfa=true (users then enrol an authenticator app at first sign-in); a hospital using its own identity provider (authIssuer) enforces MFA there.',
+          'AwsSolutions-COG2',
+        );
+      }
+      acknowledge(
+        this.userPool,
+        'The Plus feature plan (threat protection: compromised-credential checks, adaptive authentication) is billed per active user; accounts are made by an administrator only (no self sign-up) and a hospital usually federates its own identity provider (authIssuer). Set featurePlan PLUS here if the pool holds the users.',
+        'AwsSolutions-COG8',
+      );
       this.userPoolClient = this.userPool.addClient('ApiClient', {
         authFlows: { userPassword: true, userSrp: true },
         generateSecret: false,

@@ -1,10 +1,15 @@
 import { App } from 'aws-cdk-lib';
 import { DicomServiceStack } from './dicom-service-stack.js';
+import { applyNagChecks } from './nag-checks.js';
 
 /**
  * CDK app. Settings come from context (cdk.json or `-c key=value`): stackName and those of
- * infra/stack-config.ts (authIssuer, authAudience, tenantClaim, corsOrigins, the expirations,
- * throttling, exportReservedConcurrency, URL lifetimes, log retentions, removalPolicy, logLevel).
+ * infra/stack-config.ts (authIssuer, authAudience, requireMfa, tenantClaim, corsOrigins, the
+ * expirations, throttling, reserved concurrencies, URL lifetimes, log retentions, removalPolicy,
+ * logLevel, alarmEmail and alarm thresholds, secretParameters).
+ *
+ * cdk-nag's AWS Solutions and HIPAA Security packs run at synthesis: any finding that is not
+ * acknowledged next to its construct, with a reason, fails `cdk synth` (and so deploy).
  */
 const app = new App();
 
@@ -17,4 +22,5 @@ new DicomServiceStack(app, String(app.node.tryGetContext('stackName') ?? 'DicomS
       : undefined,
 });
 
+applyNagChecks(app);
 app.synth();

@@ -31,6 +31,23 @@ export const STACK_DEFAULTS = {
   uploadThrottleBurstLimit: 10,
   /** Concurrent export invocations at most (2 GiB, up to 29 s each). */
   exportReservedConcurrency: 10,
+  /**
+   * Reserved concurrency of the other functions: every function is bounded (HIPAA.Security-LambdaConcurrency),
+   * so a burst on one route cannot starve the others or the account. The processor's is at least
+   * the event source's maxConcurrency (PROCESSING in dicom-service-stack.ts), or SQS polling would be throttled.
+   */
+  uploadReservedConcurrency: 10,
+  headerReservedConcurrency: 20,
+  processorReservedConcurrency: 10,
+  /**
+   * Days a version the service replaced or deleted stays in the versioned bucket before S3's
+   * lifecycle removes it for good (DELETE /files/{id} must still erase patient data; see README).
+   */
+  noncurrentVersionExpirationDays: 1,
+  /** Alarm thresholds: the API's 5xx share of requests (%, per 5 minutes), and p99 Duration (ms) of header and export. */
+  api5xxRatePercent: 1,
+  headerLatencyP99Ms: 2000,
+  exportLatencyP99Ms: 15000,
 } as const;
 
 /** The settings of the stack; each also comes from CDK context under the same name (props win). */
@@ -47,6 +64,11 @@ export interface StackSettings {
    */
   authIssuer?: string;
   authAudience?: string[];
+  /**
+   * Require MFA (TOTP) in the Cognito user pool the stack makes: users enrol an authenticator app
+   * at their first sign-in. Context `requireMfa` (`true`/`false`); default false (MFA optional).
+   */
+  requireMfa?: boolean;
   /** The claim naming a file's tenant. Context `tenantClaim`; default `sub`. */
   tenantClaim?: string;
   /** Days after which cached renders (`renders/`) expire. Context `renderExpirationDays`; default 30. */
@@ -78,6 +100,37 @@ export interface StackSettings {
   uploadThrottleBurstLimit?: number;
   /** Reserved concurrency of the export function. Context `exportReservedConcurrency`; default 10. */
   exportReservedConcurrency?: number;
+  /**
+   * Reserved concurrency of the upload, header and processor functions. Context
+   * `uploadReservedConcurrency`, `headerReservedConcurrency`, `processorReservedConcurrency`;
+   * defaults 10, 20, 10 (the processor's at least PROCESSING.maxConcurrency).
+   */
+  uploadReservedConcurrency?: number;
+  headerReservedConcurrency?: number;
+  processorReservedConcurrency?: number;
+  /**
+   * Days a noncurrent object version (overwritten or deleted) is kept before S3 removes it. Context
+   * `noncurrentVersionExpirationDays`; default 1.
+   */
+  noncurrentVersionExpirationDays?: number;
+  /** E-mail address subscribed to the alarm topic. Context `alarmEmail`; default none (the topic has no subscription). */
+  alarmEmail?: string;
+  /** Alarm thresholds. Context `api5xxRatePercent`, `headerLatencyP99Ms`, `exportLatencyP99Ms`; defaults 1, 2000, 15000. */
+  api5xxRatePercent?: number;
+  headerLatencyP99Ms?: number;
+  exportLatencyP99Ms?: number;
+  /**
+   * SSM Parameter Store names (not values) the HTTP functions may read at runtime (Powertools
+   * Parameters), e.g. an external OIDC client's settings. Context `secretParameters` (a list or
+   * comma-separated). The functions get the names in SECRET_PARAMETER_NAMES and ssm:GetParameter(s)
+   * on exactly those parameters; no value ever enters the template.
+   */
+  secretParameters?: string[];
+  /**
+   * The customer-managed KMS key of SecureString parameters among `secretParameters`, if not the
+   * AWS-managed aws/ssm key (which needs no grant). Context `secretParametersKeyArn`.
+   */
+  secretParametersKeyArn?: string;
   /** LOG_LEVEL of the functions. Context `logLevel`; default `info`. */
   logLevel?: string;
   /** Limits passed to the functions; context `uploadUrlTtlSeconds` and `renderUrlTtlSeconds` (at most 900). */
@@ -85,7 +138,7 @@ export interface StackSettings {
 }
 
 /** The JWT authorizer's configuration: an external issuer, or the Cognito pool the stack creates. */
-export type AuthSettings = { kind: 'external'; issuer: string; audience: string[] } | { kind: 'cognito' };
+export type AuthSettings = { kind: 'external'; issuer: string; audience: string[] } | { kind: 'cognito'; requireMfa: boolean };
 
 export interface StackConfig {
   corsOrigins: string[];
@@ -100,7 +153,13 @@ export interface StackConfig {
   accessLogRetention: logs.RetentionDays;
   throttle: { rateLimit: number; burstLimit: number };
   uploadThrottle: { rateLimit: number; burstLimit: number };
-  exportReservedConcurrency: number;
+  /** Reserved concurrency of every function. */
+  reservedConcurrency: Record<'upload' | 'header' | 'export' | 'processor', number>;
+  noncurrentVersionExpirationDays: number;
+  alarmEmail?: string;
+  alarms: { api5xxRatePercent: number; headerLatencyP99Ms: number; exportLatencyP99Ms: number };
+  secretParameters: string[];
+  secretParametersKeyArn?: string;
   logLevel: string;
   limits: ServiceLimits;
 }
@@ -111,7 +170,11 @@ export function resolveStackConfig(scope: Construct, props: StackSettings): Stac
 
   return {
     corsOrigins: resolveCorsOrigins(props.corsOrigins ?? parseList(ctx('corsOrigins'), 'corsOrigins') ?? []),
-    auth: resolveAuth(props.authIssuer ?? parseString(ctx('authIssuer')), props.authAudience ?? parseList(ctx('authAudience'), 'authAudience')),
+    auth: resolveAuth(
+      props.authIssuer ?? parseString(ctx('authIssuer')),
+      props.authAudience ?? parseList(ctx('authAudience'), 'authAudience'),
+      props.requireMfa ?? parseBoolean(ctx('requireMfa'), 'requireMfa') ?? false,
+    ),
     tenantClaim: resolveTenantClaim(props.tenantClaim ?? parseString(ctx('tenantClaim')) ?? STACK_DEFAULTS.tenantClaim),
     renderExpirationDays: days(props.renderExpirationDays ?? parseInteger(ctx('renderExpirationDays'), 'renderExpirationDays') ?? STACK_DEFAULTS.renderExpirationDays, 'renderExpirationDays'),
     uploadExpirationDays: optionalDays(props.uploadExpirationDays ?? parseInteger(ctx('uploadExpirationDays'), 'uploadExpirationDays'), 'uploadExpirationDays'),
@@ -127,10 +190,15 @@ export function resolveStackConfig(scope: Construct, props: StackSettings): Stac
     logRetention: props.logRetention ?? retention(ctx('logRetentionDays'), 'logRetentionDays', STACK_DEFAULTS.logRetentionDays),
     accessLogRetention: props.accessLogRetention ?? retention(ctx('accessLogRetentionDays'), 'accessLogRetentionDays', STACK_DEFAULTS.accessLogRetentionDays),
     ...resolveThrottling(props, ctx),
-    exportReservedConcurrency: positive(
-      props.exportReservedConcurrency ?? parseInteger(ctx('exportReservedConcurrency'), 'exportReservedConcurrency') ?? STACK_DEFAULTS.exportReservedConcurrency,
-      'exportReservedConcurrency',
+    reservedConcurrency: resolveReservedConcurrency(props, ctx),
+    noncurrentVersionExpirationDays: days(
+      props.noncurrentVersionExpirationDays ?? parseInteger(ctx('noncurrentVersionExpirationDays'), 'noncurrentVersionExpirationDays') ?? STACK_DEFAULTS.noncurrentVersionExpirationDays,
+      'noncurrentVersionExpirationDays',
     ),
+    alarmEmail: resolveEmail(props.alarmEmail ?? parseString(ctx('alarmEmail'))),
+    alarms: resolveAlarmThresholds(props, ctx),
+    secretParameters: resolveParameterNames(props.secretParameters ?? parseList(ctx('secretParameters'), 'secretParameters') ?? []),
+    secretParametersKeyArn: resolveKeyArn(props.secretParametersKeyArn ?? parseString(ctx('secretParametersKeyArn'))),
     logLevel: props.logLevel ?? String(ctx('logLevel') ?? DEFAULT_LOG_LEVEL),
     limits: resolveLimits(props.limits, ctx),
   };
@@ -147,8 +215,10 @@ function resolveCorsOrigins(origins: string[]): string[] {
   return origins;
 }
 
-function resolveAuth(issuer: string | undefined, audience: string[] | undefined): AuthSettings {
-  if (issuer === undefined && audience === undefined) return { kind: 'cognito' };
+function resolveAuth(issuer: string | undefined, audience: string[] | undefined, requireMfa: boolean): AuthSettings {
+  if (issuer === undefined && audience === undefined) return { kind: 'cognito', requireMfa };
+  // An external issuer's MFA is that provider's policy, not the stack's.
+  if (requireMfa) throw new Error('requireMfa applies to the Cognito user pool the stack makes, not to an external authIssuer (require MFA there).');
   if (issuer === undefined || audience === undefined || audience.length === 0) {
     throw new Error('authIssuer and authAudience go together: give both (an external OIDC provider) or neither (a Cognito user pool).');
   }
@@ -170,10 +240,11 @@ function resolveRemovalPolicy(value: unknown): RemovalPolicy {
 
 function retention(value: unknown, key: string, fallback: logs.RetentionDays): logs.RetentionDays {
   const n = parseInteger(value, key) ?? fallback;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-comparison -- a number from context, checked against the enum's values
   if (!(Object.values(logs.RetentionDays) as unknown[]).includes(n) || n === logs.RetentionDays.INFINITE) {
     throw new Error(`${key} must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...), not ${n}.`);
   }
-  return n as logs.RetentionDays;
+  return n; // eslint-disable-line @typescript-eslint/no-unsafe-enum-assignment -- one of its values (checked above)
 }
 
 function resolveThrottling(props: StackSettings, ctx: (key: string) => unknown): Pick<StackConfig, 'throttle' | 'uploadThrottle'> {
@@ -186,6 +257,62 @@ function resolveThrottling(props: StackSettings, ctx: (key: string) => unknown):
     throw new Error('uploadThrottleRateLimit / uploadThrottleBurstLimit must not exceed throttleRateLimit / throttleBurstLimit.');
   }
   return { throttle, uploadThrottle };
+}
+
+/**
+ * Concurrent processor invocations the SQS event source may run (bounds S3 and render load); the
+ * processor's reserved concurrency must be at least this (PROCESSING.maxConcurrency uses it).
+ */
+export const PROCESSOR_MAX_CONCURRENCY = 10;
+
+function resolveReservedConcurrency(props: StackSettings, ctx: (key: string) => unknown): StackConfig['reservedConcurrency'] {
+  const get = (key: 'uploadReservedConcurrency' | 'headerReservedConcurrency' | 'exportReservedConcurrency' | 'processorReservedConcurrency') =>
+    positive(props[key] ?? parseInteger(ctx(key), key) ?? STACK_DEFAULTS[key], key);
+  const reserved = {
+    upload: get('uploadReservedConcurrency'),
+    header: get('headerReservedConcurrency'),
+    export: get('exportReservedConcurrency'),
+    processor: get('processorReservedConcurrency'),
+  };
+  // The SQS event source runs up to its maxConcurrency invocations; a smaller reserve throttles them
+  // and the messages come back after the visibility timeout (and count towards the DLQ).
+  if (reserved.processor < PROCESSOR_MAX_CONCURRENCY) {
+    throw new Error(`processorReservedConcurrency must be at least ${PROCESSOR_MAX_CONCURRENCY} (the queue's event source maxConcurrency), not ${reserved.processor}.`);
+  }
+  return reserved;
+}
+
+function resolveAlarmThresholds(props: StackSettings, ctx: (key: string) => unknown): StackConfig['alarms'] {
+  const get = (key: 'api5xxRatePercent' | 'headerLatencyP99Ms' | 'exportLatencyP99Ms') => positive(props[key] ?? parseInteger(ctx(key), key) ?? STACK_DEFAULTS[key], key);
+  const alarms = { api5xxRatePercent: get('api5xxRatePercent'), headerLatencyP99Ms: get('headerLatencyP99Ms'), exportLatencyP99Ms: get('exportLatencyP99Ms') };
+  if (alarms.api5xxRatePercent > 100) throw new Error(`api5xxRatePercent is a percentage (1 to 100), not ${alarms.api5xxRatePercent}.`);
+  return alarms;
+}
+
+/** One address, as SNS's e-mail protocol takes it (it sends a confirmation message there). */
+function resolveEmail(email: string | undefined): string | undefined {
+  if (email !== undefined && !/^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/.test(email)) throw new Error(`alarmEmail must be one e-mail address, not "${email}".`);
+  return email;
+}
+
+/**
+ * SSM parameter names, by AWS's rules: letters, digits, _ . - and /, at most 1011
+ * characters, a hierarchy starting with /. No wildcards: the grant names each parameter exactly.
+ */
+function resolveParameterNames(names: string[]): string[] {
+  for (const name of names) {
+    if (!/^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(name) || name.length > 1011 || /^\/?(aws|ssm)/i.test(name)) {
+      throw new Error(`secretParameters: "${name}" is not an SSM parameter name (letters, digits, _ . - and /; not starting with aws or ssm; no wildcards).`);
+    }
+  }
+  return [...new Set(names)];
+}
+
+function resolveKeyArn(arn: string | undefined): string | undefined {
+  if (arn !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(arn)) {
+    throw new Error(`secretParametersKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not "${arn}".`);
+  }
+  return arn;
 }
 
 function resolveLimits(limits: Partial<ServiceLimits> | undefined, ctx: (key: string) => unknown): ServiceLimits {
@@ -229,6 +356,13 @@ function parseList(value: unknown, key: string): string[] | undefined {
   // " , " is a typo, not "none": refuse it rather than guess.
   if (items.length === 0 || items.some((s) => s === '')) throw new Error(`${key} has an empty entry: "${String(value)}".`);
   return items;
+}
+
+function parseBoolean(value: unknown, key: string): boolean | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`${key} must be true or false, not "${String(value)}".`);
 }
 
 function parseInteger(value: unknown, key: string): number | undefined {

@@ -26,6 +26,13 @@ export const ERROR_STATUS = {
   UnsupportedPhotometricInterpretation: 422,
   ImageTooLarge: 422,
   HeaderTooLarge: 422,
+  /** The stored upload is not what its URL allowed (size, type, or bytes replaced): only emulators without signature checks let it through. */
+  UploadMismatch: 422,
+  /** A frame the file's pixel data holds only part of (the file is cut short there). */
+  TruncatedPixelData: 422,
+  /** Not an instance: a stream with no data set (lib/dicom/parse.ts), none with SOP Instance UID (0008,0018) (the processor's verdict). */
+  NoDataSet: 422,
+  NoSopInstanceUid: 422,
   StorageUnavailable: 503,
   StorageTimeout: 504,
   InternalError: 500,

@@ -69,7 +69,7 @@ export function toApiGatewayEvent(
       timeEpoch: now.getTime(),
       ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
     },
-  } as APIGatewayProxyEventV2;
+  };
 }
 
 export function lambdaContext(functionName: string): Context {
@@ -84,8 +84,10 @@ export function lambdaContext(functionName: string): Context {
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     getRemainingTimeInMillis: () => 30_000,
+    /* eslint-disable @typescript-eslint/no-deprecated -- the Context type still requires them */
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
+    /* eslint-enable @typescript-eslint/no-deprecated */
   };
 }

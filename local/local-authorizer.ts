@@ -47,7 +47,7 @@ export function authorizerClaims(claims: Claims): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(claims)) {
     if (v === undefined || v === null) continue;
-    out[k] = typeof v === 'string' ? v : Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    out[k] = typeof v === 'string' ? v : Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v); // eslint-disable-line @typescript-eslint/no-base-to-string -- a JSON number or boolean here
   }
   return out;
 }

@@ -3,7 +3,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { log } from '../lib/log.js';
 import { matchesUploadNotificationFilter } from '../lib/storage/object-keys.js';
 
-type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
 export interface LocalQueueOptions {
   /** Deliveries of one message before it is dead-lettered (the stack's maxReceiveCount). */

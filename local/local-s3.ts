@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { config } from '../lib/config.js';
 
 const require = createRequire(import.meta.url);
 
@@ -18,13 +19,18 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
+/** What this module uses of an s3rver instance (the package has no types). */
+type S3rverServer = import('node:events').EventEmitter &
+  Parameters<typeof enforceIfNoneMatch>[0] &
+  Parameters<typeof signBucketPathAsSent>[0] & { run(): Promise<unknown>; close(): Promise<void> };
+
 /** Starts the embedded S3 API server (@20minutes/s3rver) on loopback with the bucket created. */
 export async function startLocalS3(opts: { port: number; directory: string; bucket: string }): Promise<LocalS3> {
   mkdirSync(opts.directory, { recursive: true });
-  const S3rver = require('@20minutes/s3rver');
+  const S3rver = require('@20minutes/s3rver') as new (options: Record<string, unknown>) => S3rverServer;
   const server = new S3rver({
     // The API's HOST too: in a container the presigned URLs are fetched through a published port.
-    address: process.env.HOST || '127.0.0.1',
+    address: config().local.host ?? '127.0.0.1',
     port: opts.port,
     directory: opts.directory,
     silent: true,
@@ -53,7 +59,7 @@ function enforceIfNoneMatch(server: {
   middleware: Array<(ctx: S3rverContext, next: () => Promise<unknown>) => unknown>;
   store: { existsObject(bucket: string, key: string): Promise<boolean>; putObject(object: { bucket: string; key: string }): Promise<unknown> };
 }): void {
-  const S3Error = require('@20minutes/s3rver/lib/models/error');
+  const S3Error = require('@20minutes/s3rver/lib/models/error') as new (code: string, message: string, detail: Record<string, string>) => Error;
   const conditional = new AsyncLocalStorage<boolean>();
   // Koa runs middleware in array order; the router (signature check, then the write) is last.
   server.middleware.splice(server.middleware.length - 1, 0, (ctx, next) =>

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { type Config, config, resetConfig } from '../lib/config.js';
+import { type Config, config, initConfig, resetConfig } from '../lib/config.js';
 import { createS3Client } from '../lib/storage/s3-storage.js';
 import { resetDefaultStorage } from '../lib/storage/default-storage.js';
 import type { HttpFunctionName } from '../lib/http/routes.js';
@@ -16,6 +16,9 @@ import { findRoute, lambdaContext, toApiGatewayEvent } from './api-gateway-event
 import { type LocalAuthorizer, authorizerClaims, createLocalAuthorizer } from './local-authorizer.js';
 import { LOCAL_S3_CREDENTIALS, type LocalS3, startLocalS3 } from './local-s3.js';
 import { LocalQueue, matchesUploadNotification } from './local-queue.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { type Provisioned, UPLOAD_QUEUE, provisionLocal, queueArn, queueNameOf } from './provision.js';
+import { SqsConsumer } from './sqs-consumer.js';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
 
@@ -26,10 +29,12 @@ export interface LocalOptions {
   bucket?: string;
   host?: string;
   /**
-   * Run the upload processor on the embedded S3 server's object-created events (default true).
-   * With an external S3 (AWS_ENDPOINT_URL_S3 + BUCKET_NAME) there are no events to run it on.
+   * Run the upload processor (default true): on the embedded S3 server's object-created events,
+   * or, with an external S3, on the upload queue (UPLOAD_QUEUE_URL, or the one LOCAL_PROVISION made).
    */
   processUploads?: boolean;
+  /** The upload queue consumer's long-polling wait (default 20 s; tests shorten it). */
+  queueWaitSeconds?: number;
 }
 
 export interface LocalService {
@@ -37,8 +42,14 @@ export interface LocalService {
   /** How tokens are verified; undefined with AUTH=off. `authorizer.local` issues local tokens. */
   authorizer?: LocalAuthorizer;
   s3?: LocalS3;
-  /** The stand-in for the processing queue; undefined when uploads are not processed locally. */
+  /** The stand-in for the processing queue (embedded S3); undefined otherwise. */
   processing?: LocalQueue;
+  /** The consumer of the external upload queue (UPLOAD_QUEUE_URL or LOCAL_PROVISION); undefined otherwise. */
+  consumer?: SqsConsumer;
+  /** What LOCAL_PROVISION found or made on the external endpoints. */
+  provisioned?: Provisioned;
+  /** The upload queue consumed, when one is. */
+  queueUrl?: string;
   close(): Promise<void>;
 }
 
@@ -61,7 +72,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 /**
- * With an external S3 (AWS_ENDPOINT_URL_S3 + BUCKET_NAME), refuses to start when the bucket
+ * With an external S3 (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL), refuses to start when the bucket
  * does not exist there: otherwise every request would answer 503 and the cause be hard to see.
  * Other failures (the endpoint down for a moment) do not stop the start: requests answer 503.
  */
@@ -75,7 +86,8 @@ async function requireBucket(cfg: Config): Promise<void> {
     if ((e as { name?: string })?.name === 'NoSuchBucket') {
       throw new Error(
         `The bucket "${cfg.bucketName}" does not exist at ${cfg.s3Endpoint ?? 'the default S3 endpoint'} ` +
-          '(BUCKET_NAME, AWS_ENDPOINT_URL_S3). Create it, or unset AWS_ENDPOINT_URL_S3 to use the embedded S3 server.',
+          '(BUCKET_NAME, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL). Create it (LOCAL_PROVISION=1 does, with the upload queue), ' +
+          'or unset the endpoint to use the embedded S3 server.',
       );
     }
   } finally {
@@ -83,20 +95,41 @@ async function requireBucket(cfg: Config): Promise<void> {
   }
 }
 
+const sqsClient = (cfg: Config): SQSClient => new SQSClient({ region: cfg.region, endpoint: cfg.localAws.sqsEndpoint, maxAttempts: 3 });
+
+/** LOCAL_PROVISION=1: the bucket, the queues and the notification, made where missing. */
+async function provision(cfg: Config): Promise<Provisioned> {
+  const s3Client = createS3Client({ bucket: cfg.bucketName, region: cfg.region, endpoint: cfg.s3Endpoint, maxAttempts: 3 });
+  const sqs = sqsClient(cfg);
+  try {
+    const queueName = cfg.localAws.uploadQueueUrl ? queueNameOf(cfg.localAws.uploadQueueUrl) : undefined;
+    const out = await provisionLocal({ s3: s3Client, sqs, bucket: cfg.bucketName, region: cfg.region, queueName });
+    log.info('LOCAL_PROVISION', { created: out.created.join(',') || 'nothing (all there)' });
+    return out;
+  } finally {
+    s3Client.destroy();
+    sqs.destroy();
+  }
+}
+
 /**
  * Serves the Lambda handlers on loopback the way API Gateway would: it matches the request
  * against the route table, builds a payload 2.0 event and writes the handler's result.
- * Without AWS_ENDPOINT_URL_S3 + BUCKET_NAME it embeds a local S3 API server.
+ * Without an S3 endpoint (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL) it embeds a local S3 API
+ * server; with one, it consumes the upload queue when there is one (UPLOAD_QUEUE_URL, or the
+ * one LOCAL_PROVISION=1 makes).
  */
 export async function startLocal(opts: LocalOptions = {}): Promise<LocalService> {
   const host = opts.host ?? '127.0.0.1';
-  const dataDir = resolve(opts.dataDir ?? process.env.LOCAL_DATA_DIR ?? '.data');
+  const dataDir = resolve(opts.dataDir ?? (await initConfig()).local.dataDir);
   let s3: LocalS3 | undefined;
-  const external = process.env.AWS_ENDPOINT_URL_S3 && process.env.BUCKET_NAME;
+  resetConfig();
+  // An S3 endpoint named by the environment (AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL: lib/config.ts).
+  const external = config().s3Endpoint !== undefined;
   if (!external) {
-    const bucket = opts.bucket ?? process.env.BUCKET_NAME ?? 'dicom-local';
+    const bucket = opts.bucket ?? config().bucketName;
     s3 = await startLocalS3({
-      port: opts.s3Port ?? Number(process.env.LOCAL_S3_PORT ?? 4569),
+      port: opts.s3Port ?? config().local.s3Port,
       // A subdirectory: the S3 server lists every directory of its root as a bucket, and the
       // data directory also holds the local signing key (<dataDir>/auth, local/local-auth.ts).
       directory: s3Directory(dataDir, bucket),
@@ -111,17 +144,20 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
   }
   resetConfig();
   resetDefaultStorage();
-  if (!s3) await requireBucket(config());
-  const auth = config().auth;
+  const started = await initConfig();
+  let provisioned: Provisioned | undefined;
+  if (!s3 && started.localAws.provision) provisioned = await provision(started);
+  else if (!s3) await requireBucket(started);
+  const auth = started.auth;
   if (auth.mode === 'off') {
     log.warn('AUTH=off: no token is checked and every file belongs to the one anonymous tenant; for a demo only');
   }
 
   // The same modules Lambda loads, imported after the environment is set.
   const handlers: Record<HttpFunctionName, LambdaHandler> = {
-    upload: (await import('../functions/upload.js')).handler as unknown as LambdaHandler,
-    header: (await import('../functions/header.js')).handler as unknown as LambdaHandler,
-    export: (await import('../functions/export.js')).handler as unknown as LambdaHandler,
+    upload: (await import('../functions/upload.js')).handler,
+    header: (await import('../functions/header.js')).handler,
+    export: (await import('../functions/export.js')).handler,
   };
 
   // The bucket notification -> SQS -> processor path of the stack: the embedded S3 server emits
@@ -130,7 +166,7 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
   let processing: LocalQueue | undefined;
   let onS3Event: ((event: unknown) => void) | undefined;
   if (s3 && (opts.processUploads ?? true)) {
-    const processor = (await import('../functions/processor.js')).handler as (e: SQSEvent) => Promise<SQSBatchResponse>;
+    const processor = (await import('../functions/processor.js')).handler;
     const queue = new LocalQueue(processor);
     onS3Event = (event) => {
       if (matchesUploadNotification(event)) queue.send(JSON.stringify(event));
@@ -138,7 +174,27 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
     s3.server.on('event', onS3Event);
     processing = queue;
   }
+  // With an external S3: its notifications reach the upload queue, consumed here as Lambda's
+  // SQS event source would, by the same processor handler.
+  let consumer: SqsConsumer | undefined;
+  const queueUrl = provisioned?.queueUrl ?? config().localAws.uploadQueueUrl;
+  if (!s3 && queueUrl && (opts.processUploads ?? true)) {
+    const cfg = config();
+    const processor = (await import('../functions/processor.js')).handler as (e: SQSEvent) => Promise<SQSBatchResponse>;
+    const client = sqsClient(cfg);
+    consumer = new SqsConsumer({
+      client,
+      queueUrl,
+      queueArn: await queueArn(client, queueUrl),
+      region: cfg.region,
+      handler: processor,
+      batchSize: UPLOAD_QUEUE.batchSize,
+      waitTimeSeconds: opts.queueWaitSeconds,
+    });
+    consumer.start();
+  }
 
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the handler catches every error itself (below)
   const server: Server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -188,7 +244,7 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
     }
   });
   let authorizer: LocalAuthorizer | undefined;
-  await new Promise<void>((ok) => server.listen(opts.port ?? Number(process.env.PORT ?? 3000), host, ok));
+  await new Promise<void>((ok) => server.listen(opts.port ?? config().local.port, host, ok));
   const { port } = server.address() as AddressInfo;
   // The local issuer's name holds the port, so it is made once the port is known; the handlers
   // learn the trusted issuer from the environment, as the stack tells the functions.
@@ -200,6 +256,7 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
       await new Promise<void>((ok) => server.close(() => ok()));
       if (s3 && onS3Event) s3.server.off('event', onS3Event);
       await processing?.close();
+      await consumer?.stop();
       if (s3) await s3.close();
       throw e;
     }
@@ -214,11 +271,15 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
     authorizer,
     s3,
     processing,
+    consumer,
+    provisioned,
+    queueUrl: consumer ? queueUrl : undefined,
     close: async () => {
       await new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections?.();
       if (s3 && onS3Event) s3.server.off('event', onS3Event);
       await processing?.close();
+      await consumer?.stop();
       if (s3) await s3.close();
       if (authorizer?.local) {
         for (const [k, v] of Object.entries(savedAuthEnv)) {
@@ -247,19 +308,22 @@ function s3Directory(dataDir: string, bucket: string): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   // HOST=0.0.0.0 in a container, whose published ports reach it from outside (Dockerfile).
-  startLocal({ host: process.env.HOST || undefined })
+  startLocal({ host: config().local.host })
     .then((svc) => {
       process.stdout.write(
-        `DICOM service on ${svc.url} (S3: ${svc.s3 ? `embedded at ${svc.s3.endpoint}, data in ${resolve(process.env.LOCAL_DATA_DIR ?? '.data')}` : process.env.AWS_ENDPOINT_URL_S3}; bucket ${process.env.BUCKET_NAME})\n` +
+        `DICOM service on ${svc.url} (S3: ${svc.s3 ? `embedded at ${svc.s3.endpoint}, data in ${resolve(config().local.dataDir)}` : config().s3Endpoint}; bucket ${config().bucketName})\n` +
           `Contract: ${svc.url}/openapi  Docs: ${svc.url}/docs\n` +
           (svc.authorizer?.local
             ? `Auth: tokens of the local issuer ${svc.authorizer.issuer}: TOKEN=$(npm run --silent token -- <name>), then -H "authorization: Bearer $TOKEN"\n`
             : svc.authorizer
               ? `Auth: tokens of ${svc.authorizer.issuer} (audience ${svc.authorizer.audiences.join(', ')})\n`
               : 'Auth: OFF (AUTH=off): no token is checked and every file belongs to one anonymous tenant. For a demo only.\n') +
+          (svc.provisioned ? `LOCAL_PROVISION: ${svc.provisioned.created.length ? `created ${svc.provisioned.created.join(', ')}` : 'all there, nothing created'}\n` : '') +
           (svc.processing
             ? 'Uploads are processed on arrival (status pending -> ready | rejected), as the SQS-driven processor does in AWS.\n'
-            : 'Uploads are NOT processed: an external S3 sends no events here, so GET /files/{id} stays "pending" (header and PNG export still work).\n'),
+            : svc.consumer
+              ? `Uploads are processed from the queue ${svc.queueUrl} (status pending -> ready | rejected), by the processor Lambda's handler.\n`
+              : 'Uploads are NOT processed: no upload queue is named (UPLOAD_QUEUE_URL, or LOCAL_PROVISION=1), so GET /files/{id} stays "pending" (header and PNG export still work).\n'),
       );
       const stop = () => void svc.close().then(() => process.exit(0));
       process.on('SIGINT', stop);

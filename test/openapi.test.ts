@@ -99,9 +99,9 @@ describe('openapi.yaml', () => {
   });
 
   it('declares the bearer scheme, required on every route but the public ones', () => {
-    const schemes = (doc as Node).components.securitySchemes;
+    const schemes = (doc).components.securitySchemes;
     expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-    expect((doc as Node).security).toEqual([{ bearer: [] }]);
+    expect((doc).security).toEqual([{ bearer: [] }]);
     for (const route of ROUTES) {
       const op = operation(route.path, route.method)!;
       if (route.public) expect(op.security, `${route.method} ${route.path}`).toEqual([]);

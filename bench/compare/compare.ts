@@ -375,7 +375,7 @@ const VARIANT_LABEL: Record<Variant | 'header', string> = {
   header: 'header JSON',
 };
 
-const span = (t: TimingSpread | undefined) => (t ? `${ms(t.median)}` : '-');
+const span = (t: TimingSpread | undefined) => (t ? ms(t.median) : '-');
 
 /** The markdown the issue asked for: one row per image and output, medians in ms. */
 export function compareTables(r: CompareResult): string {

@@ -74,6 +74,12 @@ export class ImmutableMemo<V> {
     }
   }
 
+  /** Forgets one entry (what it was read from changed). */
+  delete(key: string): void {
+    const e = this.entries.get(key);
+    if (e) this.remove(key, e);
+  }
+
   clear(): void {
     this.entries.clear();
     this.bytes = 0;

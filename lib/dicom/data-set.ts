@@ -10,7 +10,10 @@ export interface Fragment {
   offset: number;
   /** Absolute position of the fragment's value in the data set's byte array. */
   position: number;
+  /** Bytes present (cut to the end of the file when it ends inside the fragment). */
   length: number;
+  /** Set only on a fragment the file ends inside: the length its Item declares (PS3.5 A.4). */
+  declaredLength?: number;
 }
 
 /** An Item of a sequence (PS3.5 7.5): its data set, and where its value lies. */
@@ -43,6 +46,8 @@ export interface Element {
   encapsulatedPixelData?: boolean;
   basicOffsetTable?: number[];
   fragments?: Fragment[];
+  /** Encapsulated Pixel Data the file ends inside (a salvaging read, reader.ts): fragments after the cut are missing. */
+  truncated?: boolean;
 }
 
 /**

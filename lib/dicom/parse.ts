@@ -4,7 +4,7 @@ import { DomainError, describeThrown } from '../errors.js';
 import { decodeAscii } from './charset.js';
 import type { DataSet, Element } from './data-set.js';
 import { makeDataSet } from './dicom-parser-adapter.js';
-import { MalformedAt, OutOfBytes, readDataSet, readFileMeta, type Encoding } from './reader.js';
+import { type Damage, MalformedAt, OutOfBytes, readDataSet, readFileMeta, type Encoding } from './reader.js';
 import { DOUBLE_FLOAT_PIXEL_DATA_TAG, FLOAT_PIXEL_DATA_TAG, PIXEL_DATA_TAG, VALID_VRS } from './tag.js';
 import { TS, isBigEndian, isDeflatedDataSet, isImplicitVr } from './transfer-syntax.js';
 import type { VrLookup } from './vr-lookup.js';
@@ -20,6 +20,11 @@ export interface ParseOptions {
   /** VRs for Implicit VR Little Endian (from the data dictionary). */
   vrLookup?: VrLookup;
   maxInflatedBytes?: number;
+  /**
+   * On a complete stream (the default), keep what was read before damage instead of failing
+   * (reader.ts ReaderOptions.salvage; ParsedDicom.damage says what). false: any damage is MalformedDicom.
+   */
+  salvage?: boolean;
 }
 
 export interface ParsedDicom {
@@ -43,6 +48,11 @@ export interface ParsedDicom {
   stoppedAtPixelData?: boolean;
   /** What was tolerated while parsing (encoding switches, inferred transfer syntax, duplicates). */
   warnings?: string[];
+  /**
+   * What is damaged (a salvaging parse of a complete stream): Pixel Data cut short, a sequence
+   * past the end, an Item outside a sequence. Elements read before it are in `dataSet`.
+   */
+  damage?: Damage[];
 }
 
 /** The bytes read so far end inside the header: read more of the object and try again. */
@@ -155,7 +165,10 @@ function encodingOf(transferSyntaxUid: string): Encoding {
 /**
  * Parses a DICOM Part 10 stream (or a bare data set) with the reader of reader.ts into the
  * DataSet/Element objects of data-set.ts. Malformed data is a DomainError('MalformedDicom')
- * whose details name the byte offset and tag where parsing stopped.
+ * whose details name the byte offset and tag where parsing stopped; on a complete stream, damage
+ * a file may have and still be worth reading (Pixel Data cut short, a sequence past the end, an
+ * Item outside a sequence) is kept instead, in `damage` (ParseOptions.salvage). A stream with no
+ * data set at all is NoDataSet.
  */
 export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): ParsedDicom {
   const complete = options.complete ?? true;
@@ -210,6 +223,7 @@ export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): Parse
       vrLookup: options.vrLookup,
       stopAtPixelData: options.untilPixelData,
       detectEncoding: true,
+      salvage: options.salvage ?? true,
     });
   } catch (e) {
     // A deflated header read holds only part of the stream: growing it is all we can do.
@@ -218,6 +232,17 @@ export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): Parse
     throw e;
   }
   warnings.push(...result.warnings);
+  // Offsets of a deflated data set are into the inflated stream (PS3.5 A.5): say so.
+  const damage = deflated
+    ? result.damage.map((d) => ({ ...d, message: d.message.replace(/ at byte (\d+)/g, ' at byte $1 of the inflated data set') }))
+    : result.damage;
+  if (complete && Object.keys(result.elements).length === 0 && damage.length === 0) {
+    // Preamble and "DICM" (and File Meta) but no data set: nothing describes an instance (PS3.10 7.1).
+    const before = Object.keys(meta).length > 0 ? 'its File Meta Information' : 'its preamble and "DICM"';
+    throw new DomainError('NoDataSet', `The file holds no data set after ${before} (byte ${dataStart}): it is not a DICOM instance (PS3.10 7.1).`, {
+      offset: dataStart,
+    });
+  }
 
   const bigEndian = !result.encoding.littleEndian;
   // File Meta elements are read little endian whatever the data set (Element.littleEndian, PS3.10 7.1).
@@ -240,6 +265,7 @@ export function parseDicom(bytes: Uint8Array, options: ParseOptions = {}): Parse
     inflated: deflated,
     stoppedAtPixelData: result.stoppedAt !== undefined,
     warnings,
+    ...(damage.length > 0 ? { damage } : {}),
   };
 }
 

@@ -17,7 +17,11 @@
  *  - in Implicit VR a private data element's VR comes from the private dictionary, asked with
  *    the value of its Private Creator in the same data set or item (PS3.5 7.8.1): it must be
  *    known while reading, since a private SQ of defined length is read as items. When the
- *    dictionary's SQ does not read as one, the value stays a value (UN) instead of failing.
+ *    dictionary's SQ does not read as one, the value stays a value (UN) instead of failing;
+ *  - with `salvage` on a complete stream, damage at the top level ends the read instead of
+ *    failing it (ReadResult.damage): Pixel Data cut short is kept with the bytes that are there,
+ *    a sequence that runs past the end and an Item outside any sequence end the data set before
+ *    them. What was read before the damage is kept, as pydicom reads it.
  */
 import type { Element, Fragment, Item } from './data-set.js';
 import { makeDataSet } from './dicom-parser-adapter.js';
@@ -48,6 +52,37 @@ export class OutOfBytes extends Error {
   }
 }
 
+/** A structure that runs past the end of a complete stream (the file is cut short there). */
+export class PastEnd extends MalformedAt {
+  constructor(offset: number, tag: string | undefined, reason: string) {
+    super(offset, tag, reason);
+    this.name = 'PastEnd';
+  }
+}
+
+/**
+ * What a salvaging read found damaged (ReaderOptions.salvage): a code, the byte offset where
+ * the damaged structure starts (of the file, or of the inflated data set), its tag, and a
+ * sentence naming only tags, offsets and lengths (never a value).
+ */
+export interface Damage {
+  code: DamageCode;
+  offset: number;
+  /** 'GGGGEEEE' of the damaged element, when it has one. */
+  tag?: string;
+  message: string;
+}
+
+/**
+ * - TruncatedPixelData: the top-level Pixel Data value (or its last fragment, PS3.5 A.4) ends
+ *   past the end of the file; the bytes that are there are kept.
+ * - SequencePastEnd: a top-level sequence of defined or undefined length (PS3.5 7.5) runs past
+ *   the end of the file; it and what follows are missing.
+ * - ItemOutsideSequence: an Item (FFFE,E000) where a data element must be (PS3.5 7.5); the data
+ *   set ends before it.
+ */
+export type DamageCode = 'TruncatedPixelData' | 'SequencePastEnd' | 'ItemOutsideSequence';
+
 /** Explicit VRs with a 2-byte reserved field and a 4-byte length (PS3.5 7.1.2, Table 7.1-1). */
 const LONG_LENGTH_VRS: ReadonlySet<string> = new Set('OB OD OF OL OV OW SQ SV UC UN UR UT UV'.split(' '));
 
@@ -76,6 +111,8 @@ export interface ReaderOptions {
    * failing, so the values that are there can still be shown.
    */
   lenient?: boolean;
+  /** With `complete`: keep what was read before damage at the top level (module comment, ReadResult.damage). */
+  salvage?: boolean;
 }
 
 export interface ReadResult {
@@ -86,6 +123,8 @@ export interface ReadResult {
   stoppedAt?: Element;
   /** The encoding the data set was actually read with (differs when detection switched it). */
   encoding: Encoding;
+  /** What a salvaging read found damaged (ReaderOptions.salvage); empty otherwise. */
+  damage?: Damage[];
 }
 
 /** An element read, and the offset after it (its value, or its delimiter). */
@@ -99,6 +138,7 @@ const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 class Reader {
   readonly dv: DataView;
   readonly warnings: string[] = [];
+  readonly damage: Damage[] = [];
   /** Private Creator values decoded so far, by their element. */
   readonly creatorNames = new WeakMap<Element, string | undefined>();
 
@@ -117,7 +157,7 @@ class Reader {
   need(at: number, n: number, offset: number, tag: string | undefined, what: string): void {
     if (at + n <= this.end) return;
     if (!this.options.complete) throw new OutOfBytes(at + n, what);
-    throw new MalformedAt(offset, tag && tagOfKey(tag), `${what}: it runs past the end of the data (${this.end} bytes)`);
+    throw new PastEnd(offset, tag && tagOfKey(tag), `${what}: it runs past the end of the data (${this.end} bytes)`);
   }
 
   u16(at: number, le: boolean): number {
@@ -184,7 +224,6 @@ class Reader {
       const tag = this.tagAt(pos, le);
       if (tag.startsWith('xfffe')) {
         // Items and delimiters carry no VR in any transfer syntax (PS3.5 7.5).
-        const length = this.u32(pos + 4, le);
         if (tag === ITEM_DELIMITER) {
           if (limit === undefined && !top) return { elements, end: pos + 8, encoding };
           pos += 8; // stray delimiter inside a defined-length item: ignored, as dcmtk and pydicom do
@@ -197,9 +236,27 @@ class Reader {
           pos += 8;
           continue;
         }
-        throw new MalformedAt(pos, tagOfKey(tag), `an Item (FFFE,E000) outside a sequence${length === UNDEFINED ? '' : ''}`);
+        if (top && this.salvaging) {
+          this.damage.push({
+            code: 'ItemOutsideSequence',
+            offset: pos,
+            tag: 'FFFEE000',
+            message: `An Item (FFFE,E000) stands outside any sequence at byte ${pos} (PS3.5 7.5); the data set is read up to it.`,
+          });
+          break;
+        }
+        throw new MalformedAt(pos, tagOfKey(tag), 'an Item (FFFE,E000) outside a sequence');
       }
-      const { element, end } = this.element(pos, tag, encoding, depth, top, limit, elements);
+      let read: Read;
+      try {
+        read = this.element(pos, tag, encoding, depth, top, limit, elements);
+      } catch (e) {
+        const damage = top && this.salvaging && e instanceof PastEnd ? this.damageOf(e, pos, tag, encoding, elements) : undefined;
+        if (!damage) throw e;
+        this.damage.push(damage);
+        break;
+      }
+      const { element, end } = read;
       if (elements[tag] === undefined) elements[tag] = element;
       else this.warnings.push(`duplicate element ${tagOfKey(tag)} at byte ${pos}; the first is kept`);
       if (top && this.options.stopAtPixelData && PIXEL_TAGS.has(tag)) {
@@ -211,6 +268,44 @@ class Reader {
       throw new MalformedAt(itemAt ?? start, tagOfKey(ITEM), 'an item of undefined length has no Item Delimitation Item (FFFE,E00D)');
     }
     return { elements, end: pos, encoding };
+  }
+
+  /** Whether top-level damage is recorded instead of thrown (ReaderOptions.salvage). */
+  get salvaging(): boolean {
+    return this.options.salvage === true && this.options.complete;
+  }
+
+  /**
+   * The damage a PastEnd thrown while reading the top-level element at `pos` stands for: a
+   * sequence (SQ, a dictionary SQ in Implicit VR, or any undefined length, which only sequences
+   * and encapsulated pixel data may have, PS3.5 7.1.3) or the pixel data element. Undefined for
+   * any other element: a plain value running past the end stays MalformedDicom.
+   */
+  damageOf(e: PastEnd, pos: number, tag: string, enc: Encoding, elements: Record<string, Element>): Damage | undefined {
+    const t = tagOfKey(tag);
+    if (PIXEL_TAGS.has(tag)) {
+      return { code: 'TruncatedPixelData', offset: pos, tag: t, message: `The pixel data element (${t.slice(0, 4)},${t.slice(4)}) at byte ${pos} runs past the end of the file (${this.end} bytes): its value is missing.` };
+    }
+    const le = enc.littleEndian;
+    let vr: string | undefined;
+    let length: number | undefined;
+    if (enc.implicit) {
+      length = this.u32(pos + 4, le);
+      vr = this.dictionaryVr(tag, elements);
+    } else {
+      vr = this.vrAt(pos + 4);
+      if (LONG_LENGTH_VRS.has(vr) && pos + 12 <= this.end) length = this.u32(pos + 8, le);
+    }
+    if (vr !== 'SQ' && length !== UNDEFINED) return undefined;
+    const kind = length === UNDEFINED ? 'undefined' : 'defined';
+    return {
+      code: 'SequencePastEnd',
+      offset: pos,
+      tag: t,
+      message:
+        `The sequence (${t.slice(0, 4)},${t.slice(4)}) of ${kind} length at byte ${pos} runs past the end of the file (${this.end} bytes) ` +
+        `(${e.reason}, at byte ${e.offset}); it and the elements after it are missing.`,
+    };
   }
 
   /** Whether lengths that run past their bounds are cut to them (ReaderOptions.lenient). */
@@ -300,7 +395,7 @@ class Reader {
       }
     }
     if (undefinedLength) {
-      return tag === PIXEL_DATA_TAG ? this.encapsulated(element, pos, le) : this.untilSequenceDelimiter(element, pos, le);
+      return tag === PIXEL_DATA_TAG ? this.encapsulated(element, pos, le, top && this.salvaging) : this.untilSequenceDelimiter(element, pos, le);
     }
     let end = dataOffset + length;
     if (limit !== undefined && end > limit) {
@@ -313,6 +408,19 @@ class Reader {
     if (this.lenient && end > this.end) {
       end = Math.max(dataOffset, this.end);
       element.length = end - dataOffset;
+    }
+    if (top && this.salvaging && PIXEL_TAGS.has(tag) && end > this.end) {
+      // Pixel Data cut short: keep what is there, so complete frames still render (lib/pixels).
+      const present = Math.max(0, this.end - dataOffset);
+      element.length = present;
+      const t = tagOfKey(tag);
+      this.damage.push({
+        code: 'TruncatedPixelData',
+        offset: pos,
+        tag: t,
+        message: `Pixel data (${t.slice(0, 4)},${t.slice(4)}) at byte ${pos} declares ${length} bytes but the file ends after ${present} of them.`,
+      });
+      return { element, end: this.end };
     }
     this.need(dataOffset, element.length, pos, tag, `the element length ${length}`);
     return { element, end };
@@ -408,21 +516,40 @@ class Reader {
     return { element, end };
   }
 
-  /** Encapsulated Pixel Data (PS3.5 A.4): Basic Offset Table item, fragment items, delimiter. */
-  encapsulated(element: Element, pos: number, le: boolean): Read {
+  /**
+   * Encapsulated Pixel Data (PS3.5 A.4): Basic Offset Table item, fragment items, delimiter.
+   * `salvage` (top level of a salvaging read): a file that ends inside it keeps the fragments
+   * that are there, the last one cut to the bytes present (Fragment.declaredLength says how
+   * long it should be), and the damage is recorded.
+   */
+  encapsulated(element: Element, pos: number, le: boolean, salvage = false): Read {
     const basicOffsetTable: number[] = [];
     const fragments: Fragment[] = [];
     let at = element.dataOffset;
+    const cut = (reason: string): Read => {
+      element.length = this.end - element.dataOffset;
+      Object.assign(element, { encapsulatedPixelData: true, basicOffsetTable, fragments, truncated: true });
+      this.damage.push({
+        code: 'TruncatedPixelData',
+        offset: pos,
+        tag: '7FE00010',
+        message: `Encapsulated pixel data (7FE0,0010) at byte ${pos} is cut short: ${reason}; ${fragments.length} fragment(s) present.`,
+      });
+      return { element, end: this.end };
+    };
+    if (salvage && at + 8 > this.end) return cut(`the file (${this.end} bytes) ends before its Basic Offset Table item`);
     this.need(at, 8, pos, element.tag, 'the Basic Offset Table item of encapsulated Pixel Data');
     if (this.tagAt(at, le) !== ITEM) {
       throw new MalformedAt(at, tagOfKey(element.tag), 'encapsulated Pixel Data does not start with a Basic Offset Table item (PS3.5 A.4)');
     }
     const botLength = this.u32(at + 4, le);
+    if (salvage && at + 8 + botLength > this.end) return cut(`the file (${this.end} bytes) ends inside its Basic Offset Table`);
     this.need(at + 8, botLength, at, element.tag, `the Basic Offset Table length ${botLength}`);
     for (let i = 0; i + 4 <= botLength; i += 4) basicOffsetTable.push(this.u32(at + 8 + i, le));
     at += 8 + botLength;
     const base = at;
     for (;;) {
+      if (salvage && at + 8 > this.end) return cut(`the file (${this.end} bytes) ends at byte ${at} without a Sequence Delimitation Item (FFFE,E0DD)`);
       this.need(at, 8, pos, element.tag, 'encapsulated Pixel Data has no Sequence Delimitation Item (FFFE,E0DD)');
       const tag = this.tagAt(at, le);
       const length = this.u32(at + 4, le);
@@ -434,6 +561,11 @@ class Reader {
       }
       if (tag !== ITEM) {
         throw new MalformedAt(at, tagOfKey(tag), 'expected a fragment Item (FFFE,E000) in encapsulated Pixel Data');
+      }
+      if (salvage && at + 8 + length > this.end) {
+        const present = this.end - (at + 8);
+        fragments.push({ offset: at - base, position: at + 8, length: present, declaredLength: length });
+        return cut(`fragment ${fragments.length} at byte ${at} declares ${length} bytes, ${present} present`);
       }
       this.need(at + 8, length, at, ITEM, `the fragment length ${length}`);
       fragments.push({ offset: at - base, position: at + 8, length });
@@ -453,19 +585,20 @@ class Reader {
       }
     }
     if (!this.options.complete) throw new OutOfBytes(this.end + 1, 'a value of undefined length');
-    throw new MalformedAt(pos, tagOfKey(element.tag), 'a value of undefined length has no Sequence Delimitation Item (FFFE,E0DD)');
+    throw new PastEnd(pos, tagOfKey(element.tag), 'a value of undefined length has no Sequence Delimitation Item (FFFE,E0DD)');
   }
 }
 
 export interface ReadDataSetResult extends ReadResult {
   warnings: string[];
+  damage: Damage[];
 }
 
 /** Reads the data set in `bytes` from `start` with the given encoding (see the module comment). */
 export function readDataSet(bytes: Uint8Array, start: number, encoding: Encoding, options: ReaderOptions): ReadDataSetResult {
   const reader = new Reader(bytes, options);
   const result = reader.dataSet(start, undefined, encoding, 0, true);
-  return { ...result, warnings: reader.warnings };
+  return { ...result, warnings: reader.warnings, damage: reader.damage };
 }
 
 /**

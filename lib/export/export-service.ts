@@ -1,13 +1,14 @@
-import { type Config, DEFAULT_MEMO_TTL_SECONDS } from '../config.js';
+import { type Config, DEFAULT_FEATURES, DEFAULT_MEMO_TTL_SECONDS } from '../config.js';
 import { DomainError } from '../errors.js';
 import { vrLookup } from '../dicom/dictionary.js';
 import { type ParsedDicom, parseDicom } from '../dicom/parse.js';
 import { type RenderResult, renderPng } from '../render/render-frame.js';
-import { assertNotDeleted, isReady, missingUploadError, recordedState } from '../files/file-state.js';
+import { assertSameUpload, currentUpload, isReady, missingUploadError, recordedState } from '../files/file-state.js';
 import { ImmutableMemo } from '../cache/immutable-memo.js';
 import { type FileRef, contentRenderKey, isContentRenderKey, renderKey, uploadKey } from '../storage/object-keys.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
-import { type RenderParams, renderVariant } from './render-params.js';
+import { assertCodecEnabled } from '../pixels/decoders.js';
+import { type RenderParams, checkRenderFeatures, renderVariant } from './render-params.js';
 import { FrameMemo } from './frame-memo.js';
 import { INLINE_CACHE_WRITE_MIN_RENDER_MS, INLINE_PNG_MAX_BYTES } from './inline-png.js';
 
@@ -24,7 +25,7 @@ export interface ExportResult {
 export type InlineExportResult = (Omit<ExportResult, 'url'> & { png: Uint8Array; url?: undefined }) | (ExportResult & { png?: undefined });
 
 /** What the export needs of the configuration; the memo age and decode bound default as in lib/config.ts. */
-export type ExportConfig = Pick<Config, 'renderUrlTtlSeconds' | 'maxUploadBytes'> & Partial<Pick<Config, 'memoTtlSeconds' | 'maxDecodedBytes'>>;
+export type ExportConfig = Pick<Config, 'renderUrlTtlSeconds' | 'maxUploadBytes'> & Partial<Pick<Config, 'memoTtlSeconds' | 'maxDecodedBytes' | 'features'>>;
 
 /**
  * GET /files/{id}/png. One instance per container (functions/export.ts): its memos
@@ -35,7 +36,7 @@ export class ExportService {
    * Upload key (so tenant and id) -> content hash, learnt from a `ready` summary: the upload under
    * the key is write-once. Never keyed by id or hash alone: memos are per tenant.
    */
-  private readonly hashes: ImmutableMemo<string>;
+  private readonly hashes: ImmutableMemo<ReadyContent>;
   /** Content-addressed render key -> its HEAD: a render under a content hash never changes. */
   private readonly renders: ImmutableMemo<ObjectInfo>;
   /**
@@ -63,7 +64,7 @@ export class ExportService {
     private readonly inline = { maxBytes: INLINE_PNG_MAX_BYTES, cacheWriteMinRenderMs: INLINE_CACHE_WRITE_MIN_RENDER_MS },
   ) {
     const ttlMs = (cfg.memoTtlSeconds ?? DEFAULT_MEMO_TTL_SECONDS) * 1000;
-    this.hashes = new ImmutableMemo({ maxEntries: 10_000, maxBytes: 2 * 1024 * 1024, ttlMs, sizeOf: (v) => v.length + 100 });
+    this.hashes = new ImmutableMemo<ReadyContent>({ maxEntries: 10_000, maxBytes: 2 * 1024 * 1024, ttlMs, sizeOf: (v) => v.sha256.length + (v.etag?.length ?? 0) + 100 });
     this.renders = new ImmutableMemo({ maxEntries: 10_000, maxBytes: 4 * 1024 * 1024, ttlMs, sizeOf: () => 300 });
     this.urls = new ImmutableMemo({
       maxEntries: 10_000,
@@ -80,9 +81,10 @@ export class ExportService {
    * cacheLookup): a hit costs HEADs only and neither downloads the DICOM nor renders.
    */
   async exportPng(ref: FileRef, params: RenderParams): Promise<ExportResult> {
-    const { key, hit } = await this.lookup(ref, params);
+    checkRenderFeatures(params, this.cfg.features);
+    const { key, hit, upload } = await this.lookup(ref, params);
     if (hit) return this.cachedResult(key, hit, params);
-    const out = await this.render(ref, params);
+    const out = await this.render(ref, params, upload);
     await this.store(key, out);
     return { url: await this.presign(key), cached: false, ...dimensions(out) };
   }
@@ -96,10 +98,11 @@ export class ExportService {
    * to render again than the PUT would add to this answer.
    */
   async exportPngInline(ref: FileRef, params: RenderParams): Promise<InlineExportResult> {
-    const { key, hit } = await this.lookup(ref, params);
+    checkRenderFeatures(params, this.cfg.features);
+    const { key, hit, upload } = await this.lookup(ref, params);
     if (hit) return this.cachedResult(key, hit, params);
     const started = performance.now();
-    const out = await this.render(ref, params);
+    const out = await this.render(ref, params, upload);
     const renderMs = performance.now() - started;
     if (out.png.length > this.inline.maxBytes) {
       await this.store(key, out);
@@ -110,13 +113,26 @@ export class ExportService {
   }
 
   /**
-   * cacheLookup, and beside it whether the file was deleted (one HEAD): a warm container answers
-   * from what it remembers only while the file exists, and never renders (or stores a render of)
-   * a deleted file.
+   * cacheLookup, and beside it the upload's HEAD and its tombstone's (currentUpload): a warm
+   * container answers from what it remembers only while the file exists and is the object the
+   * processor made ready, and never renders (or stores a render of) a deleted or rewritten file.
    */
-  private async lookup(ref: FileRef, params: RenderParams): Promise<{ key: string; hit?: ObjectInfo }> {
-    const [found] = await Promise.all([this.cacheLookup(ref, renderVariant(params)), assertNotDeleted(this.storage, ref)]);
-    return found;
+  private async lookup(ref: FileRef, params: RenderParams): Promise<{ key: string; hit?: ObjectInfo; upload: ObjectInfo }> {
+    const [found, upload] = await Promise.all([this.cacheLookup(ref, renderVariant(params)), currentUpload(this.storage, ref)]);
+    try {
+      assertSameUpload(found.recordedEtag, upload);
+    } catch (e) {
+      this.forget(ref);
+      throw e;
+    }
+    return { key: found.key, hit: found.hit, upload };
+  }
+
+  /** Drops what the memos hold of a file whose upload changed under its key. */
+  private forget(ref: FileRef): void {
+    const key = uploadKey(ref);
+    this.hashes.delete(key);
+    this.sources.delete(key);
   }
 
   private async cachedResult(key: string, hit: ObjectInfo, params: RenderParams): Promise<ExportResult> {
@@ -130,8 +146,9 @@ export class ExportService {
     };
   }
 
-  private async render(ref: FileRef, params: RenderParams): Promise<RenderResult> {
-    const parsed = await this.sourceParsed(ref);
+  private async render(ref: FileRef, params: RenderParams, upload: ObjectInfo): Promise<RenderResult> {
+    const parsed = await this.sourceParsed(ref, upload);
+    assertCodecEnabled(parsed.transferSyntaxUid, (this.cfg.features ?? DEFAULT_FEATURES).codecs);
     return renderPng(parsed, params, this.cfg.maxDecodedBytes);
   }
 
@@ -150,15 +167,13 @@ export class ExportService {
     return url;
   }
 
-  /** The upload, parsed: HEAD first, to refuse an oversized object without downloading it. */
-  private async sourceParsed(ref: FileRef): Promise<ParsedDicom> {
+  /** The upload, parsed; its HEAD (`source`, from lookup) refuses an oversized object without downloading it. */
+  private async sourceParsed(ref: FileRef, source: ObjectInfo): Promise<ParsedDicom> {
     // Remembered under the object key, so by tenant and id.
     const key = uploadKey(ref);
     const known = this.sources.get(key);
     if (known) return known;
     const { storage, cfg } = this;
-    const source = await storage.head(key);
-    if (!source) throw await missingUploadError(storage, ref);
     if (source.size > cfg.maxUploadBytes) {
       throw new DomainError('ImageTooLarge', `The file is ${source.size} bytes, over the ${cfg.maxUploadBytes}-byte limit.`);
     }
@@ -183,35 +198,50 @@ export class ExportService {
    * A warm container remembers the hash of a ready file and the renders it has seen, so a
    * repeated request needs no S3 request at all.
    */
-  private async cacheLookup(ref: FileRef, variant: string): Promise<{ key: string; hit?: ObjectInfo }> {
+  private async cacheLookup(ref: FileRef, variant: string): Promise<CacheLookup> {
     const { storage } = this;
     const memoKey = uploadKey(ref);
     const known = this.hashes.get(memoKey);
     if (known) {
       // The hash is known only for ready files, whose renders go under the hash key (the id-keyed
       // fallback is for renders made before processing).
-      const key = contentRenderKey(ref.tenant, known, variant);
+      const key = contentRenderKey(ref.tenant, known.sha256, variant);
+      const recordedEtag = known.etag;
       const remembered = this.renders.get(key);
-      if (remembered) return { key, hit: remembered };
+      if (remembered) return { key, hit: remembered, recordedEtag };
       const hit = await storage.head(key);
       // Set only when read from S3: an entry's age stays bounded however often it is used.
       if (hit) this.renders.set(key, hit);
-      return { key, hit };
+      return { key, hit, recordedEtag };
     }
     const idKey = renderKey(ref, variant);
     const [state, idHit] = await Promise.all([recordedState(storage, ref), storage.head(idKey)]);
     const sha256 = state?.sha256;
     if (!sha256) return { key: idKey, hit: idHit };
-    if (isReady(state)) this.hashes.set(memoKey, sha256);
+    const recordedEtag = state.sourceEtag;
+    if (isReady(state)) this.hashes.set(memoKey, { sha256, etag: recordedEtag });
     const shaKey = contentRenderKey(ref.tenant, sha256, variant);
     const shaHit = await storage.head(shaKey);
     if (shaHit) {
       this.renders.set(shaKey, shaHit);
-      return { key: shaKey, hit: shaHit };
+      return { key: shaKey, hit: shaHit, recordedEtag };
     }
-    if (idHit) return { key: idKey, hit: idHit };
-    return { key: shaKey };
+    if (idHit) return { key: idKey, hit: idHit, recordedEtag };
+    return { key: shaKey, recordedEtag };
   }
+}
+
+/** A ready file's content hash and the ETag of the upload it was computed from (its summary's metadata). */
+interface ReadyContent {
+  sha256: string;
+  etag?: string;
+}
+
+/** Where a render is (or goes), and the ETag of the upload the processor recorded, if any. */
+interface CacheLookup {
+  key: string;
+  hit?: ObjectInfo;
+  recordedEtag?: string;
 }
 
 const dimensions = (out: RenderResult) => ({ width: out.width, height: out.height, frame: out.frame, bitDepth: out.bitDepth });

@@ -4,8 +4,10 @@
  * (the owner of render parameters and render keys); the processor gets it injected
  * (functions/processor.ts), so lib/processing does not depend on lib/export.
  */
+import { DEFAULT_FEATURES } from '../config.js';
 import { DomainError } from '../errors.js';
 import { log } from '../log.js';
+import { assertCodecEnabled } from '../pixels/decoders.js';
 import { encodeRendered, renderPixels } from '../render/render-frame.js';
 import { contentRenderKey } from '../storage/object-keys.js';
 import type { PreRender } from '../processing/process-upload.js';
@@ -23,16 +25,19 @@ export const PRE_RENDERS: readonly RenderParams[] = [DEFAULT_RENDER, THUMBNAIL_R
  * same content already has it, from one decode (they differ only in size). A file the renderer
  * cannot draw (no pixel data, an unsupported syntax...) is still a valid DICOM file: it is
  * ready, and GET /files/{id}/png names the reason when asked. Returns whether anything was rendered.
+ * PRE_RENDER=off renders nothing, THUMBNAILS=off no thumbnail, and a codec CODECS turns off nothing.
  */
-export const preRender: PreRender = async (storage, tenant, parsed, sha256, maxDecodedBytes) => {
-  if (!parsed.pixelElement) return false;
+export const preRender: PreRender = async (storage, tenant, parsed, sha256, { maxDecodedBytes, features = DEFAULT_FEATURES }) => {
+  if (!parsed.pixelElement || !features.preRender) return false;
   const missing: RenderParams[] = [];
   for (const params of PRE_RENDERS) {
+    if (params.size !== undefined && !features.thumbnails) continue;
     if (!(await storage.head(contentRenderKey(tenant, sha256, renderVariant(params))))) missing.push(params);
   }
   if (missing.length === 0) return false;
   let pixels: Awaited<ReturnType<typeof renderPixels>>;
   try {
+    assertCodecEnabled(parsed.transferSyntaxUid, features.codecs);
     pixels = await renderPixels(parsed, DEFAULT_RENDER, maxDecodedBytes);
   } catch (e) {
     if (e instanceof DomainError) {

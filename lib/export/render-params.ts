@@ -1,3 +1,4 @@
+import { DEFAULT_FEATURES, type FeatureFlags } from '../config.js';
 import { DomainError } from '../errors.js';
 
 export type VoiFunction = 'linear' | 'linear-exact' | 'sigmoid';
@@ -125,6 +126,12 @@ export function parseRenderParams(query: Map<string, string[]>): RenderParams {
     ...(size !== undefined ? { size } : {}),
     ...(overlaysRaw === 'false' ? { overlays: false as const } : {}),
   };
+}
+
+/** BIT_DEPTH_16 and THUMBNAILS (lib/config.ts): a parameter of a feature turned off is a 400, as an unknown one is. */
+export function checkRenderFeatures(p: RenderParams, features: Pick<FeatureFlags, 'bitDepth16' | 'thumbnails'> = DEFAULT_FEATURES): void {
+  if (p.bitDepth === 16 && !features.bitDepth16) throw invalid('16-bit output is turned off on this service (BIT_DEPTH_16=off): the bitDepth must be 8.');
+  if (p.size !== undefined && !features.thumbnails) throw invalid('Thumbnails are turned off on this service (THUMBNAILS=off): leave out size.');
 }
 
 /**

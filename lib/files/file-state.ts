@@ -15,7 +15,16 @@ import { DomainError } from '../errors.js';
 import { type FileRef, requestKey, summaryKey, tombstoneKey, uploadKey } from '../storage/object-keys.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
 import { parseRequestRecord } from './request-record.js';
-import { type FileSummary, type ProcessedStatus, SUMMARY_META, type TrailingRecord, isSha256Hex, parseSummary, parseTrailingMetadata } from './summary.js';
+import {
+  type FileSummary,
+  type ProcessedStatus,
+  SUMMARY_META,
+  type TrailingRecord,
+  isSha256Hex,
+  parseSummary,
+  parseTrailingMetadata,
+  parseWarningsMetadata,
+} from './summary.js';
 
 /** What the processor recorded about a file, from its summary's metadata. */
 export interface RecordedState {
@@ -27,6 +36,8 @@ export interface RecordedState {
   sourceEtag?: string;
   /** Where the elements after the pixel data lie (the header route reads them by range). */
   trailing?: TrailingRecord;
+  /** Codes and byte offsets of what is damaged in a ready file (FileSummary.warnings). */
+  warnings?: Array<{ code: string; offset: number }>;
 }
 
 /** The summary's metadata (one HEAD), or undefined when the file was not processed (yet). */
@@ -37,7 +48,9 @@ export async function recordedState(storage: Storage, ref: FileRef): Promise<Rec
   const status = meta[SUMMARY_META.status];
   const sha256 = meta[SUMMARY_META.sha256];
   const trailing = parseTrailingMetadata(meta[SUMMARY_META.trailing]);
+  const warnings = status === 'ready' ? parseWarningsMetadata(meta[SUMMARY_META.warnings]) : undefined;
   return {
+    ...(warnings ? { warnings } : {}),
     ...(status === 'ready' || status === 'rejected' ? { status } : {}),
     ...(isSha256Hex(sha256) ? { sha256 } : {}),
     ...(meta[SUMMARY_META.sourceEtag] ? { sourceEtag: meta[SUMMARY_META.sourceEtag] } : {}),
@@ -64,12 +77,29 @@ export const isDeleted = async (storage: Storage, ref: FileRef): Promise<boolean
 export const deletedError = (): DomainError => new DomainError('FileNotFound', 'The file uploaded under this id has been deleted.');
 
 /**
- * FileNotFound once the file is deleted. Every header and export request asks (one HEAD, beside
- * its other work): what a warm container remembers of a ready file (lib/cache/immutable-memo.ts)
- * is answered only while the file is not deleted, since the DELETE ran in another container.
+ * The upload as stored now: its HEAD and the tombstone's, in parallel. FileNotFound once the file
+ * is deleted (even while an object of it lingers), the recorded reason once it is quarantined.
+ * Every header and export request asks, memo hit or not: what a warm container remembers of a
+ * ready file (lib/cache/immutable-memo.ts) may answer only while the file is there and is still
+ * the object the processor made ready (see assertSameUpload), since a DELETE runs in another container.
  */
-export async function assertNotDeleted(storage: Storage, ref: FileRef): Promise<void> {
-  if (await isDeleted(storage, ref)) throw deletedError();
+export async function currentUpload(storage: Storage, ref: FileRef): Promise<ObjectInfo> {
+  const [upload, deleted] = await Promise.all([storage.head(uploadKey(ref)), isDeleted(storage, ref)]);
+  if (deleted) throw deletedError();
+  if (!upload) throw await missingUploadError(storage, ref);
+  return upload;
+}
+
+/**
+ * UploadMismatch when the object under the key is not the one the processor made ready (another
+ * ETag): written twice, which S3 refuses (the upload URL signs If-None-Match: *) but an emulator
+ * may not; the processor will reject it for the same reason, and until then nothing remembered
+ * or rendered of the earlier bytes answers for it.
+ */
+export function assertSameUpload(recordedEtag: string | undefined, upload: ObjectInfo): void {
+  if (recordedEtag && upload.etag && recordedEtag !== upload.etag) {
+    throw new DomainError('UploadMismatch', 'The upload was written more than once under this id; upload URLs are write-once.');
+  }
 }
 
 /**
@@ -128,7 +158,7 @@ export async function fileInfo(storage: Storage, ref: FileRef): Promise<FileInfo
   const current = summary && (object ? summary.uploadedAt === uploadedAt && summary.size === object.size : summary.status === 'rejected');
   if (summary && current) {
     // The trailing range is for the header route, not part of the file resource.
-    const { status, size, uploadedAt: at, trailingOffset: _o, trailingEnd: _e, ...rest } = summary;
+    const { status, size, uploadedAt: at, trailingOffset: _o, trailingEnd: _e, warnings, ...rest } = summary;
     return {
       id,
       status,
@@ -137,6 +167,8 @@ export async function fileInfo(storage: Storage, ref: FileRef): Promise<FileInfo
       ...(object?.contentType ? { contentType: object.contentType } : {}),
       ...filename,
       ...rest,
+      // Code and sentence: the offset is in the sentence.
+      ...(warnings ? { warnings: warnings.map(({ code, message }) => ({ code, message })) } : {}),
     };
   }
   if (object) {

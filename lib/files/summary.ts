@@ -35,6 +35,29 @@ export interface FileSummary {
   processedAt: string;
   /** Why a rejected file was rejected: a domain error code and its sentence. */
   reason?: { code: ErrorCode; message: string };
+  /**
+   * What is damaged in a ready file (lib/dicom/reader.ts Damage): a code and a sentence naming
+   * the structure and its byte offset, never a value. Its header holds the elements read before
+   * the damage; complete frames render.
+   */
+  warnings?: FileWarning[];
+}
+
+/** One damage of a ready file (codes: lib/dicom/reader.ts DamageCode). */
+export interface FileWarning {
+  code: string;
+  message: string;
+  /** Byte offset of the damaged structure (of the inflated data set for a Deflated file). */
+  offset?: number;
+}
+
+/** At most this many warnings are kept; a salvaging read stops at its first damage anyway. */
+const MAX_WARNINGS = 8;
+
+/** The warnings of a summary from what a parse found damaged (`ParsedDicom.damage`). */
+export function summaryWarnings(damage: readonly { code: string; message: string; offset: number }[] | undefined): Pick<FileSummary, 'warnings'> {
+  if (!damage || damage.length === 0) return {};
+  return { warnings: damage.slice(0, MAX_WARNINGS).map((d) => ({ code: d.code, message: d.message, offset: d.offset })) };
 }
 
 /**
@@ -42,7 +65,23 @@ export interface FileSummary {
  * HEAD (no GET, lib/files/file-state.ts), and the processor tell a duplicate event from a new
  * upload under the id.
  */
-export const SUMMARY_META = { sha256: 'sha256', status: 'status', sourceEtag: 'source-etag', trailing: 'trailing' } as const;
+export const SUMMARY_META = { sha256: 'sha256', status: 'status', sourceEtag: 'source-etag', trailing: 'trailing', warnings: 'warnings' } as const;
+
+const WARNING_META = /^([A-Za-z]{1,40})@(\d{1,15})$/;
+
+/**
+ * SUMMARY_META.warnings: the codes and offsets of a ready file's warnings, 'Code@offset' joined
+ * by commas (the header route learns them with its one HEAD and names them in its Warning header).
+ */
+export function parseWarningsMetadata(value: string | undefined): Array<{ code: string; offset: number }> | undefined {
+  if (!value) return undefined;
+  const out: Array<{ code: string; offset: number }> = [];
+  for (const part of value.split(',').slice(0, MAX_WARNINGS)) {
+    const m = WARNING_META.exec(part);
+    if (m) out.push({ code: m[1], offset: Number(m[2]) });
+  }
+  return out.length > 0 ? out : undefined;
+}
 
 /**
  * What the summary's metadata says about the elements after the pixel data (FileSummary
@@ -74,6 +113,8 @@ export function summaryMetadata(summary: FileSummary, upload: ObjectInfo): Recor
   if (summary.status === 'ready') {
     const { trailingOffset: offset, trailingEnd: end } = summary;
     metadata[SUMMARY_META.trailing] = validRange(offset, end) ? `${offset}-${end}` : 'none';
+    const warnings = (summary.warnings ?? []).filter((w) => /^[A-Za-z]{1,40}$/.test(w.code) && Number.isSafeInteger(w.offset) && w.offset! >= 0);
+    if (warnings.length > 0) metadata[SUMMARY_META.warnings] = warnings.map((w) => `${w.code}@${w.offset}`).join(',');
   }
   return metadata;
 }
@@ -97,6 +138,7 @@ const FIELDS = [
   'uploadedAt',
   'processedAt',
   'reason',
+  'warnings',
 ] as const;
 
 /** The summary with exactly the allowed fields, in a fixed order (undefined ones dropped). */
@@ -125,6 +167,7 @@ export function parseSummary(bytes: Uint8Array | undefined): FileSummary | undef
       return undefined;
     }
   }
+  if (v.warnings !== undefined && !validWarnings(v.warnings)) return undefined;
   const out: Record<string, unknown> = {};
   for (const f of FIELDS) if (v[f] !== undefined) out[f] = v[f];
   if (!validRange(out.trailingOffset, out.trailingEnd)) {
@@ -134,3 +177,15 @@ export function parseSummary(bytes: Uint8Array | undefined): FileSummary | undef
   }
   return out as unknown as FileSummary;
 }
+
+const validWarnings = (w: unknown): boolean =>
+  Array.isArray(w) &&
+  w.length <= MAX_WARNINGS &&
+  w.every(
+    (x) =>
+      x !== null &&
+      typeof x === 'object' &&
+      typeof (x as FileWarning).code === 'string' &&
+      typeof (x as FileWarning).message === 'string' &&
+      ((x as FileWarning).offset === undefined || Number.isSafeInteger((x as FileWarning).offset)),
+  );

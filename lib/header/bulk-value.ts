@@ -43,6 +43,10 @@ export async function readBulkValue(
   if (isPixel && (element.hadUndefinedLength || element.length === 0xffffffff) && !head.parsed.inflated) {
     total = (await encapsulatedEnd(reads, element.dataOffset, head.objectSize, element.tag)) - element.dataOffset;
   }
+  if (isPixel && !head.parsed.inflated && element.dataOffset + total > head.objectSize) {
+    // Pixel Data cut short (a damaged file): its value is the bytes that are there.
+    total = Math.max(0, head.objectSize - element.dataOffset);
+  }
   const range = asked ? clampRange(asked, total) : undefined;
   const want = range ?? { start: 0, end: total - 1 };
   if (total === 0) return { bytes: new Uint8Array(0), totalLength: 0, vr };
@@ -65,7 +69,8 @@ export async function readBulkValue(
       // Deflated pixel data: inflate the object (bounded) to reach it.
       const all = await reads.range(0, head.objectSize - 1);
       const whole = parseDicom(all, { complete: true, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
-      const p = whole.pixelElement!;
+      const p = whole.pixelElement;
+      if (!p) throw new DomainError('MalformedDicom', 'The inflated data set has no Pixel Data (7FE0,0010).');
       raw = whole.byteArray.subarray(p.dataOffset + from, p.dataOffset + to + 1);
     } else {
       raw = head.parsed.byteArray.subarray(element.dataOffset + from, element.dataOffset + to + 1);

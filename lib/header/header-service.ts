@@ -7,20 +7,33 @@
 import { type Config, DEFAULT_MEMO_TTL_SECONDS } from '../config.js';
 import { DomainError } from '../errors.js';
 import { lookupTag } from '../dicom/dictionary.js';
-import { dataSetToJson, elementToJson, locateElement, type DicomJsonDataSet, type DicomJsonElement } from '../dicom/json-model.js';
+import { dataSetToJson, elementToJson, locateElement, privateEntryAt, type DicomJsonDataSet, type DicomJsonElement } from '../dicom/json-model.js';
 import { FIRST_PIXEL_TAG, formatTagPath, parseTagList, parseTagPath, type TagPathStep } from '../dicom/tag.js';
 import type { ByteRange } from '../http/byte-range.js';
 import { type FileRef, uploadKey } from '../storage/object-keys.js';
 import type { Storage } from '../storage/storage.js';
 import { type BulkValue, readBulkValue } from './bulk-value.js';
+import type { HeaderWarning } from './header-warnings.js';
 import { privateCreator } from './private-creator.js';
+import type { HeaderRead } from './ranged-header-read.js';
 import { UploadHeaders } from './upload-headers.js';
 
 export type { BulkValue } from './bulk-value.js';
+export { type HeaderWarning, warningHeaders } from './header-warnings.js';
 
 export interface HeaderOptions {
   /** Makes the BulkDataURI of a value from its tag path (PS3.18 F.2.6). */
   bulkDataUri?: (tagPath: string) => string;
+  /**
+   * Told what is damaged when the file is (header-warnings.ts): the answer then holds the
+   * elements read before the damage, and the route says so in a Warning header (warningHeaders).
+   */
+  onWarnings?: (warnings: readonly HeaderWarning[]) => void;
+}
+
+/** Hands a read's warnings to the caller, when there are any. */
+function report(read: HeaderRead, options: HeaderOptions): void {
+  if (read.warnings.length > 0) options.onWarnings?.(read.warnings);
 }
 
 export interface TagJson extends DicomJsonElement {
@@ -30,6 +43,11 @@ export interface TagJson extends DicomJsonElement {
   keyword: string;
   /** For a private data element (gggg,xxyy), the value of its Private Creator (gggg,00xx) (PS3.5 7.8.1). */
   privateCreator?: string;
+  /**
+   * For a private data element whose creator and element the private dictionary knows
+   * (lib/dicom/private-dictionary.ts), its name there: what `keyword` is for a standard element.
+   */
+  name?: string;
 }
 
 /** Parses `?tag=` values (tag.ts parseTagList: every tag spelling, comma lists); InvalidTag otherwise. */
@@ -59,8 +77,9 @@ export class HeaderService {
    */
   async headerJson(ref: FileRef, tags?: readonly string[], options: HeaderOptions = {}): Promise<DicomJsonDataSet> {
     const includeTrailing = tags ? tags.some((t) => t > FIRST_PIXEL_TAG) : 'whole-header';
-    const { parsed } = await this.headers.read(ref, { includeTrailing });
-    const json = dataSetToJson(parsed, { bulkDataUri: options.bulkDataUri });
+    const read = await this.headers.read(ref, { includeTrailing });
+    report(read, options);
+    const json = dataSetToJson(read.parsed, { bulkDataUri: options.bulkDataUri });
     if (!tags) return json;
     const out: DicomJsonDataSet = {};
     for (const tag of [...tags].sort()) if (json[tag]) out[tag] = json[tag];
@@ -70,22 +89,32 @@ export class HeaderService {
   /** GET /files/{id}/tags/{tag}: one element (nested paths allowed); TagNotFound when absent. */
   async tag(ref: FileRef, tagSpec: string, options: HeaderOptions = {}): Promise<TagJson> {
     const steps = parseTagPath(tagSpec);
-    const { parsed } = await this.headers.read(ref, { includeTrailing: needsTrailing(steps) });
+    const read = await this.headers.read(ref, { includeTrailing: needsTrailing(steps) });
+    report(read, options);
+    const { parsed } = read;
     const element = elementToJson(parsed, steps, { bulkDataUri: options.bulkDataUri });
     const tag = formatTagPath(steps);
     if (!element) throw notFound(tag);
     const last = steps[steps.length - 1].tag;
     const creator = privateCreator(parsed, steps);
-    return { tag, keyword: lookupTag(last)?.keyword ?? '', ...(creator !== undefined ? { privateCreator: creator } : {}), ...element };
+    const name = creator !== undefined ? privateEntryAt(parsed, steps)?.name : undefined;
+    return {
+      tag,
+      keyword: lookupTag(last)?.keyword ?? '',
+      ...(creator !== undefined ? { privateCreator: creator } : {}),
+      ...(name ? { name } : {}),
+      ...element,
+    };
   }
 
   /**
    * GET /files/{id}/bulk/{path}: the raw value of one element, or the `range` of it (parsed
    * from the Range header by lib/http/byte-range.ts).
    */
-  async bulk(ref: FileRef, pathSpec: string, range?: ByteRange): Promise<BulkValue> {
+  async bulk(ref: FileRef, pathSpec: string, range?: ByteRange, options: Pick<HeaderOptions, 'onWarnings'> = {}): Promise<BulkValue> {
     const steps = parseTagPath(pathSpec);
     const head = await this.headers.read(ref, { includeTrailing: needsTrailing(steps) });
+    report(head, options);
     const tag = formatTagPath(steps);
     const located = locateElement(head.parsed, steps);
     if (!located) throw notFound(tag);

@@ -27,6 +27,7 @@ import { MalformedAt, OutOfBytes, readDataSet } from '../dicom/reader.js';
 import { tagOfKey } from '../dicom/tag.js';
 import type { TrailingRecord } from '../files/summary.js';
 import type { Storage } from '../storage/storage.js';
+import { type HeaderWarning, headerWarnings } from './header-warnings.js';
 
 /** The first read: most headers (even with large private groups) fit in 64 KiB. */
 export const FIRST_READ_BYTES = 64 * 1024;
@@ -71,6 +72,8 @@ export interface HeaderRead {
   objectSize: number;
   /** File offset of an element's value (undefined for a deflated object: offsets are into the inflated stream). */
   fileOffset: (dataOffset: number, isPixelElement: boolean) => number | undefined;
+  /** What is damaged (header-warnings.ts): the header holds the elements read before it. */
+  warnings: HeaderWarning[];
 }
 
 /** Ranged reads of one object, counted (for tests and metrics). */
@@ -152,8 +155,8 @@ export async function readHeader(storage: Storage, key: string, options: ReadHea
     want = Math.min(next, objectSize, maxHeaderBytes);
   }
 
-  const identity = (offset: number) => (parsed!.inflated ? undefined : offset);
-  const result: HeaderRead = { parsed, bytesRead: reads.bytes, reads: reads.count, objectSize, fileOffset: identity };
+  const identity = (offset: number) => (parsed.inflated ? undefined : offset);
+  const result: HeaderRead = { parsed, bytesRead: reads.bytes, reads: reads.count, objectSize, fileOffset: identity, warnings: headerWarnings(parsed, objectSize) };
   if (!options.includeTrailing || !parsed.stoppedAtPixelData || !parsed.pixelElement) return result;
   return readTrailing(reads, result, maxHeaderBytes, options);
 }
@@ -163,7 +166,8 @@ const DELIMITER_LE = [0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0];
 /** Adds the elements after the top-level pixel data to a header read (see the module comment). */
 async function readTrailing(reads: Reads, head: HeaderRead, maxHeaderBytes: number, options: ReadHeaderOptions): Promise<HeaderRead> {
   const { parsed, objectSize } = head;
-  const pixel = parsed.pixelElement!;
+  const pixel = parsed.pixelElement;
+  if (!pixel) return head;
   const whole = options.includeTrailing === 'whole-header';
   const unchanged = (): HeaderRead => ({ ...head, bytesRead: reads.bytes, reads: reads.count });
   if (parsed.inflated) {
@@ -172,7 +176,7 @@ async function readTrailing(reads: Reads, head: HeaderRead, maxHeaderBytes: numb
     if (objectSize > maxHeaderBytes) throw tooLarge(maxHeaderBytes);
     const all = await reads.range(0, objectSize - 1);
     const wholeParse = parseDicom(all, { complete: true, vrLookup, maxInflatedBytes: HEADER_MAX_INFLATED_BYTES });
-    return { ...head, parsed: wholeParse, bytesRead: reads.bytes, reads: reads.count, fileOffset: () => undefined };
+    return { ...head, parsed: wholeParse, bytesRead: reads.bytes, reads: reads.count, fileOffset: () => undefined, warnings: headerWarnings(wholeParse, objectSize) };
   }
   const record = options.trailingRecord ? await options.trailingRecord : undefined;
   if (record === 'none' && whole) return unchanged();
@@ -245,6 +249,7 @@ async function readTrailing(reads: Reads, head: HeaderRead, maxHeaderBytes: numb
     reads: reads.count,
     objectSize,
     fileOffset: (offset, isPixelElement) => (isPixelElement || offset < start ? offset : offset + delta),
+    warnings: head.warnings,
   };
 }
 

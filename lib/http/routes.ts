@@ -42,8 +42,14 @@ const PARSE_ERRORS: readonly ErrorCode[] = [
   'FileNotFound',
   'NotDicom',
   'MalformedDicom',
+  // Not an instance: no data set (lib/dicom/parse.ts), or the processor's verdict on a file
+  // without SOP Instance UID, answered for the quarantined file (lib/files/file-state.ts).
+  'NoDataSet',
+  'NoSopInstanceUid',
   // A Deflated Explicit VR Little Endian data set inflating past MAX_DECODED_BYTES (lib/dicom/parse.ts).
   'ImageTooLarge',
+  // A file the processor rejected as not what its upload URL allowed (lib/processing/process-upload.ts).
+  'UploadMismatch',
 ];
 
 /** The header routes read the file by ranges, up to a limit (lib/header/). */
@@ -85,6 +91,8 @@ export const ROUTES: readonly Route[] = [
       'UnsupportedTransferSyntax',
       'UnsupportedPixelFormat',
       'UnsupportedPhotometricInterpretation',
+      // A frame the file's pixel data holds only part of (lib/pixels).
+      'TruncatedPixelData',
     ],
   },
 ] as const;

@@ -6,13 +6,14 @@
  * (each WebAssembly or JS decoder loaded lazily on first use).
  */
 import { inflateRawSync } from 'node:zlib';
+import type { CodecName } from '../config.js';
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { TRANSFER_SYNTAXES, transferSyntax, transferSyntaxName, type DecoderId } from '../dicom/transfer-syntax.js';
 import type { ImageInfo } from './image-info.js';
 import { extractNativeFrame, isNative422, nativeFrameBits, type StoredValues } from './native-frame.js';
 import { encapsulatedFrame } from './encapsulated.js';
-import { CODEC_BY_ID, type FrameCodec } from './codecs/index.js';
+import { CODEC_BY_ID, type CodecId, type FrameCodec } from './codecs/index.js';
 
 /** One decoded frame: stored values (sample-interleaved) and what they now are. */
 export interface DecodedStored {
@@ -28,7 +29,8 @@ export interface DecodedStored {
 export type FrameDecoder = (parsed: ParsedDicom, info: ImageInfo, frameIndex: number) => Promise<DecodedStored>;
 
 function pixelDataValue(parsed: ParsedDicom): Uint8Array {
-  const el = parsed.pixelElement!;
+  const el = parsed.pixelElement;
+  if (!el) throw new DomainError('MalformedDicom', 'The data set has no Pixel Data (7FE0,0010).');
   if (el.encapsulatedPixelData || el.hadUndefinedLength) {
     throw new DomainError(
       'MalformedDicom',
@@ -153,6 +155,23 @@ export const DECODERS = {
   jpeg2000: encapsulated(CODEC_BY_ID.jpeg2000),
   htj2k: encapsulated(CODEC_BY_ID.htj2k),
 } as const satisfies Record<DecoderId, FrameDecoder>;
+
+/**
+ * CODECS (lib/config.ts): a transfer syntax whose codec is turned off is answered as one this
+ * service does not support, UnsupportedTransferSyntax (422) naming the syntax and the codec.
+ */
+export function assertCodecEnabled(transferSyntaxUid: string, codecs: readonly CodecName[]): void {
+  const decoder = transferSyntax(transferSyntaxUid)?.decoder;
+  if (decoder === undefined || !(decoder in CODEC_BY_ID)) return;
+  // CodecId must be a CodecName: a codec added without its CODECS name does not compile.
+  const codec: CodecName = decoder as CodecId;
+  if (codecs.includes(codec)) return;
+  throw new DomainError(
+    'UnsupportedTransferSyntax',
+    `Pixel data in transfer syntax ${transferSyntaxUid} (${transferSyntaxName(transferSyntaxUid)}) cannot be decoded: its codec ${codec} is turned off on this service (CODECS).`,
+    { transferSyntaxUid },
+  );
+}
 
 /** The decoder for a transfer syntax; UnsupportedTransferSyntax (422) naming UID and name otherwise. */
 export function decoderFor(transferSyntaxUid: string): FrameDecoder {

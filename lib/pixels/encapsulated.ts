@@ -14,7 +14,10 @@ export interface Fragment {
   offset: number;
   /** Absolute position of the fragment's value in `parsed.byteArray`. */
   position: number;
+  /** Bytes present. */
   length: number;
+  /** Set on a fragment the file ends inside: the length its Item declares (lib/dicom/reader.ts). */
+  declaredLength?: number;
 }
 
 const EXTENDED_OFFSET_TABLE = 'x7fe00001';
@@ -33,7 +36,12 @@ export function pixelFragments(parsed: ParsedDicom): Fragment[] {
     );
   }
   const total = parsed.byteArray.length;
-  const fragments = el.fragments.map((f) => ({ offset: f.offset, position: f.position, length: f.length }));
+  const fragments = el.fragments.map((f) => ({ offset: f.offset, position: f.position, length: f.length, ...(f.declaredLength !== undefined ? { declaredLength: f.declaredLength } : {}) }));
+  if (fragments.length === 0 && el.truncated) {
+    throw new DomainError('TruncatedPixelData', 'The file ends inside the encapsulated pixel data before its first fragment: no frame is present (PS3.5 A.4).', {
+      bytesPresent: 0,
+    });
+  }
   if (fragments.length === 0) throw malformed('Encapsulated Pixel Data (7FE0,0010) has no fragments after the Basic Offset Table item');
   fragments.forEach((f, i) => {
     if (!Number.isSafeInteger(f.length) || f.length < 0 || f.position < 0 || f.position + f.length > total) {
@@ -44,6 +52,29 @@ export function pixelFragments(parsed: ParsedDicom): Fragment[] {
     }
   });
   return fragments;
+}
+
+/**
+ * TruncatedPixelData for frame `frameIndex` (0-based) of a file cut short inside its pixel data:
+ * the bytes its fragments declare and the bytes present (PS3.5 A.4).
+ */
+function truncatedFrame(frameIndex: number, expected: number | undefined, present: number): DomainError {
+  const what = expected === undefined ? 'its fragments lie past the end of the file' : `its fragments declare ${expected} bytes`;
+  return new DomainError(
+    'TruncatedPixelData',
+    `Frame ${frameIndex + 1} is truncated: ${what}, ${present} are present (the file ends inside the encapsulated pixel data, PS3.5 A.4).`,
+    { frame: frameIndex + 1, ...(expected !== undefined ? { bytesExpected: expected } : {}), bytesPresent: present },
+  );
+}
+
+/** The frame's bytes, or TruncatedPixelData when the file ends inside one of its fragments. */
+function frameBytes(byteArray: Uint8Array, parts: Fragment[], frameIndex: number): Uint8Array {
+  if (parts.some((f) => f.declaredLength !== undefined)) {
+    const expected = parts.reduce((n, f) => n + (f.declaredLength ?? f.length), 0);
+    const present = parts.reduce((n, f) => n + f.length, 0);
+    throw truncatedFrame(frameIndex, expected, present);
+  }
+  return concat(byteArray, parts);
 }
 
 function concat(byteArray: Uint8Array, parts: Fragment[]): Uint8Array {
@@ -90,7 +121,7 @@ function fragmentsFrom(fragments: Fragment[], offset: number, frame: number, tab
 
 function viaExtendedOffsetTable(parsed: ParsedDicom, fragments: Fragment[], frameIndex: number, numberOfFrames: number): Uint8Array {
   const ds = parsed.dataSet;
-  const offsetsEl = ds.elements[EXTENDED_OFFSET_TABLE]!;
+  const offsetsEl = ds.elements[EXTENDED_OFFSET_TABLE];
   const lengthsEl = ds.elements[EXTENDED_OFFSET_TABLE_LENGTHS];
   if (!lengthsEl) throw malformed('Extended Offset Table (7FE0,0001) is present without Extended Offset Table Lengths (7FE0,0002)');
   const offsets = readUint64s(parsed, offsetsEl, 'Extended Offset Table (7FE0,0001)');
@@ -100,6 +131,8 @@ function viaExtendedOffsetTable(parsed: ParsedDicom, fragments: Fragment[], fram
       `Extended Offset Table (7FE0,0001) has ${offsets.length} entries and its Lengths (7FE0,0002) ${lengths.length}, but Number of Frames is ${numberOfFrames}`,
     );
   }
+  const cut = parsed.pixelElement?.truncated === true;
+  if (cut && offsets[frameIndex] > lastFragmentEnd(fragments) - 8) throw truncatedFrame(frameIndex, lengths[frameIndex], 0);
   const start = fragmentsFrom(fragments, offsets[frameIndex], frameIndex, 'Extended Offset Table (7FE0,0001)');
   // Each frame is in one fragment when the EOT is used; accept a frame spread over several, but
   // never read past the fragments that follow.
@@ -111,12 +144,19 @@ function viaExtendedOffsetTable(parsed: ParsedDicom, fragments: Fragment[], fram
     parts.push({ ...fragments[i], length: take });
     got += take;
   }
+  if (got < wanted && cut) throw truncatedFrame(frameIndex, wanted, got);
   if (got < wanted) {
     throw malformed(`Extended Offset Table Lengths (7FE0,0002) gives frame ${frameIndex + 1} ${wanted} bytes, more than the fragments hold from its offset`, {
       frame: frameIndex + 1,
     });
   }
-  return concat(parsed.byteArray, parts);
+  return frameBytes(parsed.byteArray, parts, frameIndex);
+}
+
+/** Offset (as an offset table counts) just past the last fragment present. */
+function lastFragmentEnd(fragments: Fragment[]): number {
+  const last = fragments[fragments.length - 1];
+  return last ? last.offset + 8 + last.length : 0;
 }
 
 function viaBasicOffsetTable(parsed: ParsedDicom, fragments: Fragment[], bot: number[], frameIndex: number, numberOfFrames: number): Uint8Array {
@@ -129,10 +169,32 @@ function viaBasicOffsetTable(parsed: ParsedDicom, fragments: Fragment[], bot: nu
   for (let i = 1; i < bot.length; i++) {
     if (bot[i] <= bot[i - 1]) throw malformed(`The Basic Offset Table is not increasing (entry ${i + 1} is ${bot[i]}, after ${bot[i - 1]})`);
   }
+  const presentEnd = lastFragmentEnd(fragments);
+  if (parsed.pixelElement?.truncated) {
+    // The file ends inside the pixel data: a frame that starts past the cut has no bytes; one
+    // whose successor starts past it keeps the fragments present, and the table says how many
+    // bytes it should have (its items' headers aside).
+    if (bot[frameIndex] >= presentEnd) {
+      const expected = frameIndex + 1 < bot.length ? bot[frameIndex + 1] - bot[frameIndex] - 8 : undefined;
+      throw truncatedFrame(frameIndex, expected, 0);
+    }
+    if (frameIndex + 1 === bot.length || bot[frameIndex + 1] >= presentEnd) {
+      const start = fragmentsFrom(fragments, bot[frameIndex], frameIndex, 'Basic Offset Table');
+      const parts = fragments.slice(start);
+      if (frameIndex + 1 < bot.length) {
+        const declaredEnd = parts.reduce((n, f) => n + 8 + (f.declaredLength ?? f.length), bot[frameIndex]);
+        if (declaredEnd < bot[frameIndex + 1]) {
+          const present = parts.reduce((n, f) => n + f.length, 0);
+          throw truncatedFrame(frameIndex, bot[frameIndex + 1] - bot[frameIndex] - 8 * parts.length, present);
+        }
+      }
+      return frameBytes(parsed.byteArray, parts, frameIndex);
+    }
+  }
   const start = fragmentsFrom(fragments, bot[frameIndex], frameIndex, 'Basic Offset Table');
   let end = fragments.length;
   if (frameIndex + 1 < bot.length) end = fragmentsFrom(fragments, bot[frameIndex + 1], frameIndex + 1, 'Basic Offset Table');
-  return concat(parsed.byteArray, fragments.slice(start, end));
+  return frameBytes(parsed.byteArray, fragments.slice(start, end), frameIndex);
 }
 
 /** Whether the fragment ends with a JPEG EOI / JPEG 2000 EOC marker (both FFD9), allowing trailing padding. */
@@ -196,8 +258,9 @@ export function encapsulatedFrame(parsed: ParsedDicom, frameIndex: number, numbe
       numberOfFrames,
     });
   }
+  if (parsed.pixelElement?.truncated && parsed.pixelElement.fragments?.length === 0) throw truncatedFrame(frameIndex, undefined, 0);
   const fragments = pixelFragments(parsed);
-  const bot = parsed.pixelElement!.basicOffsetTable ?? [];
+  const bot = parsed.pixelElement?.basicOffsetTable ?? [];
   const hasEot = parsed.dataSet.elements[EXTENDED_OFFSET_TABLE] !== undefined && parsed.dataSet.elements[EXTENDED_OFFSET_TABLE].length > 0;
 
   if (hasEot) {
@@ -209,6 +272,11 @@ export function encapsulatedFrame(parsed: ParsedDicom, frameIndex: number, numbe
   if (bot.length > 0 && !(numberOfFrames === 1 && bot.length === 1 && bot[0] === 0)) {
     return viaBasicOffsetTable(parsed, fragments, bot, frameIndex, numberOfFrames);
   }
+  if (parsed.pixelElement!.truncated && fragments.length <= numberOfFrames && numberOfFrames > 1) {
+    // Cut short, no table: one fragment per frame (PS3.5 A.4's usual layout) for the frames present.
+    if (frameIndex >= fragments.length) throw truncatedFrame(frameIndex, undefined, 0);
+    return frameBytes(parsed.byteArray, [fragments[frameIndex]], frameIndex);
+  }
   const frames = groupWithoutTable(parsed.byteArray, fragments, numberOfFrames);
   if (!frames) {
     throw malformed(
@@ -216,5 +284,5 @@ export function encapsulatedFrame(parsed: ParsedDicom, frameIndex: number, numbe
       { fragments: fragments.length, numberOfFrames },
     );
   }
-  return concat(parsed.byteArray, frames[frameIndex]);
+  return frameBytes(parsed.byteArray, frames[frameIndex], frameIndex);
 }

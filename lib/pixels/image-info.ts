@@ -136,10 +136,10 @@ function readModalityLut(ds: DataSet, pixelRepresentation: 0 | 1, littleEndian: 
     throw new DomainError('MalformedDicom', 'The Modality LUT Sequence (0028,3000) item lacks a LUT Descriptor (0028,3002) or LUT Data (0028,3006) (PS3.3 C.11.1.1).');
   }
   const count = item.uint16('x00283002', 0) || 65536;
-  const rawFirst = item.uint16('x00283002', 1)!;
+  const rawFirst = item.uint16('x00283002', 1) ?? 0;
   // The first mapped value takes the sign of the stored pixel values (PS3.3 C.11.1.1.1).
   const firstMapped = pixelRepresentation === 1 && rawFirst > 0x7fff ? rawFirst - 0x10000 : rawFirst;
-  const bits = item.uint16('x00283002', 2)!;
+  const bits = item.uint16('x00283002', 2) ?? 0;
   if (bits < 8 || bits > 16) {
     throw new DomainError('UnsupportedPixelFormat', `Modality LUT entries of ${bits} bits are not supported (PS3.3 C.11.1.1 allows 8 to 16).`);
   }
@@ -177,7 +177,7 @@ export function readLutWords(item: DataSet, tag: string, count: number, bits: nu
 function lutDescriptor(item: DataSet, what: string): { count: number; rawFirst: number; bits: number } {
   const desc = item.elements.x00283002;
   if (!desc || desc.length < 6) throw new DomainError('MalformedDicom', `${what} lacks a LUT Descriptor (0028,3002).`);
-  return { count: item.uint16('x00283002', 0) || 65536, rawFirst: item.uint16('x00283002', 1)!, bits: item.uint16('x00283002', 2)! };
+  return { count: item.uint16('x00283002', 0) || 65536, rawFirst: item.uint16('x00283002', 1) ?? 0, bits: item.uint16('x00283002', 2) ?? 0 };
 }
 
 /**
@@ -269,7 +269,7 @@ export function readImageInfo(parsed: ParsedDicom, maxDecodedBytes: number = DEF
   if (pr !== 0 && pr !== 1) {
     throw new DomainError('MalformedDicom', `Pixel Representation (0028,0103) is ${pr}; it must be 0 (unsigned) or 1 (two's complement) (PS3.3 C.7.6.3.1).`);
   }
-  const pixelRepresentation = pr as 0 | 1;
+  const pixelRepresentation = pr;
   const planar = samplesPerPixel > 1 ? (us(ds, 'x00280006') ?? 0) : 0;
   if (planar !== 0 && planar !== 1) {
     throw new DomainError('MalformedDicom', `Planar Configuration (0028,0006) is ${planar}; it must be 0 or 1 (PS3.3 C.7.6.3.1.3).`);
@@ -310,7 +310,7 @@ export function readImageInfo(parsed: ParsedDicom, maxDecodedBytes: number = DEF
     columns,
     samplesPerPixel,
     photometric: photometricRaw,
-    planarConfiguration: planar as 0 | 1,
+    planarConfiguration: planar,
     bitsAllocated,
     bitsStored,
     highBit,

@@ -57,11 +57,20 @@ export function extractNativeFrame(
   const startBit = frameBits * frameIndex;
   const endByte = Math.ceil((startBit + frameBits) / 8);
   if (endByte > pixelData.length) {
+    // The value holds only part of this frame (a file cut short, or a length too small): frames
+    // before it are whole and render; this one is refused, naming what is missing.
+    const frameStart = Math.floor(startBit / 8);
     throw new DomainError(
-      'MalformedDicom',
-      `Pixel Data (7FE0,0010) holds ${pixelData.length} bytes but frame ${frameIndex + 1} of ${info.numberOfFrames} ` +
-        `(${info.rows} x ${info.columns}, ${info.samplesPerPixel} sample(s), ${bitsAllocated} bits allocated) ends at byte ${endByte}: the pixel data is truncated (PS3.5 8.1.1).`,
-      { pixelDataLength: pixelData.length, requiredLength: endByte, frame: frameIndex + 1 },
+      'TruncatedPixelData',
+      `Frame ${frameIndex + 1} of ${info.numberOfFrames} (${info.rows} x ${info.columns}, ${info.samplesPerPixel} sample(s), ${bitsAllocated} bits allocated) ` +
+        `needs ${endByte - frameStart} bytes of Pixel Data from byte ${frameStart} of its value; ${Math.max(0, pixelData.length - frameStart)} are present: the pixel data is truncated (PS3.5 8.1.1).`,
+      {
+        frame: frameIndex + 1,
+        bytesExpected: endByte - frameStart,
+        bytesPresent: Math.max(0, pixelData.length - frameStart),
+        pixelDataLength: pixelData.length,
+        requiredLength: endByte,
+      },
     );
   }
 

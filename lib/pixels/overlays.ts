@@ -12,6 +12,7 @@
  *
  * Reading the description costs 16 element look-ups; nothing is copied unless a plane exists.
  */
+import { DomainError } from '../errors.js';
 import type { DataSet } from '../dicom/data-set.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { isBigEndian } from '../dicom/transfer-syntax.js';
@@ -113,7 +114,8 @@ function swapWords(bytes: Uint8Array): Uint8Array {
  * outside Bits Stored included: where retired overlays live.
  */
 export function readFrameCells(parsed: ParsedDicom, pixels: number, bitsAllocated: number, frameIndex: number): Uint8Array | Uint16Array {
-  const el = parsed.pixelElement!;
+  const el = parsed.pixelElement;
+  if (!el) throw new DomainError('MalformedDicom', 'The data set has no Pixel Data (7FE0,0010).');
   const size = bitsAllocated / 8;
   const start = el.dataOffset + frameIndex * pixels * size;
   const available = Math.max(0, Math.min(pixels, Math.floor((el.dataOffset + el.length - start) / size), Math.floor((parsed.byteArray.length - start) / size)));

@@ -99,9 +99,9 @@ function readChannel(ds: DataSet, name: string, descTag: string, dataTag: string
     throw malformed(`PALETTE COLOR needs the ${what} Descriptor (0028,110${CHANNELS.findIndex((c) => c[0] === name) + 1}) (PS3.3 C.7.6.3.1.5).`);
   }
   const count = ds.uint16(descTag, 0) || 65536;
-  const rawFirst = ds.uint16(descTag, 1)!;
+  const rawFirst = ds.uint16(descTag, 1) ?? 0;
   const firstMapped = pixelRepresentation === 1 && rawFirst > 0x7fff ? rawFirst - 0x10000 : rawFirst;
-  const declared = ds.uint16(descTag, 2)!;
+  const declared = ds.uint16(descTag, 2) ?? 0;
   if (declared !== 8 && declared !== 16) {
     throw new DomainError('UnsupportedPixelFormat', `The ${what} Descriptor declares ${declared}-bit entries; PS3.3 C.7.6.3.1.5 allows 8 or 16.`);
   }

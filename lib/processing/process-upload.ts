@@ -10,8 +10,15 @@
  *   on servers that ignore the condition the later of two complete summaries wins, both
  *   describing the same bytes;
  * - a summary carries the upload's ETag in its metadata: the same event again finds it and
- *   does nothing, while a new upload under the same id (a presigned URL used twice) is
- *   processed again;
+ *   does nothing;
+ * - it checks what S3 enforces through the signed upload URL, since AWS emulators that check no
+ *   signatures or conditions (moto, plain s3rver, fauxqs) do not: the stored size is the declared
+ *   one and the content type the signed one (the request record, lib/files/request-record.ts), and
+ *   the bytes were written once (an object under the key with another ETag than the event's, or
+ *   than the one a summary recorded, was replaced). Otherwise the file is rejected
+ *   (UploadMismatch): quarantined like any rejected file, so nothing of it is served;
+ * - id-keyed renders (made before processing) go with a replaced upload, and whenever the event
+ *   names no ETag to prove which bytes they were made from;
  * - a delete (DELETE /files/{id}) writes its tombstone first: a run that finds it does nothing,
  *   and a run that finds it only after its own writes (the delete ran in between) removes what
  *   it wrote, so a delete racing the processor leaves nothing behind.
@@ -19,14 +26,16 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import { vrLookup } from '../dicom/dictionary.js';
+import { instanceProblem } from '../dicom/instance-problem.js';
 import { parseDicom, type ParsedDicom } from '../dicom/parse.js';
 import { PIXEL_TAGS } from '../dicom/tag.js';
 import { DomainError } from '../errors.js';
 import { deleteAllUnder, holdContent, releaseContent } from '../files/content-refs.js';
 import { isDeleted, recordedState, recordsUpload } from '../files/file-state.js';
-import { type FileSummary, serializeSummary, summaryMetadata } from '../files/summary.js';
+import { parseRequestRecord } from '../files/request-record.js';
+import { type FileSummary, serializeSummary, summaryMetadata, summaryWarnings } from '../files/summary.js';
 import { log } from '../log.js';
-import { type FileRef, quarantineKey, renderPrefix, requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
+import { type FileRef, contentRenderPrefix, quarantineKey, renderPrefix, requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
 import { type ObjectInfo, type Storage, UPLOAD_STATE_TAG } from '../storage/storage.js';
 
 /**
@@ -35,7 +44,7 @@ import { type ObjectInfo, type Storage, UPLOAD_STATE_TAG } from '../storage/stor
  * rendered anything.
  */
 /** Renders ahead into `tenant`'s content-addressed cache (renders are per tenant, never shared). */
-export type PreRender = (storage: Storage, tenant: string, parsed: ParsedDicom, sha256: string, maxDecodedBytes?: number) => Promise<boolean>;
+export type PreRender = (storage: Storage, tenant: string, parsed: ParsedDicom, sha256: string, cfg: Partial<Pick<Config, 'maxDecodedBytes' | 'features'>>) => Promise<boolean>;
 
 export type ProcessOutcome =
   /** Validated, summarised and (when it is an image the renderer supports) pre-rendered. */
@@ -58,6 +67,11 @@ export interface ProcessResult {
 export interface ProcessOptions {
   /** The render-ahead step (the processor function passes lib/export/pre-render.ts). */
   preRender: PreRender;
+  /**
+   * The ETag the S3 event announced (lib/processing/s3-event.ts): when the object under the key
+   * has another one now, it was written again after that event's write.
+   */
+  eventEtag?: string;
   /** The clock for processedAt (tests). */
   now?: () => Date;
 }
@@ -136,7 +150,7 @@ function trailingRange(parsed: ParsedDicom, size: number): Pick<FileSummary, 'tr
 
 export async function processUpload(
   storage: Storage,
-  cfg: Pick<Config, 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes'>>,
+  cfg: Pick<Config, 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes' | 'features'>>,
   ref: FileRef,
   opts: ProcessOptions,
 ): Promise<ProcessResult> {
@@ -153,7 +167,11 @@ export async function processUpload(
     // Quarantined by an earlier run (its summary says so) or deleted: nothing left to do.
     return { outcome: existing ? 'duplicate' : 'gone', rendered: false };
   }
-  if (recordsUpload(existing, object)) {
+  // Write-once, as the upload URL's signed If-None-Match: * makes it on S3: an event announcing
+  // other bytes than those under the key now, or a summary of other bytes, means the object was
+  // written again. Checked before "the same event again": the later write may be the one recorded.
+  const replacedAfterEvent = Boolean(opts.eventEtag && object.etag && opts.eventEtag !== object.etag);
+  if (!replacedAfterEvent && recordsUpload(existing, object)) {
     // The same event again. If an earlier run died between the summary and the delete of a
     // rejected upload, finish the move now.
     if (existing?.status === 'rejected') await storage.delete(uploadKey(ref));
@@ -165,19 +183,29 @@ export async function processUpload(
 
   const uploadedAt = (object.lastModified ?? now()).toISOString();
   const base = { size: object.size, uploadedAt };
+  const rejectNow = (error: DomainError) => reject(storage, ref, object, Boolean(existing), { ...base, processedAt: now().toISOString() }, error);
+
+  const replacedAfterProcessing = Boolean(existing?.sourceEtag && object.etag && existing.sourceEtag !== object.etag);
+  if (replacedAfterProcessing || replacedAfterEvent) {
+    const result = await rejectNow(new DomainError('UploadMismatch', 'The upload was written more than once under this id; upload URLs are write-once.'));
+    // What was made of the earlier bytes goes too: their renders may also have been made from
+    // the new bytes between the write and this run, so none of them is trusted.
+    if (existing?.sha256) {
+      await releaseContent(storage, ref, existing.sha256);
+      await deleteAllUnder(storage, contentRenderPrefix(ref.tenant, existing.sha256));
+    }
+    await deleteAllUnder(storage, renderPrefix(ref));
+    return result;
+  }
 
   if (object.size > cfg.maxUploadBytes) {
-    return reject(storage, ref, object, Boolean(existing), { ...base, processedAt: now().toISOString() }, new DomainError(
-      'ImageTooLarge',
-      `The file is ${object.size} bytes, over the ${cfg.maxUploadBytes}-byte limit.`,
-    ));
+    return rejectNow(new DomainError('ImageTooLarge', `The file is ${object.size} bytes, over the ${cfg.maxUploadBytes}-byte limit.`));
   }
   if (object.size === 0) {
-    return reject(storage, ref, object, Boolean(existing), { ...base, processedAt: now().toISOString() }, new DomainError(
-      'NotDicom',
-      'The file is empty, so it is not DICOM (PS3.10 7.1).',
-    ));
+    return rejectNow(new DomainError('NotDicom', 'The file is empty, so it is not DICOM (PS3.10 7.1).'));
   }
+  const mismatch = await signedTermsBroken(storage, ref, object);
+  if (mismatch) return rejectNow(new DomainError('UploadMismatch', mismatch));
 
   const bytes = await storage.get(uploadKey(ref));
   if (!bytes) return { outcome: 'gone', rendered: false };
@@ -191,8 +219,11 @@ export async function processUpload(
     if (!(e instanceof DomainError)) throw e;
     return reject(storage, ref, object, Boolean(existing), { ...base, sha256, processedAt: now().toISOString() }, e);
   }
+  // Damage (parsed.damage) keeps the file, with warnings; a stream that is no instance does not.
+  const notInstance = instanceProblem(parsed);
+  if (notInstance) return reject(storage, ref, object, Boolean(existing), { ...base, sha256, processedAt: now().toISOString() }, notInstance);
 
-  const rendered = await opts.preRender(storage, ref.tenant, parsed, sha256, cfg.maxDecodedBytes);
+  const rendered = await opts.preRender(storage, ref.tenant, parsed, sha256, cfg);
   const summary: FileSummary = {
     status: 'ready',
     ...base,
@@ -200,7 +231,12 @@ export async function processUpload(
     ...describe(parsed),
     ...trailingRange(parsed, bytes.length),
     processedAt: now().toISOString(),
+    ...summaryWarnings(parsed.damage),
   };
+  // Renders keyed by id were made before processing. When the event names the ETag processed, a
+  // write after them would have been caught above (the event of the earlier write differs), so
+  // they are of these bytes and stay hits; without one nothing tells, so they go.
+  if (!opts.eventEtag) await deleteAllUnder(storage, renderPrefix(ref));
   // The reference before the summary: a delete that reads the summary finds the reference too.
   await holdContent(storage, ref, sha256);
   const wrote = await writeSummary(storage, ref, summary, object, Boolean(existing));
@@ -209,6 +245,24 @@ export async function processUpload(
     return { outcome: 'gone', rendered: false };
   }
   return { outcome: wrote ? 'ready' : 'raced', rendered };
+}
+
+/**
+ * What S3 enforces through the upload URL's signature (Content-Length and Content-Type signed,
+ * lib/storage/s3-storage.ts presignPut), checked against the request record POST /files wrote:
+ * the reason when the stored object breaks it, else undefined. An object without a record has
+ * nothing to be checked against.
+ */
+async function signedTermsBroken(storage: Storage, ref: FileRef, object: ObjectInfo): Promise<string | undefined> {
+  const record = parseRequestRecord(await storage.get(requestKey(ref)));
+  if (!record) return undefined;
+  if (record.declaredSize !== undefined && object.size !== record.declaredSize) {
+    return `The stored upload is ${object.size} bytes; its upload URL was signed for ${record.declaredSize}.`;
+  }
+  if (object.contentType !== undefined && object.contentType !== record.contentType) {
+    return `The stored upload's content type is not the one its upload URL was signed for (${record.contentType}).`;
+  }
+  return undefined;
 }
 
 /**

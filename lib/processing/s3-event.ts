@@ -40,6 +40,12 @@ function decodeKey(raw: string): string {
  */
 export const uploadOfKey = parseUploadKey;
 
+/** What an S3 event record may hold, every field unchecked until read (JSON from the queue). */
+interface S3EventRecord {
+  eventName?: unknown;
+  s3?: { object?: { key?: unknown; eTag?: unknown }; bucket?: { name?: unknown } };
+}
+
 /**
  * The uploads an SQS message body announces. Other keys and other event types are left out
  * (an empty list); a body that is not an S3 event at all throws MalformedEventError.
@@ -56,7 +62,7 @@ export function uploadEventsOf(body: string): UploadEvent[] {
   if (message.Event === 's3:TestEvent') return [];
   if (!Array.isArray(message.Records)) throw new MalformedEventError('no Records');
   const out: UploadEvent[] = [];
-  for (const record of message.Records as Array<Record<string, any>>) { // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const record of message.Records as (S3EventRecord | null)[]) {
     if (typeof record?.eventName !== 'string' || !record.eventName.startsWith('ObjectCreated:')) continue;
     const rawKey = record.s3?.object?.key;
     const bucket = record.s3?.bucket?.name;
@@ -64,7 +70,7 @@ export function uploadEventsOf(body: string): UploadEvent[] {
     const key = decodeKey(rawKey);
     const ref = uploadOfKey(key);
     if (!ref || !isTenantSegment(ref.tenant)) continue;
-    const etag = typeof record.s3.object.eTag === 'string' ? record.s3.object.eTag.replace(/"/g, '') : undefined;
+    const etag = typeof record.s3?.object?.eTag === 'string' ? record.s3.object.eTag.replace(/"/g, '') : undefined;
     out.push({ tenant: ref.tenant, id: ref.id, bucket, key, etag });
   }
   return out;

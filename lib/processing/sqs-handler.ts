@@ -13,7 +13,7 @@ import { MalformedEventError, uploadEventsOf } from './s3-event.js';
 
 export interface ProcessorDeps {
   storage: () => Storage;
-  config: () => Pick<Config, 'bucketName' | 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes'>>;
+  config: () => Pick<Config, 'bucketName' | 'maxUploadBytes'> & Partial<Pick<Config, 'maxDecodedBytes' | 'features'>>;
   /** The render-ahead step (lib/export/pre-render.ts): injected, so processing does not depend on the export. */
   preRender: PreRender;
   now?: () => Date;
@@ -32,7 +32,7 @@ export function createProcessorHandler(deps: ProcessorDeps) {
             log.warn('event for another bucket ignored', { messageId: record.messageId });
             continue;
           }
-          const result = await processUpload(deps.storage(), cfg, { tenant: upload.tenant, id: upload.id }, { preRender: deps.preRender, now: deps.now });
+          const result = await processUpload(deps.storage(), cfg, { tenant: upload.tenant, id: upload.id }, { preRender: deps.preRender, now: deps.now, eventEtag: upload.etag });
           log.info('upload processed', {
             messageId: record.messageId,
             fileId: upload.id,

@@ -43,7 +43,7 @@ export function parseUploadRequest(body: unknown, maxBytes: number): UploadReque
   if (filename !== undefined && (typeof filename !== 'string' || filename.length > 255)) {
     throw new DomainError('InvalidRequest', 'The field "filename" must be a string of at most 255 characters.');
   }
-  return { size, filename: filename as string | undefined };
+  return { size, filename: filename };
 }
 
 export async function createUpload(

@@ -177,11 +177,12 @@ describe('pipeline.yml', () => {
     expect(workflow.on.push).toEqual({ branches: ['main'] });
   });
 
-  it('tests on Node 20 (development machines) and 22 (Lambda), typecheck included', () => {
+  it('tests on Node 20 (development machines) and 22 (Lambda), typecheck and lint included', () => {
     expect(jobs.test.strategy?.matrix?.node).toEqual(['20', '22']);
     expect(setupNode(jobs.test)?.with).toMatchObject({ 'node-version': '${{ matrix.node }}', cache: 'npm' });
     expect(runs(jobs.test)).toMatch(/npm ci/);
     expect(runs(jobs.test)).toMatch(/npm run typecheck/);
+    expect(runs(jobs.test)).toMatch(/npm run lint/);
     expect(runs(jobs.test)).toMatch(/npm test/);
   });
 

@@ -113,10 +113,10 @@ function asDtype(values: ArrayLike<number>, dtype: string): Buffer {
   const buf = Buffer.alloc(values.length * size);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (kind === 'f') size === 4 ? buf.writeFloatLE(v, i * 4) : buf.writeDoubleLE(v, i * 8);
-    else if (size === 1) kind === 'i' ? buf.writeInt8(v, i) : buf.writeUInt8(v, i);
-    else if (size === 2) kind === 'i' ? buf.writeInt16LE(v, i * 2) : buf.writeUInt16LE(v, i * 2);
-    else kind === 'i' ? buf.writeInt32LE(v, i * 4) : buf.writeUInt32LE(v, i * 4);
+    if (kind === 'f') buf[size === 4 ? 'writeFloatLE' : 'writeDoubleLE'](v, i * size);
+    else if (size === 1) buf[kind === 'i' ? 'writeInt8' : 'writeUInt8'](v, i);
+    else if (size === 2) buf[kind === 'i' ? 'writeInt16LE' : 'writeUInt16LE'](v, i * 2);
+    else buf[kind === 'i' ? 'writeInt32LE' : 'writeUInt32LE'](v, i * 4);
   }
   return buf;
 }
@@ -190,8 +190,8 @@ const rows: Row[] = [];
 
 function categoryOf(e: CorpusEntry, info?: ImageInfo): string {
   const ts = e.transfer_syntax_uid ?? '1.2.840.10008.1.2';
-  const bits = info ? (info.floatBits ? `float${info.floatBits}` : `${info.bitsAllocated}/${info.bitsStored}`) : String(e.bits_allocated ?? '?');
-  return `${transferSyntaxName(ts)} | ${info?.photometric ?? e.photometric_interpretation ?? '-'} | ${bits}`;
+  const bits = info ? (info.floatBits ? `float${info.floatBits}` : `${info.bitsAllocated}/${info.bitsStored}`) : String((e.bits_allocated as number | undefined) ?? '?');
+  return `${transferSyntaxName(ts)} | ${info?.photometric ?? (e.photometric_interpretation as string | undefined) ?? '-'} | ${bits}`;
 }
 
 interface Comparison {

@@ -25,7 +25,9 @@ function serve(file: Uint8Array): void {
   s3.on(GetObjectCommand, { Key: key }).callsFake((input: { Range?: string }) => {
     const m = /^bytes=(\d+)-(\d+)$/.exec(input.Range ?? '');
     if (!m) throw new Error(`unexpected GET without a Range: ${input.Range}`);
-    return { Body: body(file.slice(Number(m[1]), Math.min(Number(m[2]) + 1, file.length))) };
+    // As S3 answers a ranged GET: Content-Range names the object's size (a short read is a truncated file).
+    const end = Math.min(Number(m[2]), file.length - 1);
+    return { Body: body(file.slice(Number(m[1]), end + 1)), ContentRange: `bytes ${m[1]}-${end}/${file.length}` };
   });
 }
 

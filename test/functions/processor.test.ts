@@ -4,6 +4,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   PutObjectTaggingCommand,
 } from '@aws-sdk/client-s3';
@@ -42,8 +43,18 @@ function message(messageId: string, key: string, bucket = 'unit-bucket'): SQSRec
 const run = (...records: SQSRecord[]) => handler({ Records: records } satisfies SQSEvent);
 
 function upload(id: string, bytes: Uint8Array) {
-  s3.on(HeadObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({ ContentLength: bytes.length, LastModified: LAST_MODIFIED, ETag: '"e1"' });
+  s3.on(HeadObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({
+    ContentLength: bytes.length,
+    ContentType: 'application/dicom',
+    LastModified: LAST_MODIFIED,
+    ETag: '"e1"',
+  });
   s3.on(GetObjectCommand, { Key: `uploads/${T}/${id}.dcm` }).resolves({ Body: body(bytes) as never });
+  // The request record POST /files wrote: the processor checks the upload against it.
+  const record = new TextEncoder().encode(JSON.stringify({ id, declaredSize: bytes.length, contentType: 'application/dicom' }));
+  s3.on(GetObjectCommand, { Key: `uploads/${T}/${id}.json` }).resolves({ Body: body(record) as never });
+  // No id-keyed renders to remove.
+  s3.on(ListObjectsV2Command).resolves({});
 }
 
 describe('processor function', () => {

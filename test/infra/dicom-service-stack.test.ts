@@ -153,13 +153,44 @@ describe('DicomServiceStack', () => {
       }
     });
 
-    it('export has a reserved concurrency (10 by default, from context), the others none', () => {
+    it('each have a reserved concurrency (upload 10, header 20, export 10, processor 10 by default; from context)', () => {
+      const defaults = { upload: 10, header: 20, export: 10, processor: 10 };
       for (const name of NAMES) {
         const fn = template.toJSON().Resources[logicalId(stack, stack.functions[name])];
-        expect(fn.Properties.ReservedConcurrentExecutions, name).toBe(name === 'export' ? STACK_DEFAULTS.exportReservedConcurrency : undefined);
+        expect(fn.Properties.ReservedConcurrentExecutions, name).toBe(defaults[name]);
+        expect(STACK_DEFAULTS[`${name}ReservedConcurrency`], name).toBe(defaults[name]);
       }
-      expect(STACK_DEFAULTS.exportReservedConcurrency).toBe(10);
       expect(resourceOf(custom.stack, custom.template, custom.stack.functions.export).Properties.ReservedConcurrentExecutions).toBe(3);
+      const s = synth({ uploadReservedConcurrency: '4', headerReservedConcurrency: '6', processorReservedConcurrency: '15' });
+      expect(NAMES.map((n) => resourceOf(s.stack, s.template, s.stack.functions[n]).Properties.ReservedConcurrentExecutions)).toEqual(
+        NAMES.map((n) => ({ upload: 4, header: 6, export: 10, processor: 15 })[n]),
+      );
+      // The queue's event source runs up to PROCESSING.maxConcurrency processors: a smaller reserve would throttle them.
+      expect(() => synth({ processorReservedConcurrency: String(PROCESSING.maxConcurrency - 1) })).toThrow(/processorReservedConcurrency/);
+      expect(() => synth({ headerReservedConcurrency: '0' })).toThrow(/headerReservedConcurrency/);
+    });
+
+    it('are traced by X-Ray (active), with only the two X-Ray write actions granted for it', () => {
+      for (const name of NAMES) {
+        expect(resourceOf(stack, template, stack.functions[name]).Properties.TracingConfig, name).toEqual({ Mode: 'Active' });
+        const xray = roleStatements(stack, template, name).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('xray:')));
+        expect(xray, name).toEqual([expect.objectContaining({ Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' })]);
+      }
+    });
+
+    it('have their own roles: no AWS managed policy, logs written only to their own log group', () => {
+      for (const name of NAMES) {
+        const role = resourceOf(stack, template, stack.functions[name].role as never).Properties;
+        expect(role.ManagedPolicyArns, name).toBeUndefined();
+        expect(role.AssumeRolePolicyDocument.Statement, name).toEqual([
+          expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+        ]);
+        const logGroupId = resourceOf(stack, template, stack.functions[name]).Properties.LoggingConfig.LogGroup.Ref;
+        const logs = roleStatements(stack, template, name).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('logs:')));
+        expect(logs, name).toEqual([
+          expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } }),
+        ]);
+      }
     });
 
     it('HTTP functions get the issuer, audience and tenant claim of the authorizer; the processor does not', () => {
@@ -262,7 +293,7 @@ describe('DicomServiceStack', () => {
   describe('bucket', () => {
     const bucket = () => template.toJSON().Resources[bucketId];
 
-    it('blocks public access, encrypts with S3-managed keys, is unversioned and retained', () => {
+    it('blocks public access, encrypts with the customer-managed key (bucket key on), is versioned and retained', () => {
       expect(bucket().Properties.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
@@ -270,9 +301,14 @@ describe('DicomServiceStack', () => {
         RestrictPublicBuckets: true,
       });
       expect(bucket().Properties.BucketEncryption).toEqual({
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        ServerSideEncryptionConfiguration: [
+          {
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [logicalId(stack, stack.dataKey), 'Arn'] } },
+            BucketKeyEnabled: true,
+          },
+        ],
       });
-      expect(bucket().Properties.VersioningConfiguration).toBeUndefined();
+      expect(bucket().Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
       expect(bucket().DeletionPolicy).toBe('Retain');
       expect(bucket().UpdateReplacePolicy).toBe('Retain');
     });
@@ -321,6 +357,20 @@ describe('DicomServiceStack', () => {
       ]);
     });
 
+    it('removes noncurrent versions (what DELETE and every expiry leave) after 1 day, or noncurrentVersionExpirationDays', () => {
+      const noncurrent = (rules: Json[]) => rules.filter((r) => r.NoncurrentVersionExpiration || r.NoncurrentVersionExpirationInDays);
+      // One rule for the whole bucket (no prefix, no tag): every key's old versions go.
+      expect(noncurrent(bucket().Properties.LifecycleConfiguration.Rules)).toEqual([
+        { Id: 'ExpireNoncurrentVersions', NoncurrentVersionExpiration: { NoncurrentDays: 1 }, ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
+      ]);
+      expect(STACK_DEFAULTS.noncurrentVersionExpirationDays).toBe(1);
+      const s = synth({ noncurrentVersionExpirationDays: '3' });
+      expect(noncurrent(resourceOf(s.stack, s.template, s.stack.bucket).Properties.LifecycleConfiguration.Rules)).toEqual([
+        expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 3 } }),
+      ]);
+      expect(() => synth({ noncurrentVersionExpirationDays: '0' })).toThrow(/noncurrentVersionExpirationDays/);
+    });
+
     it('expires unused upload requests after 7 days and quarantined uploads after 30', () => {
       const rules: Json[] = bucket().Properties.LifecycleConfiguration.Rules;
       expect(rules).toEqual(
@@ -342,10 +392,23 @@ describe('DicomServiceStack', () => {
       expect(queue).toMatchObject({
         VisibilityTimeout: 6 * FUNCTION_SIZING.processor.timeoutSeconds,
         RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId(), 'Arn'] }, maxReceiveCount: 3 },
-        SqsManagedSseEnabled: true,
       });
       expect(PROCESSING.maxReceiveCount).toBe(3);
-      expect(template.toJSON().Resources[dlqId()].Properties).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+      expect(template.toJSON().Resources[dlqId()].Properties).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600 });
+    });
+
+    it('encrypts both queues with the customer-managed messaging key, lets S3 (this bucket) send, and refuses non-TLS access', () => {
+      const keyArn = { 'Fn::GetAtt': [logicalId(stack, stack.messagingKey), 'Arn'] };
+      for (const id of [queueId(), dlqId()]) {
+        expect(template.toJSON().Resources[id].Properties.KmsMasterKeyId, id).toEqual(keyArn);
+        expect(template.toJSON().Resources[id].Properties.SqsManagedSseEnabled, id).toBeUndefined();
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: id }],
+          PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+        });
+      }
+      const keyPolicy: Json[] = resourceOf(stack, template, stack.messagingKey).Properties.KeyPolicy.Statement;
+      expect(keyPolicy).toEqual(expect.arrayContaining([expect.objectContaining({ Principal: { Service: 's3.amazonaws.com' }, Action: expect.arrayContaining(['kms:GenerateDataKey*']) })]));
     });
 
     it('sends ObjectCreated events of uploads/*.dcm, and nothing else, to the queue', () => {
@@ -485,6 +548,90 @@ describe('DicomServiceStack', () => {
         );
         for (const st of listing) expect(Object.values(st.Condition ?? {}).some((c) => 's3:prefix' in (c as Json)), JSON.stringify(st)).toBe(true);
       }
+    });
+  });
+
+  describe('customer-managed keys', () => {
+    const keyId = (k: 'dataKey' | 'messagingKey') => logicalId(stack, stack[k]);
+    const kmsStatements = (name: FunctionName) =>
+      roleStatements(stack, template, name).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('kms:')));
+
+    it('are two, rotated, retained with the data (destroyed only with removalPolicy=destroy)', () => {
+      template.resourceCountIs('AWS::KMS::Key', 2);
+      for (const k of ['dataKey', 'messagingKey'] as const) {
+        const key = template.toJSON().Resources[keyId(k)];
+        expect(key.Properties.EnableKeyRotation, k).toBe(true);
+        expect(key.DeletionPolicy, k).toBe('Retain');
+      }
+    });
+
+    it('encrypt every log group, and let CloudWatch Logs use the data key for this account\'s log groups only', () => {
+      const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+      expect(groups).toHaveLength(5);
+      for (const g of groups) expect(g.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId('dataKey'), 'Arn'] });
+      const statement = (template.toJSON().Resources[keyId('dataKey')].Properties.KeyPolicy.Statement as Json[]).find((st) => st.Sid === 'CloudWatchLogsOfThisAccount')!;
+      expect(show(statement.Principal.Service)).toBe('logs.AWS::Region.AWS::URLSuffix');
+      expect(show(statement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'])).toBe('arn:AWS::Partition:logs:AWS::Region:AWS::AccountId:log-group:*');
+    });
+
+    it('functions: kms:Decrypt (and GenerateDataKey where they write) on the data key through S3 only; the processor Decrypt on the messaging key', () => {
+      const viaS3 = { StringEquals: { 'kms:ViaService': expect.anything() } };
+      const writes = { upload: true, header: false, export: true, processor: true };
+      for (const name of NAMES) {
+        const st = kmsStatements(name);
+        const onData = st.filter((x) => show(x.Resource) === `${keyId('dataKey')}.Arn`);
+        expect(onData, name).toEqual([expect.objectContaining({ Action: writes[name] ? ['kms:Decrypt', 'kms:GenerateDataKey'] : 'kms:Decrypt', Condition: viaS3 })]);
+        expect(show(onData[0].Condition.StringEquals['kms:ViaService']), name).toBe('s3.AWS::Region.AWS::URLSuffix');
+        const rest = st.filter((x) => !onData.includes(x));
+        // SQS event source: the processor decrypts the queue's messages, nothing else.
+        expect(rest, name).toEqual(name === 'processor' ? [expect.objectContaining({ Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [keyId('messagingKey'), 'Arn'] } })] : []);
+      }
+    });
+  });
+
+  describe('secrets by name (SSM Parameter Store)', () => {
+    const names = ['/dicom/oidc/client-id', '/dicom/oidc/client-secret'];
+    const withSecrets = synth({ secretParameters: names.join(','), secretParametersKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
+    const ssmStatements = (s: DicomServiceStack, t: Template, name: FunctionName) =>
+      roleStatements(s, t, name).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('ssm:')));
+
+    it('none by default: no SSM grant, no SECRET_PARAMETER_NAMES', () => {
+      for (const name of NAMES) {
+        expect(ssmStatements(stack, template, name), name).toEqual([]);
+        expect(resourceOf(stack, template, stack.functions[name]).Properties.Environment.Variables.SECRET_PARAMETER_NAMES, name).toBeUndefined();
+      }
+    });
+
+    it('the HTTP functions get the names and ssm:GetParameter(s) on exactly those parameter ARNs; the processor nothing', () => {
+      for (const name of NAMES) {
+        const vars = resourceOf(withSecrets.stack, withSecrets.template, withSecrets.stack.functions[name]).Properties.Environment.Variables;
+        const st = ssmStatements(withSecrets.stack, withSecrets.template, name);
+        if (name === 'processor') {
+          expect(vars.SECRET_PARAMETER_NAMES).toBeUndefined();
+          expect(st).toEqual([]);
+          continue;
+        }
+        expect(vars.SECRET_PARAMETER_NAMES, name).toBe(names.join(','));
+        expect(st, name).toHaveLength(1);
+        expect(st[0].Action, name).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
+        expect(asArray(st[0].Resource).map(show), name).toEqual(names.map((n) => `arn:AWS::Partition:ssm:AWS::Region:AWS::AccountId:parameter${n}`));
+        const decrypt = roleStatements(withSecrets.stack, withSecrets.template, name).filter((x) => x.Resource === 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+        expect(decrypt, name).toEqual([expect.objectContaining({ Action: 'kms:Decrypt' })]);
+        expect(show(decrypt[0].Condition.StringEquals['kms:ViaService'])).toBe('ssm.AWS::Region.AWS::URLSuffix');
+      }
+    });
+
+    it('puts no value in the template: no parameter resource, no dynamic reference; the names appear only in the environment and the grant', () => {
+      const json = JSON.stringify(withSecrets.template.toJSON());
+      expect(Object.keys(withSecrets.template.findResources('AWS::SSM::Parameter'))).toEqual([]);
+      expect(json).not.toMatch(/resolve:(ssm|ssm-secure|secretsmanager):/);
+      // Each name: once per HTTP function's environment (in the joined list) and once per grant.
+      for (const n of names) expect(json.split(n).length - 1, n).toBe(2 * HTTP_FUNCTIONS.length);
+    });
+
+    it('refuses names that are not exact SSM parameter names (wildcards, aws/ssm prefixes, spaces)', () => {
+      for (const bad of ['/dicom/*', 'aws/reserved', '/ssm/x', 'has space', '/dicom//x']) expect(() => synth({ secretParameters: bad }), bad).toThrow(/secretParameters/);
+      expect(() => synth({ secretParametersKeyArn: 'alias/aws/ssm' })).toThrow(/secretParametersKeyArn/);
     });
   });
 

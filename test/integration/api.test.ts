@@ -275,22 +275,23 @@ describe('GET /files/{id}/png', () => {
     expect(await deep.json()).toMatchObject({ bitDepth: 16, width: 5, height: 4 });
   });
 
-  it('serves an identical request from the cache, even with the DICOM gone', async () => {
+  it('serves an identical request from the cache; once the DICOM is gone, not even a cached render', async () => {
     const own = await upload(ct());
     const json = { headers: { accept: 'application/json' } };
     const first = await api(`/files/${own}/png?window=40,400`, json);
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ cached: false, width: 5, height: 4, frame: 1, bitDepth: 8 });
-    // Remove the source: a cache hit must need neither the DICOM nor a render.
-    const s3 = new S3Client({ endpoint: svc.s3?.endpoint, forcePathStyle: true, region: 'us-east-1' });
-    await s3.send(new DeleteObjectCommand({ Bucket: 'integration-bucket', Key: `uploads/${T}/${own}.dcm` }));
     const second = await api(`/files/${own}/png?window=40.0,400,LINEAR`, json);
     const body = (await second.json()) as { cached: boolean; url: string; width: number };
     expect(body).toMatchObject({ cached: true, width: 5 });
     const img = await fetch(body.url);
     expect(img.headers.get('content-type')).toBe('image/png');
     expect(PNG.sync.read(Buffer.from(await img.arrayBuffer())).width).toBe(5);
-    // A request that is not identical does need the source, which is gone.
+    // The source removed (as a lifecycle expiry does): every request answers 404, the identical
+    // one too, since each asks S3 whether the upload is still there (lib/files/file-state.ts).
+    const s3 = new S3Client({ endpoint: svc.s3?.endpoint, forcePathStyle: true, region: 'us-east-1' });
+    await s3.send(new DeleteObjectCommand({ Bucket: 'integration-bucket', Key: `uploads/${T}/${own}.dcm` }));
+    expect((await api(`/files/${own}/png?window=40,400`, json)).status).toBe(404);
     expect((await api(`/files/${own}/png?window=40,401`, json)).status).toBe(404);
   });
 
@@ -331,8 +332,11 @@ describe('GET /files/{id}/png', () => {
     expect(e).toMatchObject({ status: 422, code: 'UnsupportedTransferSyntax' });
     expect(e.message).toContain('1.2.840.10008.1.2.4.100');
 
+    // Cut 10 bytes into frame 2 of 2 (issue 14): frame 1 is whole and renders, frame 2 is 422 TruncatedPixelData.
     const truncated = await upload(ct().slice(0, -10));
-    expect((await api(`/files/${truncated}/png`)).status).toBe(422);
+    expect((await api(`/files/${truncated}/png`)).status).toBe(303);
+    const cut = await errorOf(await api(`/files/${truncated}/png?frame=2`));
+    expect(cut).toMatchObject({ status: 422, code: 'TruncatedPixelData' });
   });
 
   it('is 404 for a file never uploaded and 400 for a bad id', async () => {

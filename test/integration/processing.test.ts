@@ -115,7 +115,7 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
     const png = await api(`/files/${id}/png`, asJson);
     const body = (await png.json()) as { cached: boolean; url: string; width: number; height: number };
     expect(body).toMatchObject({ cached: true, width: 6, height: 8 });
-    expect(new URL(body.url).pathname).toContain(`renders/${T}/sha256/${ready.sha256}/`);
+    expect(new URL(body.url).pathname).toContain(`renders/${T}/sha256/${String(ready.sha256)}/`);
     const img = await fetch(body.url);
     expect(PNG.sync.read(Buffer.from(await img.arrayBuffer())).width).toBe(6);
   });
@@ -153,7 +153,7 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
     const b = await upload(bytes.slice());
     const second = await settled(b.id);
     expect(second.sha256).toBe(first.sha256);
-    const renderWrites = s3Events.filter((e) => e.eventName.startsWith('ObjectCreated') && e.key.startsWith(`renders/${T}/sha256/${first.sha256}/`));
+    const renderWrites = s3Events.filter((e) => e.eventName.startsWith('ObjectCreated') && e.key.startsWith(`renders/${T}/sha256/${String(first.sha256)}/`));
     // The default PNG and the 256-px thumbnail, each once, for both uploads.
     expect(renderWrites.map((e) => e.key).sort()).toEqual([
       expect.stringMatching(/-wfile-s256\.png$/),
@@ -164,7 +164,7 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
     // A request with other parameters rendered for one id is a hit for the other.
     expect(await (await api(`/files/${a.id}/png?window=40,400`, asJson)).json()).toMatchObject({ cached: false });
     expect(await (await api(`/files/${b.id}/png?window=40,400`, asJson)).json()).toMatchObject({ cached: true });
-    expect(s3Events.filter((e) => e.key.startsWith(`renders/${T}/sha256/${first.sha256}/`))).toHaveLength(3);
+    expect(s3Events.filter((e) => e.key.startsWith(`renders/${T}/sha256/${String(first.sha256)}/`))).toHaveLength(3);
     expect(s3Events.some((e) => e.key.startsWith(`renders/${T}/${a.id}/`) || e.key.startsWith(`renders/${T}/${b.id}/`))).toBe(false);
   });
 
@@ -201,7 +201,7 @@ describe('upload processing (embedded S3 events -> SQS-shaped event -> processor
     console.log(`three racing deliveries: ${summaryWrites} summary write(s) on s3rver`);
     expect(summaryWrites).toBeGreaterThanOrEqual(1);
     expect(summaryWrites).toBeLessThanOrEqual(3);
-    const renderKeys = new Set(s3Events.filter((e) => e.key.startsWith(`renders/${T}/sha256/${final.sha256}/`)).map((e) => e.key));
+    const renderKeys = new Set(s3Events.filter((e) => e.key.startsWith(`renders/${T}/sha256/${String(final.sha256)}/`)).map((e) => e.key));
     expect(renderKeys.size).toBe(2); // the default PNG and the thumbnail
     expect(svc.processing!.deadLetters).toEqual([]);
   });

@@ -65,7 +65,7 @@ function withFaults(client: S3Client) {
       const faulted = !!plan && plan.command === command && seen < plan.times;
       state.attempts.push({ command, at: performance.now(), faulted });
       if (!faulted) return next(args);
-      if (plan!.fault === 'slowdown') {
+      if (plan.fault === 'slowdown') {
         // A real S3 throttling answer, through the real deserializer (so the SDK classifies it).
         const body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>R</RequestId></Error>';
         return {
@@ -79,10 +79,10 @@ function withFaults(client: S3Client) {
           output: undefined as never,
         };
       }
-      if (plan!.fault === 'timeout') {
+      if (plan.fault === 'timeout') {
         throw Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
       }
-      if (plan!.fault === 'socket-hang-up') {
+      if (plan.fault === 'socket-hang-up') {
         // Exactly what @smithy/node-http-handler throws when S3 drops the connection.
         throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
       }
@@ -335,7 +335,7 @@ describe('B. a fault-injecting proxy in front of S3, through the local service',
     const t0 = performance.now();
     const res = await api(`/files/${id}/tags`, { signal: AbortSignal.timeout(16_000) }).catch((e: unknown) => e as Error);
     const ms = Math.round(performance.now() - t0);
-    console.log(`[robustness] proxy stall on GET: answered after ${ms} ms (${res instanceof Response ? res.status : (res as Error).name})`);
+    console.log(`[robustness] proxy stall on GET: answered after ${ms} ms (${res instanceof Response ? res.status : (res).name})`);
     expect(res, 'the request must end before the client gives up at 16 s').toBeInstanceOf(Response);
     await expectJsonError(res as Response, 504, 'StorageTimeout');
     expect(ms).toBeLessThan(15_000);

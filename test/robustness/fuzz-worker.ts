@@ -76,7 +76,7 @@ function describe(e: unknown): string {
   }
 }
 
-async function step(name: StepName, fn: () => unknown | Promise<unknown>): Promise<StepOutcome & { value?: unknown }> {
+async function step(name: StepName, fn: () => unknown): Promise<StepOutcome & { value?: unknown }> {
   const t0 = performance.now();
   try {
     const value = await fn();

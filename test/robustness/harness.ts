@@ -57,6 +57,7 @@ export function fcParams(runs = FUZZ_RUNS): fc.Parameters<unknown> {
   return {
     seed: FUZZ_SEED,
     numRuns: runs,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- still supported by fast-check 4; its plugin form changes how a run ends
     ...(FUZZ_TIME_LIMIT_MS > 0 ? { interruptAfterTimeLimit: FUZZ_TIME_LIMIT_MS } : {}),
     // Shrinking a hang costs a budget per try: keep it short.
     ...(FUZZ_TIME_LIMIT_MS > 0 ? { skipAllAfterTimeLimit: FUZZ_TIME_LIMIT_MS * 2 } : {}),
@@ -139,7 +140,7 @@ export class CaseRunner {
       const p = this.pending;
       this.pending = undefined;
       this.worker = undefined;
-      p?.resolve({ crash: `${(e as Error).name}: ${(e as Error).message}` });
+      p?.resolve({ crash: `${(e).name}: ${(e).message}` });
     });
     w.on('exit', (code) => {
       if (this.worker === w) this.worker = undefined;
@@ -214,6 +215,7 @@ export async function runIsolated(
   try {
     const stdout = await new Promise<string>((ok, fail) =>
       execFile(process.execPath, [file, '--once', input, steps.join(',')], { timeout: timeoutMs, maxBuffer: 16 * MiB, env: { ...process.env, LOG_LEVEL: 'silent' } }, (e, out) =>
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- execFile's error is an Error (its type omits that)
         e ? fail(e) : ok(out),
       ),
     );
@@ -444,7 +446,7 @@ const frac = fc.noBias(fc.integer({ min: 0, max: 0xffffff })).map((x) => x / 0x1
 
 export function mutationArb(model: BaseModel | undefined): fc.Arbitrary<Mutation> {
   const n = model?.nodes.length ?? 0;
-  const structural: fc.Arbitrary<Structural>[] = [fc.record({ k: fc.constant('insert' as const), pos: frac, bytes: fc.uint8Array({ minLength: 1, maxLength: 48 }) }) as never];
+  const structural: fc.Arbitrary<Structural>[] = [fc.record({ k: fc.constant('insert' as const), pos: frac, bytes: fc.uint8Array({ minLength: 1, maxLength: 48 }) })];
   if (model && n > 0) {
     const node = fc.nat({ max: n - 1 });
     structural.push(
@@ -452,20 +454,20 @@ export function mutationArb(model: BaseModel | undefined): fc.Arbitrary<Mutation
         k: fc.constant('length' as const),
         node,
         value: fc.constantFrom('zero', 'odd', 'huge', 'undefined', 'max', 'past-end', 'plus2', 'minus2' as const),
-      }) as never,
-      fc.record({ k: fc.constant('vr' as const), node, vr: fc.constantFrom(...VRS) }) as never,
+      }),
+      fc.record({ k: fc.constant('vr' as const), node, vr: fc.constantFrom(...VRS) }),
       fc.record({
         k: fc.constant('nest' as const),
         node,
         depth: fc.integer({ min: 1, max: 48 }),
         terminated: fc.boolean(),
         defined: fc.boolean(),
-      }) as never,
+      }),
     );
     // Length lies are the richest vein: weight them up.
     structural.push(structural[1], structural[1]);
   }
-  if (model?.ts) structural.push(fc.record({ k: fc.constant('ts' as const), uid: fc.constantFrom(...TS_LIES) }) as never);
+  if (model?.ts) structural.push(fc.record({ k: fc.constant('ts' as const), uid: fc.constantFrom(...TS_LIES) }));
   const byteOp: fc.Arbitrary<ByteOp> = fc.oneof(
     { weight: 4, arbitrary: fc.record({ k: fc.constant('flip' as const), pos: frac, bit: fc.integer({ min: 0, max: 7 }), header: fc.boolean() }) },
     {

@@ -26,7 +26,7 @@ const SAFE_KEY = new RegExp(`^(uploads/t[0-9a-f]{32}/${UUID}\\.(dcm|json|summary
 
 type Result = { statusCode: number; body?: string; headers?: Record<string, unknown> };
 const call = async (h: unknown, event: ReturnType<typeof apiEvent>): Promise<Result> =>
-  (await (h as (e: unknown, c: unknown) => Promise<Result>)(event, context)) as Result;
+  (await (h as (e: unknown, c: unknown) => Promise<Result>)(event, context));
 
 describe('ids, tags and query strings cannot reach S3 or change keys (aws-sdk-client-mock)', () => {
   const s3 = mockClient(S3Client);
@@ -162,8 +162,8 @@ describe('presigned URLs and logs, over the local service', () => {
         out += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
         return (orig as (...a: unknown[]) => boolean)(chunk, ...rest);
       };
-    process.stdout.write = tap(writes.stdout) as typeof process.stdout.write;
-    process.stderr.write = tap(writes.stderr) as typeof process.stderr.write;
+    process.stdout.write = tap(writes.stdout);
+    process.stderr.write = tap(writes.stderr);
   };
   const release = () => {
     process.stdout.write = writes.stdout;
@@ -231,7 +231,7 @@ describe('presigned URLs and logs, over the local service', () => {
       pixel: () => 1,
       extra: [
         { tag: '00100010', vr: 'PN', value: PHI_MARKER },
-        { tag: '00281050', vr: 'DS', value: `${PHI_MARKER}` },
+        { tag: '00281050', vr: 'DS', value: PHI_MARKER },
         { tag: '00281051', vr: 'DS', value: '1' },
       ],
     });

@@ -48,7 +48,7 @@ export function apiEvent(
       timeEpoch: Date.now(),
       ...(opts.caller === null ? {} : { authorizer: { jwt: { claims: { iss: TEST_ISSUER, sub: opts.caller ?? 'alice', aud: 'test-client' }, scopes: [] } } }),
     },
-  } as APIGatewayProxyEventV2;
+  };
 }
 
 export const context = { awsRequestId: 'test-request', functionName: 'test' } as unknown as Context;

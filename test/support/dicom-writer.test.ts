@@ -19,7 +19,7 @@ const inflater = (arr: Uint8Array, pos: number): Uint8Array => {
   out.set(inflated, pos);
   return out;
 };
-const read = (bytes: Uint8Array) => dicomParser.parseDicom(bytes, { inflater } as never);
+const read = (bytes: Uint8Array) => dicomParser.parseDicom(bytes, { inflater });
 
 const sample: WriterElement[] = [
   { tag: '00100010', vr: 'PN', value: 'Test^Fixture' },

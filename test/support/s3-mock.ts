@@ -5,6 +5,7 @@
 import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll } from 'vitest';
+import { resetConfig } from '../../lib/config.js';
 
 export function useS3Mock() {
   const s3 = mockClient(S3Client);
@@ -12,6 +13,8 @@ export function useS3Mock() {
     process.env.AWS_ACCESS_KEY_ID = 'test';
     process.env.AWS_SECRET_ACCESS_KEY = 'test';
     process.env.BUCKET_NAME = 'unit-bucket';
+    // The handler's cold start validated the environment before this hook changed it.
+    resetConfig();
   });
   afterEach(() => s3.reset());
   return s3;

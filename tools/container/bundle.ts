@@ -14,6 +14,8 @@ import { CODEC_WASM_FILES, PROJECT_ROOT, esbuildOptions } from '../../infra/bund
 
 /** The server's entry, relative to the repository root. */
 export const SERVER_ENTRY = 'local/server.ts';
+/** The token command (`npm run token` outside the image): `node token.mjs <name>` in the container. */
+export const TOKEN_ENTRY = 'local/token.ts';
 
 /**
  * local/local-s3.ts loads s3rver (CommonJS, no types) through `createRequire(import.meta.url)`.
@@ -30,7 +32,7 @@ export const bundledCreateRequire: Plugin = {
     );
     b.onLoad({ filter: /.*/, namespace: 'bundled-create-require' }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      const ids = [...new Set([...source.matchAll(/\brequire\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!))];
+      const ids = [...new Set([...source.matchAll(/\brequire\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]))];
       if (ids.length === 0) return { errors: [{ text: `no require('...') calls found in ${args.path}` }] };
       const cases = ids.map((id) => `    case ${JSON.stringify(id)}: return require(${JSON.stringify(id)});`).join('\n');
       return {
@@ -49,10 +51,12 @@ export async function bundleServer(outdir: string): Promise<void> {
   // The functions' settings less one: the credential providers Lambda cannot use (shared config
   // profiles, SSO, credential_process, web identity as on EKS) stay, since a container may.
   await build({ ...options, alias: {}, plugins: [bundledCreateRequire] });
+  // The same key and issuer as the server's: both read LOCAL_DATA_DIR (/data) and PORT.
+  await build({ ...esbuildOptions(TOKEN_ENTRY, path.join(outdir, 'token.mjs')), alias: {} });
   // lib/http/openapi.ts reads the contract beside the bundle; the codecs' loaders read their .wasm there.
   for (const f of ['openapi.yaml', ...CODEC_WASM_FILES]) copyFileSync(path.join(PROJECT_ROOT, f), path.join(outdir, path.basename(f)));
 }
 
 const outdir = path.resolve(process.argv[2] ?? path.join(PROJECT_ROOT, 'dist', 'container'));
 await bundleServer(outdir);
-process.stdout.write(`bundled ${SERVER_ENTRY} into ${path.relative(process.cwd(), outdir) || '.'}\n`);
+process.stdout.write(`bundled ${SERVER_ENTRY} and ${TOKEN_ENTRY} into ${path.relative(process.cwd(), outdir) || '.'}\n`);

@@ -5,7 +5,7 @@
  * Used by tools/container/test.sh against the container image; any base URL works.
  *
  * Usage: [TOKEN=<bearer token>] tsx tools/container/drive.ts http://127.0.0.1:3000
- * (without TOKEN the service must run with AUTH=off, as tools/container/test.sh starts it).
+ * (without TOKEN the service must run with AUTH=off, as tools/container/test.sh starts its second server).
  * Prints one line per check and, last, "N passed, N failed"; exits 1 when a check failed.
  */
 import { makeImageDicom } from '../../test/support/dicom-writer.js';
@@ -59,12 +59,12 @@ async function run(): Promise<void> {
     body: JSON.stringify({ size: ct.length, filename: 'ct.dcm' }),
   });
   const c = (await created.json()) as { id?: string; uploadUrl?: string; headers?: Record<string, string> };
-  if (!check('POST /files -> 201 with an id and a presigned URL', created.status === 201 && !!c.id && !!c.uploadUrl, `status ${created.status}`)) return;
-  const put = await fetch(c.uploadUrl!, { method: 'PUT', headers: c.headers ?? {}, body: Buffer.from(ct) });
+  if (!check('POST /files -> 201 with an id and a presigned URL', created.status === 201 && !!c.id && !!c.uploadUrl, `status ${created.status}`) || !c.id || !c.uploadUrl) return;
+  const put = await fetch(c.uploadUrl, { method: 'PUT', headers: c.headers ?? {}, body: Buffer.from(ct) });
   if (!check('PUT to the presigned URL with its headers -> 200', put.status === 200, `status ${put.status}`)) return;
 
   // ready
-  const id = c.id!;
+  const id = c.id;
   const until = Date.now() + READY_TIMEOUT_MS;
   let info: Record<string, unknown> = {};
   for (;;) {
@@ -88,8 +88,8 @@ async function run(): Promise<void> {
   // png
   const png = await api(`/files/${id}/png`);
   const location = png.headers.get('location');
-  if (!check('GET /files/{id}/png -> 303 to the rendered PNG', png.status === 303 && !!location, `status ${png.status}`)) return;
-  const img = await fetch(new URL(location!, base));
+  if (!check('GET /files/{id}/png -> 303 to the rendered PNG', png.status === 303 && !!location, `status ${png.status}`) || !location) return;
+  const img = await fetch(new URL(location, base));
   const bytes = new Uint8Array(await img.arrayBuffer());
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // IHDR is the first chunk: width and height at bytes 16 and 20 (PNG specification 11.2.2).

@@ -85,8 +85,9 @@ run_log="$(mktemp)"
 # The image's own command (CMD), run as the image's user in its working directory. Started as
 # the buildah process itself (not through the function above), so that $! is what cleanup kills.
 mapfile -t cmd < <(node -e 'for (const a of JSON.parse(process.argv[1])) console.log(a)' "$(field 'c.Cmd')")
-# AUTH=off: the image has no token command and its signing key stays inside it (drive.ts takes TOKEN otherwise).
-command buildah --storage-driver vfs run --isolation chroot --env PORT="$port" --env LOCAL_S3_PORT="$s3_port" --env AUTH=off "$ctr" -- "${cmd[@]}" >"$run_log" 2>&1 &
+# Authentication on, as the image starts by default: its key pair is made in /data on first start,
+# and `node token.mjs <name>` in the same container signs with it (below).
+command buildah --storage-driver vfs run --isolation chroot --env PORT="$port" --env LOCAL_S3_PORT="$s3_port" "$ctr" -- "${cmd[@]}" >"$run_log" 2>&1 &
 server_pid=$!
 
 # Healthy is what the image's HEALTHCHECK says, run inside the container as Docker would.
@@ -102,7 +103,7 @@ healthy() { # healthy PORT PID: the server on PORT, started as PID (which must n
 check "healthy (its HEALTHCHECK passes) within 30 s" healthy "$port" "$server_pid" || { tail -20 "$run_log"; finish; }
 
 # (5) The API, over real HTTP: upload -> ready -> tags -> png.
-drive() { # drive URL: tools/container/drive.ts, its checks counted here
+drive() { # [TOKEN=…] drive URL: tools/container/drive.ts, its checks counted here
   local out dp df
   echo "== drive $1"
   out="$(npx tsx tools/container/drive.ts "$1")"
@@ -112,7 +113,12 @@ drive() { # drive URL: tools/container/drive.ts, its checks counted here
   failed=$((failed + ${df:-1}))
   [ "${df:-1}" = 0 ]
 }
-drive "http://127.0.0.1:$port" || { echo "== server log"; tail -20 "$run_log"; }
+# The image's token command, run in the container as `docker exec <ctr> node token.mjs alice` would.
+token="$(buildah run --isolation chroot --env PORT="$port" "$ctr" -- node token.mjs alice 2>/dev/null)"
+check "node token.mjs prints a token (three base64url parts)" grep -Eq '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' <<<"$token"
+status_of() { node -e 'fetch(process.argv[1]).then((r) => console.log(r.status), () => console.log(0))' "$1"; }
+check "without a token a data route answers 401" test "$(status_of "http://127.0.0.1:$port/files/00000000-0000-4000-8000-000000000000")" = 401
+TOKEN="$token" drive "http://127.0.0.1:$port" || { echo "== server log"; tail -20 "$run_log"; }
 
 # (6) The same image against an S3 named by the environment (AWS_ENDPOINT_URL_S3 + BUCKET_NAME):
 # a second server in the container, whose S3 is the first one's embedded store. The first still

@@ -149,7 +149,7 @@ export function fromCodecBytes(codec: string, info: FrameInfo, bytes: Uint8Array
   // The codec's samples are bit patterns; a signed typed array of the same width wraps them to
   // two's complement, and signExtend handles Bits Stored < Bits Allocated.
   if (bytesPerSample === 1) {
-    if (info.bitsAllocated === 8) out.set(bytes.subarray(0, count) as never);
+    if (info.bitsAllocated === 8) out.set(bytes.subarray(0, count));
     else for (let i = 0; i < count; i++) out[i] = bytes[i];
   } else {
     if (info.bitsAllocated === 8) {

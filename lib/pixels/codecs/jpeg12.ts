@@ -431,7 +431,7 @@ function idctIslow(coefs: Int32Array, off: number, q: Int32Array, ws: Float64Arr
     }
     let z2 = i(2);
     let z3 = i(6);
-    let z1 = (z2 + z3) * FIX_0_541196100;
+    const z1 = (z2 + z3) * FIX_0_541196100;
     let tmp2 = z1 + z3 * -FIX_1_847759065;
     let tmp3 = z1 + z2 * FIX_0_765366865;
     z2 = i(0);
@@ -534,7 +534,7 @@ export async function decodeJpeg12(encoded: Uint8Array, info: FrameInfo, header:
   }
   const count = info.rows * info.columns;
   const pixels = allocate(info, count);
-  pixels.set(decoded.samples as never);
+  pixels.set(decoded.samples);
   signExtend(pixels, info);
   return { pixels, samplesPerPixel: 1, photometric: info.photometric, planar: false };
 }

@@ -60,7 +60,7 @@ const ELEMENTS: WriterElement[] = [
     ],
   },
   // (2005,xx0F) of DD 005 is SQ in the dictionary, but this value holds no items: it stays a value.
-  { tag: '2005110F', vr: 'OB', value: new Uint8Array([...'no items'].map((c) => c.charCodeAt(0))) },
+  { tag: '2005110F', vr: 'OB', value: new Uint8Array(Array.from('no items', (c) => c.charCodeAt(0))) },
   // A private element inside a standard sequence, with its creator in the item.
   {
     tag: '00400275',

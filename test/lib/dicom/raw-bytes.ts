@@ -21,7 +21,7 @@ export const u32 = (v: number, le = true): number[] => {
   return le ? b : b.reverse();
 };
 const tagBytes = (tag: string, le: boolean): number[] => [...u16(parseInt(tag.slice(0, 4), 16), le), ...u16(parseInt(tag.slice(4), 16), le)];
-export const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
+export const ascii = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
 
 const LONG = new Set('OB OD OF OL OV OW SQ SV UC UN UR UT UV'.split(' '));
 

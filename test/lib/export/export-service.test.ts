@@ -37,15 +37,16 @@ async function requests(storage: MemoryStorage, call: () => Promise<unknown>) {
 }
 
 describe('exportPng cache lookup', () => {
-  it('answers a repeated request for a ready file from the container memo: one HEAD, whether it was deleted', async () => {
+  it('answers a repeated request for a ready file from the container memo: two HEADs, whether it was deleted or rewritten', async () => {
     const storage = uploaded();
     expect((await processUpload(storage, cfg, ID)).outcome).toBe('ready');
-    // First request: summary + id-keyed + tombstone HEADs, then the content-hash HEAD finds the pre-render.
+    // First request: summary + id-keyed + upload + tombstone HEADs, then the content-hash HEAD finds the pre-render.
     const first = await requests(storage, async () => expect(await exportPng(storage, cfg, ID, DEFAULT_RENDER)).toMatchObject({ cached: true, width: 5, height: 4 }));
-    expect(first).toEqual({ heads: 4, gets: 0, puts: 0 });
+    expect(first).toEqual({ heads: 5, gets: 0, puts: 0 });
     const again = await requests(storage, async () => expect(await exportPng(storage, cfg, ID, DEFAULT_RENDER)).toMatchObject({ cached: true, width: 5, height: 4 }));
-    // Only the tombstone's HEAD: a DELETE in another container must be seen at once (issue 11).
-    expect(again).toEqual({ heads: 1, gets: 0, puts: 0 });
+    // Only the upload's and the tombstone's HEADs: a DELETE in another container must be seen at
+    // once (issue 11), a second write through an emulator too (issue 13).
+    expect(again).toEqual({ heads: 2, gets: 0, puts: 0 });
   });
 
   it('remembers a render it made under the content hash, and HEADs a new variant once', async () => {
@@ -54,9 +55,9 @@ describe('exportPng cache lookup', () => {
     await exportPng(storage, cfg, ID, DEFAULT_RENDER); // learns the hash
     const params = { frame: 1, bitDepth: 16 as const };
     const miss = await requests(storage, async () => expect(await exportPng(storage, cfg, ID, params)).toMatchObject({ cached: false }));
-    expect(miss).toMatchObject({ heads: 3, puts: 1 }); // the render key and the tombstone, then the upload before GETting it
+    expect(miss).toMatchObject({ heads: 3, puts: 1 }); // the render key, the tombstone and the upload (its size before GETting it)
     const hit = await requests(storage, async () => expect(await exportPng(storage, cfg, ID, params)).toMatchObject({ cached: true, width: 5 }));
-    expect(hit).toEqual({ heads: 1, gets: 0, puts: 0 });
+    expect(hit).toEqual({ heads: 2, gets: 0, puts: 0 });
   });
 
   it('hands out the same presigned URL for the same PNG within a fifth of the URL lifetime', async () => {
@@ -98,7 +99,7 @@ describe('exportPng cache lookup', () => {
     await exportPng(a, cfg, ID, DEFAULT_RENDER);
     const b = uploaded();
     await processUpload(b, cfg, ID);
-    expect((await requests(b, () => exportPng(b, cfg, ID, DEFAULT_RENDER))).heads).toBe(4);
+    expect((await requests(b, () => exportPng(b, cfg, ID, DEFAULT_RENDER))).heads).toBe(5);
   });
 
   describe('with MEMO_TTL_SECONDS=0', () => {
@@ -107,7 +108,7 @@ describe('exportPng cache lookup', () => {
       const storage = uploaded();
       await processUpload(storage, off, ID);
       await exportPng(storage, off, ID, DEFAULT_RENDER);
-      expect((await requests(storage, () => exportPng(storage, off, ID, DEFAULT_RENDER))).heads).toBe(4);
+      expect((await requests(storage, () => exportPng(storage, off, ID, DEFAULT_RENDER))).heads).toBe(5);
     });
   });
 });
@@ -128,9 +129,9 @@ describe('exportPngInline', () => {
     expect(first).toMatchObject({ cached: false, width: 5, height: 4, frame: 1, bitDepth: 8 });
     expect(first.png?.subarray(1, 4)).toEqual(new Uint8Array([0x50, 0x4e, 0x47]));
     expect(storage.puts).toBe(puts);
-    // The next window on the same ready file: no S3 GET of the upload (kept parsed); HEADs of the render key and the tombstone.
+    // The next window on the same ready file: no S3 GET of the upload (kept parsed); HEADs of the render key, the upload and the tombstone.
     const next = await requests(storage, () => service.exportPngInline({ tenant: T, id: ID }, { ...window, window: { ...window.window, center: 1300 } }));
-    expect(next).toEqual({ heads: 2, gets: 0, puts: 0 });
+    expect(next).toEqual({ heads: 3, gets: 0, puts: 0 });
   });
 
   it('writes the cache copy first when the render took at least the threshold', async () => {
@@ -155,5 +156,24 @@ describe('exportPngInline', () => {
     expect(r).toMatchObject({ cached: false, width: 5, height: 4 });
     expect(r.url).toBeTruthy();
     expect(storage.puts).toBe(puts + 1);
+  });
+});
+
+describe('a ready file written again under its key (an emulator without If-None-Match)', () => {
+  it('is answered 422 UploadMismatch from a warm container, never with a picture of the earlier bytes', async () => {
+    const storage = uploaded();
+    await processUpload(storage, cfg, ID);
+    const service = new ExportService(storage, cfg);
+    const ref = { tenant: T, id: ID };
+    const window = (c: number) => ({ frame: 1, bitDepth: 8 as const, window: { center: c, width: 400, fn: 'linear' as const } });
+    // Warm: the hash, the parsed source and a render are remembered.
+    await service.exportPng(ref, DEFAULT_RENDER);
+    expect((await service.exportPngInline(ref, window(40))).png).toBeDefined();
+    // Other bytes under the same key: another ETag than the summary's.
+    const other = makeImageDicom({ rows: 4, columns: 5, bitsAllocated: 16, pixel: () => 7 });
+    storage.objects.set(`uploads/${T}/${ID}.dcm`, { body: other, contentType: 'application/dicom', lastModified: new Date(), etag: 'e-other' });
+    for (const call of [() => service.exportPng(ref, DEFAULT_RENDER), () => service.exportPngInline(ref, window(60)), () => service.exportPngInline(ref, window(40))]) {
+      await expect(call()).rejects.toMatchObject({ code: 'UploadMismatch' });
+    }
   });
 });

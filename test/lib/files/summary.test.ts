@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseSummary, parseTrailingMetadata, serializeSummary, summaryMetadata, type FileSummary } from '../../../lib/files/summary.js';
+import {
+  parseSummary,
+  parseTrailingMetadata,
+  parseWarningsMetadata,
+  serializeSummary,
+  summaryMetadata,
+  summaryWarnings,
+  type FileSummary,
+} from '../../../lib/files/summary.js';
 
 const ready: FileSummary = {
   status: 'ready',
@@ -54,5 +62,22 @@ describe('summary', () => {
     expect(parseTrailingMetadata('1000-1200')).toEqual({ offset: 1000, end: 1200 });
     expect(parseTrailingMetadata('none')).toBe('none');
     for (const unknown of [undefined, '', '1200-1000', '-1-5', '1e3-2000', 'all']) expect(parseTrailingMetadata(unknown)).toBeUndefined();
+  });
+
+  it('keeps a damaged file\'s warnings (code, sentence, offset) and carries codes and offsets in the metadata (issue 14)', () => {
+    const damage = [{ code: 'TruncatedPixelData', offset: 1488, message: 'Pixel data (7FE0,0010) at byte 1488 declares 8192 bytes but the file ends after 8130 of them.', tag: '7FE00010' }];
+    const damaged: FileSummary = { ...ready, ...summaryWarnings(damage) };
+    expect(damaged.warnings).toEqual([{ code: 'TruncatedPixelData', offset: 1488, message: damage[0].message }]);
+    expect(parseSummary(serializeSummary(damaged))).toEqual(damaged);
+    const metadata = summaryMetadata(damaged, { size: 10, etag: '"e"' });
+    expect(metadata.warnings).toBe('TruncatedPixelData@1488');
+    expect(parseWarningsMetadata(metadata.warnings)).toEqual([{ code: 'TruncatedPixelData', offset: 1488 }]);
+    expect(summaryMetadata(ready, { size: 10 }).warnings).toBeUndefined();
+    expect(summaryWarnings(undefined)).toEqual({});
+    expect(parseWarningsMetadata('x y@1,Bad@-1,SequencePastEnd@446')).toEqual([{ code: 'SequencePastEnd', offset: 446 }]);
+    expect(parseWarningsMetadata('nonsense')).toBeUndefined();
+    // A summary whose warnings are not {code, message} objects is not this version's.
+    expect(parseSummary(enc({ ...ready, warnings: 'broken' }))).toBeUndefined();
+    expect(parseSummary(enc({ ...ready, warnings: [{ code: 1 }] }))).toBeUndefined();
   });
 });

@@ -160,7 +160,7 @@ describe('readHeader', () => {
     expect(error).toMatchObject({ code: 'MalformedDicom', status: 422, details: { offset: lying.elementOffset, tag: '00104000' } });
   });
 
-  it('an unknown VR and an undefined-length item without delimiter are 422 with offset and tag', async () => {
+  it('an unknown VR is 422 with offset and tag; an undefined-length item without delimiter is a damaged sequence, with a warning', async () => {
     const body = writeDicom({ elements: [{ tag: '00100010', vr: 'PN', value: 'Doe^John' }, { tag: '00100020', vr: 'LO', value: 'ID1' }] });
     const badVr = body.slice();
     const at = findBytes(badVr, [0x10, 0x00, 0x20, 0x00, 0x4c, 0x4f]);
@@ -173,9 +173,11 @@ describe('readHeader', () => {
     });
     // Cut the Item Delimitation and Sequence Delimitation Items (16 bytes) off the end.
     const cut = seq.subarray(0, seq.length - 16);
-    const e2 = await readHeader(await storageWith(cut), uploadKey({ tenant: T, id: ID })).catch((e: unknown) => e);
-    expect(e2).toMatchObject({ code: 'MalformedDicom', status: 422 });
-    expect((e2 as { details: { offset: number } }).details.offset).toBeGreaterThan(0);
+    // Issue 14: the header before the damage is answered; the warning names the sequence and its offset.
+    const read = await readHeader(await storageWith(cut), uploadKey({ tenant: T, id: ID }));
+    const sequenceAt = findBytes(cut, [0x40, 0x00, 0x75, 0x02, 0x53, 0x51]);
+    expect(read.warnings).toEqual([expect.objectContaining({ code: 'SequencePastEnd', offset: sequenceAt })]);
+    expect(read.parsed.dataSet.elements.x00400275).toBeUndefined();
   });
 
   it('reads OV/SV/UV with 4-byte lengths (PS3.5 7.1.2) and 64-bit values beyond 2^53 as strings', async () => {
@@ -372,5 +374,20 @@ describe('header memo (ready files, per container)', () => {
     expect(await getHeaderJson(storage, ID)).toHaveProperty('FFFAFFFA');
     expect(await getTag(storage, ID, 'Rows')).toMatchObject({ vr: 'US' });
     expect(storage.rangeGets).toBe(afterWhole); // all three are remembered now
+  });
+});
+
+describe('a ready file written again under its key (an emulator without If-None-Match)', () => {
+  it('is answered 422 UploadMismatch from a warm container, never with the earlier header', async () => {
+    const storage = new MemoryStorage();
+    const ref = { tenant: T, id: ID };
+    await storage.put(uploadKey(ref), makeImageDicom({ rows: 2, columns: 2, bitsAllocated: 16, pixel: () => 1, extra: [{ tag: '00100010', vr: 'PN', value: 'First^Bytes' }] }), 'application/dicom');
+    const etag = (await storage.head(uploadKey(ref)))?.etag ?? '';
+    await storage.put(summaryKey(ref), new TextEncoder().encode('{}'), 'application/json', { status: 'ready', 'source-etag': etag });
+    const headers = new HeaderService(storage);
+    expect((await headers.headerJson(ref))['00100010']).toBeDefined(); // remembered now
+    await storage.put(uploadKey(ref), makeImageDicom({ rows: 2, columns: 2, bitsAllocated: 16, pixel: () => 2 }), 'application/dicom');
+    await expect(headers.headerJson(ref)).rejects.toMatchObject({ code: 'UploadMismatch' });
+    await expect(headers.tag(ref, '00100010')).rejects.toMatchObject({ code: 'UploadMismatch' });
   });
 });

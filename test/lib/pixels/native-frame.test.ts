@@ -148,7 +148,7 @@ describe('native frame extraction (PS3.5 8.1.1, 8.2)', () => {
     expect(Array.from((await decodeFrame(parsed, readImageInfo(parsed), 0)).values)).toEqual([1, 2, 3, 4]);
   });
 
-  it('reports truncated pixel data as MalformedDicom, not a crash, and still reads complete frames', async () => {
+  it('reports truncated pixel data as TruncatedPixelData, not a crash, and still reads complete frames', async () => {
     // Declares 3 frames of 2 x 2 x 16 bits (8 bytes each) but holds 20 bytes.
     const o: MakeImageOptions = { rows: 2, columns: 2, bitsAllocated: 16, frames: 3, pixel: (f) => f + 1 };
     const elements = makeImageElements(o).map((e) => (e.tag === '7FE00010' ? { ...e, value: (e.value as Uint8Array).subarray(0, 20) } : e));
@@ -160,9 +160,9 @@ describe('native frame extraction (PS3.5 8.1.1, 8.2)', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(DomainError);
-      expect((e as DomainError).code).toBe('MalformedDicom');
+      expect((e as DomainError).code).toBe('TruncatedPixelData');
       expect((e as DomainError).status).toBe(422);
-      expect((e as DomainError).details).toMatchObject({ pixelDataLength: 20, requiredLength: 24, frame: 3 });
+      expect((e as DomainError).details).toMatchObject({ pixelDataLength: 20, requiredLength: 24, frame: 3, bytesExpected: 8, bytesPresent: 4 });
     }
   });
 

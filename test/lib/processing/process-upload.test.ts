@@ -9,6 +9,7 @@ import { MemoryStorage } from '../../support/memory-storage.js';
 import { TS_DEFLATED_LE, makeImageDicom, makeTrailingImageDicom, writeDicom } from '../../support/dicom-writer.js';
 import { parseDicom } from '../../../lib/dicom/parse.js';
 import { vrLookup } from '../../../lib/dicom/dictionary.js';
+import { noSopInstanceUidFile, preambleOnlyFile, sequencePastEndFile, truncatedPixelDataFile } from '../../support/damaged-fixtures.js';
 /** A tenant segment (lib/auth/tenant.ts format): every key of a file carries one. */
 const T = 't0123456789abcdef0123456789abcdef';
 
@@ -210,6 +211,35 @@ describe('processUpload', () => {
     expect(summaryOf(storage, ID)?.reason?.code).toBe('MalformedDicom');
   });
 
+  it('keeps a damaged file ready with its warnings (summary and metadata), and leaves it in place (issue 14)', async () => {
+    const storage = new MemoryStorage();
+    const truncated = truncatedPixelDataFile();
+    const sequence = sequencePastEndFile(false);
+    await seed(storage, ID, truncated.bytes);
+    await seed(storage, ID2, sequence.bytes);
+    expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('ready');
+    expect((await processUpload(storage, cfg, ID2, { now })).outcome).toBe('ready');
+    expect(summaryOf(storage, ID)).toMatchObject({
+      status: 'ready',
+      frames: 3,
+      warnings: [{ code: 'TruncatedPixelData', offset: truncated.damageAt, message: expect.stringContaining('declares 96 bytes') }],
+    });
+    expect(summaryOf(storage, ID2)?.warnings).toEqual([expect.objectContaining({ code: 'SequencePastEnd', offset: sequence.damageAt })]);
+    expect(storage.objects.get(`uploads/${T}/${ID}.summary.json`)!.metadata?.warnings).toBe(`TruncatedPixelData@${truncated.damageAt}`);
+    expect(storage.objects.has(`uploads/${T}/${ID}.dcm`)).toBe(true);
+  });
+
+  it('rejects what is not an instance: no data set (NoDataSet), no SOP Instance UID (NoSopInstanceUid) (issue 14)', async () => {
+    const storage = new MemoryStorage();
+    await seed(storage, ID, preambleOnlyFile());
+    await seed(storage, ID2, noSopInstanceUidFile());
+    expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('rejected');
+    expect((await processUpload(storage, cfg, ID2, { now })).outcome).toBe('rejected');
+    expect(summaryOf(storage, ID)?.reason?.code).toBe('NoDataSet');
+    expect(summaryOf(storage, ID2)?.reason).toMatchObject({ code: 'NoSopInstanceUid', message: expect.stringContaining('(0008,0018)') });
+    expect(storage.objects.has(`quarantine/${T}/${ID2}.dcm`)).toBe(true);
+  });
+
   it('rejects an empty file and one over the size limit without downloading it', async () => {
     const storage = new MemoryStorage();
     await seed(storage, ID, new Uint8Array(0));
@@ -224,7 +254,13 @@ describe('processUpload', () => {
 
   it('accepts a file without preamble, and one it cannot render (ready, no PNG)', async () => {
     const storage = new MemoryStorage();
-    const noPreamble = writeDicom({ preamble: false, elements: [{ tag: '00100010', vr: 'PN', value: 'No^Pixels' }] });
+    const noPreamble = writeDicom({
+      preamble: false,
+      elements: [
+        { tag: '00080018', vr: 'UI', value: '1.2.826.0.1.3680043.10.1466.9' },
+        { tag: '00100010', vr: 'PN', value: 'No^Pixels' },
+      ],
+    });
     await seed(storage, ID, noPreamble);
     expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'ready', rendered: false });
     const s = summaryOf(storage, ID)!;
@@ -248,14 +284,134 @@ describe('processUpload', () => {
     expect(storage.objects.has(`quarantine/${T}/${ID}.dcm`)).toBe(true);
   });
 
-  it('processes new bytes uploaded again under the same id, replacing the summary', async () => {
-    const storage = new MemoryStorage();
-    await seed(storage, ID, new TextEncoder().encode('hello, this is plainly not DICOM '.repeat(10)));
-    await processUpload(storage, cfg, ID, { now });
-    const bytes = ct();
-    await storage.put(`uploads/${T}/${ID}.dcm`, bytes, 'application/dicom');
-    expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'ready', rendered: true });
-    expect(summaryOf(storage, ID)).toMatchObject({ status: 'ready', sha256: sha(bytes) });
+  // Emulators that check no signatures or conditions (moto, plain s3rver) let an upload URL
+  // write what S3 would refuse: the processor checks it instead (UploadMismatch, nothing served).
+  describe('what S3 enforces through the upload URL, checked again', () => {
+    const idRender = (id: string) => `renders/${T}/${id}/${renderVariant(DEFAULT_RENDER)}.png`;
+
+    it('rejects bytes written again under an id already processed (another ETag), and drops the old renders', async () => {
+      const storage = new MemoryStorage();
+      const first = ct();
+      await seed(storage, ID, first);
+      expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('ready');
+      expect(storage.objects.has(defaultRender(sha(first)))).toBe(true);
+      // A render made from the new bytes before this run, under either key, must not survive it.
+      await storage.put(idRender(ID), new Uint8Array([1]), 'image/png');
+      const second = writeDicom({ elements: [{ tag: '00080018', vr: 'UI', value: '1.2.3.4' }, { tag: '00100010', vr: 'PN', value: 'Other^Bytes' }] });
+      await storage.put(`uploads/${T}/${ID}.dcm`, second, 'application/dicom');
+
+      expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'rejected', rendered: false });
+      expect(summaryOf(storage, ID)).toMatchObject({ status: 'rejected', reason: { code: 'UploadMismatch' } });
+      expect(summaryOf(storage, ID)?.sha256).toBeUndefined();
+      expect(storage.objects.has(`uploads/${T}/${ID}.dcm`)).toBe(false);
+      expect(storage.objects.has(`quarantine/${T}/${ID}.dcm`)).toBe(true);
+      expect([...storage.objects.keys()].filter((k) => k.startsWith('renders/'))).toEqual([]);
+      expect(storage.objects.has(`uploads/${T}/by-hash/${sha(first)}/${ID}`)).toBe(false);
+      // The same event again changes nothing.
+      expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'duplicate', rendered: false });
+    });
+
+    it('drops the earlier bytes\' renders even while another file of the tenant holds them (they are made again from its own bytes)', async () => {
+      const storage = new MemoryStorage();
+      const first = ct();
+      await seed(storage, ID, first);
+      await seed(storage, ID2, first);
+      await processUpload(storage, cfg, ID, { now });
+      await processUpload(storage, cfg, ID2, { now });
+      await storage.put(`uploads/${T}/${ID}.dcm`, writeDicom({ elements: [{ tag: '00100010', vr: 'PN', value: 'Other^Bytes' }] }), 'application/dicom');
+      expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('rejected');
+      // ID2 still holds the content; its renders went (they may have been made from the new bytes)
+      // and are made again from ID2's own bytes on its next request.
+      expect(storage.objects.has(`uploads/${T}/by-hash/${sha(first)}/${ID2}`)).toBe(true);
+      expect(storage.objects.has(defaultRender(sha(first)))).toBe(false);
+      expect(summaryOf(storage, ID2)?.status).toBe('ready');
+    });
+
+    it('rejects an object that is not the one its event announced (written again before this run)', async () => {
+      const storage = new MemoryStorage();
+      await seed(storage, ID, ct());
+      const etagNow = storage.objects.get(`uploads/${T}/${ID}.dcm`)!.etag!;
+      expect(await processUpload(storage, cfg, ID, { now, eventEtag: 'an-earlier-write' })).toEqual({ outcome: 'rejected', rendered: false });
+      expect(summaryOf(storage, ID)?.reason?.code).toBe('UploadMismatch');
+      // The event of the later write finds its object recorded: nothing more.
+      expect(await processUpload(storage, cfg, ID, { now, eventEtag: etagNow })).toEqual({ outcome: 'duplicate', rendered: false });
+      expect([...storage.objects.keys()].some((k) => k.startsWith('renders/'))).toBe(false);
+    });
+
+    it('processes an object whose ETag is the event\'s', async () => {
+      const storage = new MemoryStorage();
+      await seed(storage, ID, ct());
+      const etag = storage.objects.get(`uploads/${T}/${ID}.dcm`)!.etag!;
+      expect((await processUpload(storage, cfg, ID, { now, eventEtag: etag })).outcome).toBe('ready');
+    });
+
+    it('rejects a stored size other than the declared one, without downloading the upload', async () => {
+      const storage = new MemoryStorage();
+      const bytes = ct();
+      await seed(storage, ID, bytes);
+      await storage.put(`uploads/${T}/${ID}.dcm`, bytes.slice(0, bytes.length - 2), 'application/dicom');
+      expect(await processUpload(storage, cfg, ID, { now })).toEqual({ outcome: 'rejected', rendered: false });
+      const s = summaryOf(storage, ID)!;
+      expect(s).toMatchObject({ status: 'rejected', size: bytes.length - 2, reason: { code: 'UploadMismatch' } });
+      expect(s.reason!.message).toContain(`signed for ${bytes.length}`);
+      expect(storage.objects.has(`quarantine/${T}/${ID}.dcm`)).toBe(true);
+      expect(storage.objects.has(`uploads/${T}/${ID}.dcm`)).toBe(false);
+      expect(storage.objects.get(`uploads/${T}/${ID}.dcm`)).toBeUndefined();
+      expect([...storage.objects.keys()].some((k) => k.startsWith('renders/'))).toBe(false);
+    });
+
+    it('rejects a content type other than the signed one', async () => {
+      const storage = new MemoryStorage();
+      const bytes = ct();
+      await seed(storage, ID, bytes);
+      await storage.put(`uploads/${T}/${ID}.dcm`, bytes, 'text/html');
+      expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('rejected');
+      expect(summaryOf(storage, ID)?.reason).toMatchObject({ code: 'UploadMismatch', message: expect.stringContaining('application/dicom') });
+    });
+
+    it('checks against the content type a record names', async () => {
+      const storage = new MemoryStorage();
+      const bytes = ct();
+      await seed(storage, ID, bytes);
+      storage.objects.get(`uploads/${T}/${ID}.json`)!.body = new TextEncoder().encode(
+        JSON.stringify({ id: ID, declaredSize: bytes.length, contentType: 'application/octet-stream' }),
+      );
+      expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('rejected');
+      expect(summaryOf(storage, ID)?.reason?.message).toContain('application/octet-stream');
+    });
+
+    it('removes renders keyed by id when the event names no ETag (nothing tells which bytes they were made from)', async () => {
+      const storage = new MemoryStorage();
+      await seed(storage, ID, ct());
+      await storage.put(idRender(ID), new Uint8Array([1]), 'image/png');
+      expect((await processUpload(storage, cfg, ID, { now })).outcome).toBe('ready');
+      expect(storage.objects.has(idRender(ID))).toBe(false);
+    });
+
+    it('keeps them when the event\'s ETag is the object\'s: made from these bytes, they stay hits', async () => {
+      const storage = new MemoryStorage();
+      await seed(storage, ID, ct());
+      await storage.put(idRender(ID), new Uint8Array([1]), 'image/png');
+      const etag = storage.objects.get(`uploads/${T}/${ID}.dcm`)!.etag!;
+      expect((await processUpload(storage, cfg, ID, { now, eventEtag: etag })).outcome).toBe('ready');
+      expect(storage.objects.has(idRender(ID))).toBe(true);
+    });
+
+    it('rejects a file made ready from a later write when the earlier write\'s event comes after', async () => {
+      const storage = new MemoryStorage();
+      await seed(storage, ID, ct());
+      const firstEtag = storage.objects.get(`uploads/${T}/${ID}.dcm`)!.etag!;
+      await storage.put(idRender(ID), new Uint8Array([1]), 'image/png');
+      const second = writeDicom({ elements: [{ tag: '00080018', vr: 'UI', value: '1.2.3.4' }, { tag: '00100010', vr: 'PN', value: 'Other^Bytes' }] });
+      await storage.put(`uploads/${T}/${ID}.dcm`, second, 'application/dicom');
+      storage.objects.get(`uploads/${T}/${ID}.json`)!.body = new TextEncoder().encode(JSON.stringify({ id: ID, declaredSize: second.length }));
+      const secondEtag = storage.objects.get(`uploads/${T}/${ID}.dcm`)!.etag!;
+      expect((await processUpload(storage, cfg, ID, { now, eventEtag: secondEtag })).outcome).toBe('ready');
+      expect(await processUpload(storage, cfg, ID, { now, eventEtag: firstEtag })).toEqual({ outcome: 'rejected', rendered: false });
+      expect(summaryOf(storage, ID)?.reason?.code).toBe('UploadMismatch');
+      expect(storage.objects.has(idRender(ID))).toBe(false);
+      expect(storage.objects.has(`uploads/${T}/by-hash/${sha(second)}/${ID}`)).toBe(false);
+    });
   });
 
   it('is "gone" when the upload was removed before it ran, and writes nothing', async () => {

@@ -143,7 +143,7 @@ describe('S3Storage writes for the processor', () => {
     const write = process.stderr.write.bind(process.stderr);
     const saved = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = 'error';
-    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    process.stderr.write = ((chunk: string) => (lines.push(chunk), true));
     let error: unknown;
     try {
       // Not "no such file": a GET's 404 NoSuchBucket is about the bucket, not the key.

@@ -22,7 +22,7 @@ async function seed(storage: MemoryStorage, tenant: string, id: string, bytes: U
 }
 const process = (storage: MemoryStorage, tenant: string, id: string) => processUpload(storage, cfg, { tenant, id }, { preRender });
 const keysOf = (storage: MemoryStorage, tenant: string, id: string) => [...storage.objects.keys()].filter((k) => k.startsWith(`uploads/${tenant}/${id}.`) || k.includes(`/${id}`));
-const code = async (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code);
+const code = async (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e as { code?: string }).code);
 
 describe('deleteFile', () => {
   it('removes every object of a ready file but its tombstone; the id is then FileNotFound; a repeat succeeds', async () => {

@@ -129,8 +129,8 @@ export function parsedWithFragments(
   byteArray.set(offsets, all.length);
   byteArray.set(lengths, all.length + offsets.length);
   const elements = { ...parsed.dataSet.elements };
-  elements.x7fe00001 = { tag: 'x7fe00001', vr: 'OV', dataOffset: all.length, length: offsets.length } as never;
-  elements.x7fe00002 = { tag: 'x7fe00002', vr: 'OV', dataOffset: all.length + offsets.length, length: lengths.length } as never;
+  elements.x7fe00001 = { tag: 'x7fe00001', vr: 'OV', dataOffset: all.length, length: offsets.length };
+  elements.x7fe00002 = { tag: 'x7fe00002', vr: 'OV', dataOffset: all.length + offsets.length, length: lengths.length };
   const dataSet = Object.assign(Object.create(Object.getPrototypeOf(parsed.dataSet)), parsed.dataSet, { elements, byteArray });
   return { ...parsed, dataSet, byteArray };
 }
