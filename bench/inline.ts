@@ -25,7 +25,6 @@ import { uploadKey } from '../lib/storage/object-keys.js';
 import { renderPng } from '../lib/render/render-frame.js';
 import { corpusAvailable, corpusPath } from '../test/support/corpus.js';
 import { MemoryStorage } from '../test/support/memory-storage.js';
-import { uploadKey } from '../lib/storage/object-keys.js';
 import { type BenchImage, ct512, dx2048 } from './fixtures.js';
 import { type Timing, summarize, time } from './measure.js';
 import { makeClient } from './compare/load.js';
