@@ -1,4 +1,7 @@
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { config, initConfig } from '../lib/config.js';
+import { powertoolsMiddleware } from '../lib/observability/powertools-middleware.js';
 import { preRender } from '../lib/export/pre-render.js';
 import { createProcessorHandler } from '../lib/processing/sqs-handler.js';
 import { defaultStorage } from '../lib/storage/default-storage.js';
@@ -12,4 +15,9 @@ await initConfig();
  * Validates, hashes, summarises and pre-renders each upload (lib/processing/, with the
  * render-ahead step of lib/export/pre-render.ts).
  */
-export const handler = createProcessorHandler({ storage: defaultStorage, config, preRender });
+const processor = middy<SQSEvent, SQSBatchResponse>()
+  .use(powertoolsMiddleware())
+  .handler(createProcessorHandler({ storage: defaultStorage, config, preRender }));
+
+/** Lambda passes a context; the local queue (local/local-queue.ts) and the tests need not. */
+export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => processor(event, context as Context);

@@ -202,7 +202,7 @@ export const SETTINGS = z.object({
     .default('0')
     .meta({
       description:
-        "`1`: at start, create on the external endpoints what is missing, as the stack has it: the bucket (the stack's CORS rule, any origin), the queue `<bucket>-uploads` (or `UPLOAD_QUEUE_URL`'s name) with its dead-letter queue `…-dlq` (redrive after 3 receives, visibility timeout 360 s) and the bucket's `s3:ObjectCreated:*` notification for `uploads/*.dcm`; a second start changes nothing",
+        "`1`: at start, create on the external endpoints what is missing, as the stack has it: the bucket (the stack's CORS rule, any origin), the queue `<bucket>-uploads` (or `UPLOAD_QUEUE_URL`'s name) with its dead-letter queue `…-dlq` (redrive after 3 receives, visibility timeout 360 s) and the bucket's `s3:ObjectCreated:*` notification for the uploaded `.dcm` objects; a second start changes nothing",
     }),
   MAX_UPLOAD_BYTES: integer(1, 5 * 1024 ** 3, DEFAULT_LIMITS.maxUploadBytes).meta({
     description: 'the largest upload `POST /files` will sign (S3 enforces it through the signed content-length; the processor checks the stored size again)',
@@ -270,6 +270,13 @@ export const SETTINGS = z.object({
     .catch(DEFAULT_LOG_LEVEL)
     .default(DEFAULT_LOG_LEVEL)
     .meta({ description: '`debug`, `info`, `warn`, `error` or `silent`; logs are JSON lines without tag values, tokens or URLs; an unknown value means `info`' }),
+  METRICS: z
+    .enum(['on', 'off'], { error: 'must be "on" or "off"' })
+    .optional()
+    .meta({
+      description: 'the CloudWatch metrics as EMF lines on stdout (see "Observability"); read per call by `metricsEnabled()`',
+      shown: '`on` (`off` with `LOG_LEVEL=silent`)',
+    }),
   PORT: integer(1, 65535, 3000).meta({ description: 'local server port (127.0.0.1)' }),
   LOCAL_S3_PORT: integer(1, 65535, 4569).meta({
     description: 'port of the embedded S3 API server (@20minutes/s3rver, which checks SigV4 like S3)',
@@ -430,4 +437,26 @@ export const resetConfig = (): void => {
  */
 export function logLevel(): LogLevel {
   return SETTINGS.shape.LOG_LEVEL.parse(process.env.LOG_LEVEL || undefined);
+}
+
+// --- Observability (issue 12): read per call like LOG_LEVEL, so logging and metrics work before config() is valid.
+/**
+ * METRICS: `on` prints the service's CloudWatch metrics as embedded-metric-format lines on
+ * stdout (lib/observability/metrics.ts), `off` does not. Unset: on, except with LOG_LEVEL=silent,
+ * which means no output at all (the tests, the benchmarks' child processes).
+ */
+export function metricsEnabled(): boolean {
+  const raw = process.env.METRICS;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  return logLevel() !== 'silent';
+}
+
+/**
+ * Whether X-Ray tracing can apply: in Lambda (AWS_EXECUTION_ENV), not under `sam local`, and not
+ * turned off with POWERTOOLS_TRACE_ENABLED=false; the rule Powertools' Tracer applies itself,
+ * asked first so that outside Lambda the X-Ray SDK (and its async hooks) is never loaded.
+ */
+export function tracingEnabled(): boolean {
+  if (!process.env.AWS_EXECUTION_ENV || process.env.AWS_SAM_LOCAL) return false;
+  return process.env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false';
 }

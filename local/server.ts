@@ -201,10 +201,12 @@ export async function startLocal(opts: LocalOptions = {}): Promise<LocalService>
       // The browser side of the contract: any origin locally (a deployment names its origins,
       // infra/), and the Authorization header allowed, as API Gateway's CORS configuration does.
       res.setHeader('access-control-allow-origin', '*');
+      // The handlers answer x-request-id (the caller's, or the request id): a page may read it.
+      res.setHeader('access-control-expose-headers', 'x-request-id, location');
       if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
         res.writeHead(204, {
           'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
-          'access-control-allow-headers': 'authorization, content-type, accept, range',
+          'access-control-allow-headers': 'authorization, content-type, accept, range, x-request-id',
           'access-control-max-age': '600',
         });
         return void res.end();

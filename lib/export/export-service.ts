@@ -4,6 +4,8 @@ import { vrLookup } from '../dicom/dictionary.js';
 import { type ParsedDicom, parseDicom } from '../dicom/parse.js';
 import { type RenderResult, renderPng } from '../render/render-frame.js';
 import { assertSameUpload, currentUpload, isReady, missingUploadError, recordedState } from '../files/file-state.js';
+import { transferSyntax } from '../dicom/transfer-syntax.js';
+import { recordExportCache, recordRenderTime } from '../observability/metrics.js';
 import { ImmutableMemo } from '../cache/immutable-memo.js';
 import { type FileRef, contentRenderKey, isContentRenderKey, renderKey, uploadKey } from '../storage/object-keys.js';
 import type { ObjectInfo, Storage } from '../storage/storage.js';
@@ -83,6 +85,7 @@ export class ExportService {
   async exportPng(ref: FileRef, params: RenderParams): Promise<ExportResult> {
     checkRenderFeatures(params, this.cfg.features);
     const { key, hit, upload } = await this.lookup(ref, params);
+    recordExportCache(Boolean(hit));
     if (hit) return this.cachedResult(key, hit, params);
     const out = await this.render(ref, params, upload);
     await this.store(key, out);
@@ -100,6 +103,7 @@ export class ExportService {
   async exportPngInline(ref: FileRef, params: RenderParams): Promise<InlineExportResult> {
     checkRenderFeatures(params, this.cfg.features);
     const { key, hit, upload } = await this.lookup(ref, params);
+    recordExportCache(Boolean(hit));
     if (hit) return this.cachedResult(key, hit, params);
     const started = performance.now();
     const out = await this.render(ref, params, upload);
@@ -149,7 +153,10 @@ export class ExportService {
   private async render(ref: FileRef, params: RenderParams, upload: ObjectInfo): Promise<RenderResult> {
     const parsed = await this.sourceParsed(ref, upload);
     assertCodecEnabled(parsed.transferSyntaxUid, (this.cfg.features ?? DEFAULT_FEATURES).codecs);
-    return renderPng(parsed, params, this.cfg.maxDecodedBytes);
+    const started = performance.now();
+    const out = await renderPng(parsed, params, this.cfg.maxDecodedBytes);
+    recordRenderTime(performance.now() - started, transferSyntax(parsed.transferSyntaxUid)?.keyword ?? 'Unknown');
+    return out;
   }
 
   /** Written only after a complete render: a failed render leaves no cache object behind. */

@@ -10,12 +10,13 @@ import { lookupTag } from '../dicom/dictionary.js';
 import { dataSetToJson, elementToJson, locateElement, privateEntryAt, type DicomJsonDataSet, type DicomJsonElement } from '../dicom/json-model.js';
 import { FIRST_PIXEL_TAG, formatTagPath, parseTagList, parseTagPath, type TagPathStep } from '../dicom/tag.js';
 import type { ByteRange } from '../http/byte-range.js';
+import { recordHeaderBytesRead } from '../observability/metrics.js';
 import { type FileRef, uploadKey } from '../storage/object-keys.js';
 import type { Storage } from '../storage/storage.js';
+import type { HeaderRead, ReadHeaderOptions } from './ranged-header-read.js';
 import { type BulkValue, readBulkValue } from './bulk-value.js';
 import type { HeaderWarning } from './header-warnings.js';
 import { privateCreator } from './private-creator.js';
-import type { HeaderRead } from './ranged-header-read.js';
 import { UploadHeaders } from './upload-headers.js';
 
 export type { BulkValue } from './bulk-value.js';
@@ -70,6 +71,13 @@ export class HeaderService {
     this.headers = new UploadHeaders(storage, (cfg.memoTtlSeconds ?? DEFAULT_MEMO_TTL_SECONDS) * 1000);
   }
 
+  /** The header of `ref`, its bytes read from S3 counted (HeaderBytesRead; 0 when the container had it). */
+  private async read(ref: FileRef, options: ReadHeaderOptions): Promise<HeaderRead> {
+    const read = await this.headers.read(ref, options);
+    recordHeaderBytesRead(read.bytesRead);
+    return read;
+  }
+
   /**
    * GET /files/{id}/tags: the whole header (pixel data listed without its value; the elements
    * after it but Data Set Trailing Padding, read by one bounded range, ranged-header-read.ts), or
@@ -77,7 +85,7 @@ export class HeaderService {
    */
   async headerJson(ref: FileRef, tags?: readonly string[], options: HeaderOptions = {}): Promise<DicomJsonDataSet> {
     const includeTrailing = tags ? tags.some((t) => t > FIRST_PIXEL_TAG) : 'whole-header';
-    const read = await this.headers.read(ref, { includeTrailing });
+    const read = await this.read(ref, { includeTrailing });
     report(read, options);
     const json = dataSetToJson(read.parsed, { bulkDataUri: options.bulkDataUri });
     if (!tags) return json;
@@ -89,7 +97,7 @@ export class HeaderService {
   /** GET /files/{id}/tags/{tag}: one element (nested paths allowed); TagNotFound when absent. */
   async tag(ref: FileRef, tagSpec: string, options: HeaderOptions = {}): Promise<TagJson> {
     const steps = parseTagPath(tagSpec);
-    const read = await this.headers.read(ref, { includeTrailing: needsTrailing(steps) });
+    const read = await this.read(ref, { includeTrailing: needsTrailing(steps) });
     report(read, options);
     const { parsed } = read;
     const element = elementToJson(parsed, steps, { bulkDataUri: options.bulkDataUri });
@@ -113,7 +121,7 @@ export class HeaderService {
    */
   async bulk(ref: FileRef, pathSpec: string, range?: ByteRange, options: Pick<HeaderOptions, 'onWarnings'> = {}): Promise<BulkValue> {
     const steps = parseTagPath(pathSpec);
-    const head = await this.headers.read(ref, { includeTrailing: needsTrailing(steps) });
+    const head = await this.read(ref, { includeTrailing: needsTrailing(steps) });
     report(head, options);
     const tag = formatTagPath(steps);
     const located = locateElement(head.parsed, steps);

@@ -4,6 +4,9 @@ import { ANONYMOUS_TENANT, type ClaimsLike, callerOf, tenantOf } from '../auth/t
 import { type AuthConfig, config } from '../config.js';
 import { DomainError } from '../errors.js';
 import { log } from '../log.js';
+import { REQUEST_ID_HEADER, correlationIdOf, currentCorrelationId, withCorrelationId } from '../observability/correlation.js';
+import { recordHttpStatus } from '../observability/metrics.js';
+import { powertoolsMiddleware } from '../observability/powertools-middleware.js';
 import { isFileId } from './request.js';
 import { errorResponse, type HttpResult } from './response.js';
 import { ROUTES } from './routes.js';
@@ -117,11 +120,13 @@ const accessLog = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> =>
       bytes: bodyBytes(request.response),
       code: status && status >= 400 ? tryCode(request.response?.body) : undefined,
       requestId: request.context?.awsRequestId,
+      // correlation_id (the caller's x-request-id or API Gateway's request id) is added by the logger.
       caller: request.event ? callers.get(request.event)?.caller : undefined,
       // Only a well-formed id: the path parameter is caller input until it is checked.
       fileId: id && isFileId(id) ? id.toLowerCase() : undefined,
     };
     log.info('request', fields);
+    if (status !== undefined) recordHttpStatus(status);
   };
   return {
     before: async (request) => {
@@ -143,11 +148,28 @@ function tryCode(body: unknown): string | undefined {
   }
 }
 
-/** The middleware stack every function shares. */
-export function httpHandler(routes: RouteHandlers) {
-  return middy<APIGatewayProxyEventV2, HttpResult>()
+/** Every answer, success or error, returns the request's correlation id in `x-request-id`. */
+const correlationHeader = (): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> => {
+  const stamp = (request: middy.Request<APIGatewayProxyEventV2, HttpResult>) => {
+    const id = currentCorrelationId();
+    if (request.response && id) request.response.headers = { ...request.response.headers, [REQUEST_ID_HEADER]: id };
+  };
+  return { after: stamp, onError: stamp };
+};
+
+/**
+ * The middleware stack every function shares, outermost first: the Lambda context into the
+ * logs, the metrics flushed once per request, the trace (in Lambda), the correlation header,
+ * the access line, errors to answers, the caller. The whole runs with the request's
+ * correlation id (lib/observability/correlation.ts), which every log line then carries.
+ */
+export function httpHandler(routes: RouteHandlers): HttpHandler {
+  const handler = middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(powertoolsMiddleware())
+    .use(correlationHeader())
     .use(accessLog())
     .use(errorsToResponses())
     .use(authenticate())
     .handler(dispatch(routes));
+  return (event, context) => withCorrelationId(correlationIdOf(event, context?.awsRequestId), () => handler(event, context));
 }

@@ -204,6 +204,9 @@ export function keepDecodedFrames(parsed: ParsedDicom, store: DecodedFrameStore)
   frameStores.set(parsed, store);
 }
 
+/** Whether decodeFrame would answer frame `frameIndex` of `parsed` from its store, without decoding it. */
+export const isFrameKept = (parsed: ParsedDicom, frameIndex: number): boolean => frameStores.get(parsed)?.get(frameIndex) !== undefined;
+
 export async function decodeFrame(parsed: ParsedDicom, info: ImageInfo, frameIndex: number): Promise<DecodedStored> {
   const store = frameStores.get(parsed);
   const kept = store?.get(frameIndex);

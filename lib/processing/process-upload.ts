@@ -36,6 +36,7 @@ import { parseRequestRecord } from '../files/request-record.js';
 import { type FileSummary, serializeSummary, summaryMetadata, summaryWarnings } from '../files/summary.js';
 import { log } from '../log.js';
 import { type FileRef, contentRenderPrefix, quarantineKey, renderPrefix, requestKey, summaryKey, uploadKey } from '../storage/object-keys.js';
+import { recordUploadRejected, recordUploadSize } from '../observability/metrics.js';
 import { type ObjectInfo, type Storage, UPLOAD_STATE_TAG } from '../storage/storage.js';
 
 /**
@@ -183,6 +184,7 @@ export async function processUpload(
 
   const uploadedAt = (object.lastModified ?? now()).toISOString();
   const base = { size: object.size, uploadedAt };
+  recordUploadSize(object.size);
   const rejectNow = (error: DomainError) => reject(storage, ref, object, Boolean(existing), { ...base, processedAt: now().toISOString() }, error);
 
   const replacedAfterProcessing = Boolean(existing?.sourceEtag && object.etag && existing.sourceEtag !== object.etag);
@@ -297,6 +299,7 @@ async function reject(
     return { outcome: 'gone', rendered: false };
   }
   log.info('upload rejected', { fileId: ref.id, errorCode: error.code });
+  if (wrote) recordUploadRejected(error.code);
   return { outcome: wrote ? 'rejected' : 'raced', rendered: false };
 }
 

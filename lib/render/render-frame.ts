@@ -16,11 +16,13 @@
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { readImageInfo, type ImageInfo } from '../pixels/image-info.js';
-import { decodeFrame } from '../pixels/decoders.js';
+import { decodeFrame, isFrameKept } from '../pixels/decoders.js';
 import { frameImageInfo } from '../pixels/functional-groups.js';
 import type { StoredValues } from '../pixels/native-frame.js';
 import { applyPalette, readPalette } from '../pixels/palette.js';
 import { encodePng } from '../png/encode-png.js';
+import { recordDecodeTime } from '../observability/metrics.js';
+import { traced } from '../observability/tracer.js';
 import { applyLut, storedRange } from './apply-lut.js';
 import { fitWithin } from './fit-within.js';
 import { tabulateMonotone } from './monotone-table.js';
@@ -314,7 +316,12 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest, maxD
     const { data, window, voi } = renderGrey(frameInfo, cells, req);
     return withOverlays(parsed, info, req, { ...base, data, channels: 1, ...(window ? { window } : {}), voi });
   }
-  const decoded = await decodeFrame(parsed, frameInfo, req.frame - 1);
+  // DecodeTime counts real decodes, not frames the export kept decoded (lib/export/frame-memo.ts);
+  // the in-place path above decodes nothing.
+  const fresh = !isFrameKept(parsed, req.frame - 1);
+  const started = performance.now();
+  const decoded = await traced('decode', () => decodeFrame(parsed, frameInfo, req.frame - 1));
+  if (fresh) recordDecodeTime(performance.now() - started);
   if (req.window === 'none') {
     const { data, text } = renderModalityValues(frameInfo, decoded.values);
     return { ...base, data, channels: 1, voi: { kind: 'none' }, text };
@@ -355,6 +362,6 @@ export async function renderPng(parsed: ParsedDicom, req: RenderRequest, maxDeco
  */
 export function encodeRendered(full: RenderedPixels, size?: number): RenderResult {
   const r = size ? { ...full, ...fitWithin(full, size) } : full;
-  const png = encodePng({ width: r.width, height: r.height, bitDepth: r.bitDepth, channels: r.channels, data: r.data, text: r.text });
+  const png = traced('encode-png', () => encodePng({ width: r.width, height: r.height, bitDepth: r.bitDepth, channels: r.channels, data: r.data, text: r.text }));
   return { png, width: r.width, height: r.height, frame: r.frame, bitDepth: r.bitDepth };
 }

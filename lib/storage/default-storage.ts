@@ -1,14 +1,15 @@
 import { type Config, config } from '../config.js';
+import { traceClient } from '../observability/tracer.js';
 import { S3Storage, createS3Client } from './s3-storage.js';
 import type { Storage } from './storage.js';
 
 let instance: Storage | undefined;
 
-/** One S3 client per Lambda container, created on first use and reused across invocations. */
+/** One S3 client per Lambda container, created on first use and reused across invocations; its calls are traced in Lambda. */
 export function defaultStorage(): Storage {
   if (!instance) {
     const c = config();
-    instance = new S3Storage(createS3Client({ bucket: c.bucketName, region: c.region, endpoint: c.s3Endpoint }), c.bucketName);
+    instance = new S3Storage(traceClient(createS3Client({ bucket: c.bucketName, region: c.region, endpoint: c.s3Endpoint })), c.bucketName);
   }
   return instance;
 }

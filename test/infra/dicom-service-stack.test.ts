@@ -964,6 +964,8 @@ describe('bundles', () => {
         BUCKET_NAME: 'example-bucket',
         AUTH_ISSUER: 'https://issuer.test',
         LOG_LEVEL: 'error',
+        // The answer is read from stdout: no EMF metric lines there (lib/observability/metrics.ts).
+        METRICS: 'off',
       },
       encoding: 'utf8',
       timeout: 20_000,

@@ -132,9 +132,16 @@ describe('the caller of a request', () => {
       bytes: Buffer.byteLength(r.body as string),
       requestId: 'test-request',
       caller: JSON.parse(r.body as string).caller,
+      // Powertools' fields: the service, the Lambda context, the correlation id (API Gateway's request id).
+      service: 'dicom-service',
+      function_name: 'test',
+      function_request_id: 'test-request',
+      correlation_id: 'req-1',
     });
     expect(typeof line.ms).toBe('number');
-    expect(typeof line.time).toBe('string');
+    expect(typeof line.timestamp).toBe('string');
+    expect(typeof line.cold_start).toBe('boolean');
+    expect(r.headers?.['x-request-id']).toBe('req-1');
     expect(written.join('')).not.toMatch(/alice|secret\.token/);
   });
 });
