@@ -311,13 +311,15 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest, maxD
   const base = { width: info.columns, height: info.rows, frame: req.frame, bitDepth: req.bitDepth };
   // A windowed greyscale frame of native 16-bit cells is rendered from the file's bytes as they
   // are (lib/render/native-cells.ts); everything else is decoded first.
+  const viewStarted = performance.now();
   const cells = kind === 'grey' && req.window !== 'none' ? nativeCells16(parsed, frameInfo, req.frame - 1) : undefined;
   if (cells) {
+    // Its DecodeTime is that of reading the cells in place (a view): what a native decode now costs.
+    recordDecodeTime(performance.now() - viewStarted);
     const { data, window, voi } = renderGrey(frameInfo, cells, req);
     return withOverlays(parsed, info, req, { ...base, data, channels: 1, ...(window ? { window } : {}), voi });
   }
-  // DecodeTime counts real decodes, not frames the export kept decoded (lib/export/frame-memo.ts);
-  // the in-place path above decodes nothing.
+  // DecodeTime counts real decodes, not frames the export kept decoded (lib/export/frame-memo.ts).
   const fresh = !isFrameKept(parsed, req.frame - 1);
   const started = performance.now();
   const decoded = await traced('decode', () => decodeFrame(parsed, frameInfo, req.frame - 1));
