@@ -21,10 +21,10 @@ import { parseDicom } from '../lib/dicom/parse.js';
 import { ExportService } from '../lib/export/export-service.js';
 import { preRender } from '../lib/export/pre-render.js';
 import { processUpload } from '../lib/processing/process-upload.js';
+import { uploadKey } from '../lib/storage/object-keys.js';
 import { renderPng } from '../lib/render/render-frame.js';
 import { corpusAvailable, corpusPath } from '../test/support/corpus.js';
 import { MemoryStorage } from '../test/support/memory-storage.js';
-import { uploadKey } from '../lib/storage/object-keys.js';
 import { type BenchImage, ct512, dx2048 } from './fixtures.js';
 import { type Timing, summarize, time } from './measure.js';
 import { makeClient } from './compare/load.js';
@@ -59,13 +59,13 @@ function corpusImages(notes: string[]): (BenchImage & { path: string })[] {
   return CORPUS_IMAGES.filter((c) => existsSync(corpusPath(c.path))).map((c) => ({ name: c.name, frames: 1, path: corpusPath(c.path), bytes: new Uint8Array(readFileSync(corpusPath(c.path))) }));
 }
 
-async function upload(base: string, bytes: Uint8Array): Promise<string> {
-  const res = await fetch(`${base}/files`, { method: 'POST', body: JSON.stringify({ size: bytes.length }), headers: { 'content-type': 'application/json' } });
+async function upload(base: string, bytes: Uint8Array, auth: Record<string, string>): Promise<string> {
+  const res = await fetch(`${base}/files`, { method: 'POST', body: JSON.stringify({ size: bytes.length }), headers: { ...auth, 'content-type': 'application/json' } });
   const created = (await res.json()) as { id: string; uploadUrl: string; headers: Record<string, string> };
   const put = await fetch(created.uploadUrl, { method: 'PUT', headers: created.headers, body: Buffer.from(bytes) });
   if (put.status !== 200) throw new Error(`upload failed: ${put.status}`);
   for (let i = 0; i < 400; i++) {
-    const info = (await (await fetch(`${base}/files/${created.id}`)).json()) as { status: string };
+    const info = (await (await fetch(`${base}/files/${created.id}`, { headers: auth })).json()) as { status: string };
     if (info.status === 'ready') return created.id;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -92,17 +92,17 @@ async function overHttp(images: BenchImage[], requests: number, rows: InlineRow[
     const client = makeClient(1);
     try {
       for (const img of images) {
-        const id = await upload(service.url, img.bytes);
+        const id = await upload(service.url, img.bytes, service.headers);
         const n = requestsFor(img, requests);
         // A window never asked before, every request (the centre moves as a drag does).
         const url = (i: number, salt: number) => `${service.url}/files/${id}/png?window=${salt + i},${400 + (i % 7)}`;
-        const inline = await sequential(n, (i) => client.get(url(i, 100), { accept: 'image/png' }));
+        const inline = await sequential(n, (i) => client.get(url(i, 100), { ...service.headers, accept: 'image/png' }));
         rows.push({ image: img.name, scenario: `this service, Accept: image/png (inline), ${memo}`, latency: inline });
-        const redirected = await sequential(n, (i) => client.get(url(i, 5000), { accept: '*/*' }));
+        const redirected = await sequential(n, (i) => client.get(url(i, 5000), { ...service.headers, accept: '*/*' }));
         rows.push({ image: img.name, scenario: `this service, 303 followed to S3, ${memo}`, latency: redirected });
         if (memo === 'warm memo') {
           // A window asked before: a cached PNG keeps the 303 whatever the Accept (ExportService.exportPngInline).
-          const cached = await sequential(n, () => client.get(`${service.url}/files/${id}/png?window=100,400`, { accept: 'image/png' }));
+          const cached = await sequential(n, () => client.get(`${service.url}/files/${id}/png?window=100,400`, { ...service.headers, accept: 'image/png' }));
           rows.push({ image: img.name, scenario: 'this service, cached, Accept: image/png (303 followed)', latency: cached });
         }
       }
@@ -195,6 +195,52 @@ async function frameMemo(images: BenchImage[], runs: number, rows: InlineRow[]):
     const kept = await time(() => service.exportPngInline(id, { frame: 1, bitDepth: 8, window: { center: 100 + w++, width: 400, fn: 'linear' } }), { runs, warmup: 2 });
     rows.push({ image: img.name, scenario: 'in process: new window, decoded frame kept (exportPngInline)', latency: kept });
   }
+}
+
+/**
+ * The same new-window request to this service (inline, warm memo) and to Orthanc, alternated
+ * request by request, so both see the same machine load (the phases above run minutes apart on a
+ * shared machine, and their ratio moved with the load between them). Reports each side's median
+ * and the median of the per-pair ratios.
+ */
+export async function benchInlinePaired(images: BenchImage[], requests: number): Promise<{ rows: Array<{ image: string; service: Timing; orthanc: Timing; ratio: number }>; notes: string[] }> {
+  const notes: string[] = [];
+  const rows: Array<{ image: string; service: Timing; orthanc: Timing; ratio: number }> = [];
+  if (!orthancVersion()) return { rows, notes: ['paired rows skipped: Orthanc not installed (bench/compare/install.sh installs it)'] };
+  const service = await startServiceProcess({ MEMO_TTL_SECONDS: '60' });
+  const o = await startOrthanc(mkdtempSync(join(tmpdir(), 'orthanc-paired-')));
+  const client = makeClient(1);
+  try {
+    for (const img of images) {
+      const id = await upload(service.url, img.bytes, service.headers);
+      const oid = await o.upload(img.bytes);
+      const get = async (url: string, headers: Record<string, string>) => {
+        const t0 = performance.now();
+        const res = await client.get(url, headers);
+        if (res.status !== 200 || res.body.length < 8) throw new Error(`status ${res.status}`);
+        return performance.now() - t0;
+      };
+      const s: number[] = [];
+      const a: number[] = [];
+      const ratios: number[] = [];
+      const n = requestsFor(img, requests);
+      for (let i = -2; i < n; i++) {
+        const ts = await get(`${service.url}/files/${id}/png?window=${9000 + i},${400 + (i % 7)}`, { ...service.headers, accept: 'image/png' });
+        const ta = await get(`${o.url}/instances/${oid}/rendered`, { accept: 'image/png' });
+        if (i < 0) continue;
+        s.push(ts);
+        a.push(ta);
+        ratios.push(ts / ta);
+      }
+      rows.push({ image: img.name, service: summarize(s), orthanc: summarize(a), ratio: summarize(ratios).median });
+      await o.remove(oid);
+    }
+  } finally {
+    client.close();
+    await o.close();
+    await service.close();
+  }
+  return { rows, notes };
 }
 
 export async function benchInline(requests: number, runs: number): Promise<InlineBench> {

@@ -2,9 +2,12 @@
  * `npm run bench`: the performance suite. Prints tables and writes bench/results/bench.json.
  *   BENCH_RUNS (default 15)      repetitions per in-process measurement
  *   BENCH_REQUESTS (default 200) requests per HTTP scenario
- *   BENCH_ONLY=render,corpus,http,inline,cold,png  run a subset (the default list); inline =
- *                                a new window with the PNG in hand beside Orthanc and the native
- *                                decoders (bench/inline.ts)
+ *   BENCH_ONLY=render,corpus,http,inline,cold,coldcodec,memory,png  run a subset (the default
+ *                                list); inline = a new window with the PNG in hand beside Orthanc
+ *                                and the native decoders (bench/inline.ts); coldcodec = the first
+ *                                render of a compressed file in a fresh process beside the native
+ *                                decoders' whole process (bench/cold-compressed.ts); memory = the
+ *                                export's peak RSS with its memos full (bench/memory.ts)
  *   BENCH_ONLY=compare           side by side with pydicom + Pillow and Orthanc (bench/compare/;
  *                                set up with bench/compare/install.sh); not in the default list.
  *                                Writes bench/results/compare.json. BENCH_COMPARE_ROUNDS (default 3)
@@ -20,13 +23,15 @@ import { benchColdStart, benchExportRss } from './cold-start.js';
 import { benchCompare, compareTables } from './compare/compare.js';
 import { benchCorpus } from './corpus.js';
 import { benchHttp } from './http.js';
-import { benchInline } from './inline.js';
+import { benchInline, benchInlinePaired } from './inline.js';
+import { benchColdCompressed } from './cold-compressed.js';
+import { benchMemory } from './memory.js';
 import { ms, table } from './measure.js';
 import { benchHeaderParse, benchRender } from './render.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const requests = Number(process.env.BENCH_REQUESTS ?? 200);
-const only = new Set((process.env.BENCH_ONLY ?? 'render,corpus,http,inline,cold,png').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'render,corpus,http,inline,cold,coldcodec,memory,png').split(','));
 const outDir = join('bench', 'results');
 mkdirSync(outDir, { recursive: true });
 
@@ -94,6 +99,16 @@ if (only.has('inline')) {
     ),
   );
   for (const note of inline.notes) say(`NOTE: ${note}`);
+  const paired = await benchInlinePaired([ct512(), dx2048()], Math.max(10, Math.floor(requests / 4)));
+  results.inlinePaired = paired;
+  say('\nThe same, alternating one request to this service (inline, warm memo) and one to Orthanc `/rendered`:\n');
+  say(
+    table(
+      ['image', 'requests', 'this service p50', 'Orthanc p50', 'median of per-pair ratios'],
+      paired.rows.map((r) => [r.image, r.service.runs, ms(r.service.median), ms(r.orthanc.median), `${r.ratio.toFixed(2)}x`]),
+    ),
+  );
+  for (const note of paired.notes) say(`NOTE: ${note}`);
 }
 
 if (only.has('cold')) {
@@ -123,6 +138,44 @@ if (only.has('cold')) {
   const rss = await benchExportRss(outDir, dxPath, dx.name);
   results.exportRss = rss;
   say(`\nExport peak RSS on ${dx.name} (${(dx.bytes.length / 1024 ** 2).toFixed(1)} MiB file), 8- and 16-bit renders: ${rss.peakRssMb.toFixed(0)} MB (after imports: ${rss.baselineRssMb.toFixed(0)} MB)`);
+}
+
+if (only.has('coldcodec')) {
+  const cold = await benchColdCompressed(outDir, Math.max(5, Math.min(runs, 9)));
+  results.coldCompressed = cold;
+  say('\n## Compressed, first render in a new process (bench/cold-compressed.ts): spawn to exit, p50 ms\n');
+  say(
+    table(
+      ['image', 'this service: whole process', 'of which the render', 'gdcmconv --raw', 'dcmdjpeg', 'service / fastest native'],
+      cold.rows.map((r) => {
+        const anchor = (tool: string) => r.anchors.find((a) => a.tool.startsWith(tool))?.latency.median;
+        const fastest = Math.min(...r.anchors.map((a) => a.latency.median));
+        return [
+          r.image,
+          ms(r.service.median),
+          ms(r.renderInProcess.median),
+          ms(anchor('gdcmconv')),
+          ms(anchor('dcmdjpeg')),
+          Number.isFinite(fastest) ? `${(r.service.median / fastest).toFixed(2)}x` : '-',
+        ];
+      }),
+    ),
+  );
+  for (const note of cold.notes) say(`NOTE: ${note}`);
+}
+
+if (only.has('memory')) {
+  const mem = await benchMemory(outDir);
+  results.memory = mem;
+  say(`\n## Export peak RSS with every memo full (bench/memory.ts), limit = half of ${mem.functionMb} MB\n`);
+  say(`After imports ${mem.afterImportMb.toFixed(0)} MB; memos filled (parsed files ${mem.memo.sourcesMiB.toFixed(0)} MiB, decoded frames ${mem.memo.framesMiB.toFixed(0)} MiB): ${mem.afterFillMb.toFixed(0)} MB`);
+  say(
+    table(
+      ['then rendering', 'file MiB', 'peak RSS MB', 'limit MB', 'met'],
+      mem.renders.map((r) => [r.image, r.fileMiB.toFixed(1), r.peakRssMb.toFixed(0), mem.limitMb.toFixed(0), r.peakRssMb <= mem.limitMb ? 'yes' : 'no']),
+    ),
+  );
+  for (const note of mem.notes) say(`NOTE: ${note}`);
 }
 
 if (only.has('png')) {

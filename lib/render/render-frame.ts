@@ -26,6 +26,7 @@ import { traced } from '../observability/tracer.js';
 import { applyLut, storedRange } from './apply-lut.js';
 import { fitWithin } from './fit-within.js';
 import { tabulateMonotone } from './monotone-table.js';
+import { type NativeCells, cellTable, nativeCells16 } from './native-cells.js';
 import { modalityTransform } from './modality-lut.js';
 import { chooseVoi, voiChoiceTransform, type VoiChoice, type Window, type WindowFunction } from './voi-lut.js';
 import { presentationRange } from './presentation.js';
@@ -171,22 +172,36 @@ function tabulateUsed(info: ImageInfo, stored: Exclude<StoredValues, Float32Arra
   applyLut(stored, lowest, lut, out);
 }
 
+/**
+ * `stored` is the frame's decoded values, or the cells of a native frame read in place
+ * (lib/render/native-cells.ts): with those, a rescale-then-window chain goes through a table
+ * indexed by the whole cell and the frame is decoded only if another chain needs its values.
+ */
 function renderGrey(
   info: ImageInfo,
-  stored: StoredValues,
+  source: { values: StoredValues } | NativeCells,
   req: RenderRequest,
 ): { data: Uint8Array | Uint16Array; window?: Window; voi: RenderedPixels['voi'] } {
   const max = outputMax(req.bitDepth);
   const { yMin, yMax } = presentationRange(info.photometric, max, info.presentationLutShape);
   const modality = modalityTransform(info);
-  const out = allocateOutput(req.bitDepth, stored.length);
+  let values = 'values' in source ? source.values : undefined;
+  const storedValues = (): StoredValues => (values ??= (source as NativeCells).decode());
+  const out = allocateOutput(req.bitDepth, values ? values.length : (source as NativeCells).cells.length);
   const request = { window: req.window === 'none' ? undefined : req.window, voi: req.voi };
 
-  const choice = chooseVoi(info, request, () => modalityRange(info, stored, modality));
+  const choice = chooseVoi(info, request, () => modalityRange(info, storedValues(), modality));
   const voi = voiChoiceTransform(choice, yMin, yMax);
   const chain = (v: number) => toOutputValue(voi(modality(v)), max);
   const result = { data: out, window: choice.kind === 'window' ? choice.window : undefined, voi: voiSummary(choice) };
 
+  if (!info.modalityLut && choice.kind === 'window' && !values && 'cells' in source) {
+    const lowest = info.pixelRepresentation === 1 ? -(1 << (info.bitsStored - 1)) | 0 : 0;
+    const table = tabulateMonotone(chain, lowest, allocateOutput(req.bitDepth, 1 << info.bitsStored));
+    applyLut(source.cells, 0, cellTable(table, info), out);
+    return result;
+  }
+  const stored = storedValues();
   if (!isFloat(stored) && info.bitsStored <= MAX_LUT_BITS && info.bitsAllocated <= 16) {
     if (!info.modalityLut && choice.kind === 'window') {
       // Rescale then a window is monotone in the stored value: tabulate every possible stored
@@ -293,12 +308,22 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest, maxD
   if (kind === 'colour') checkColourRequest(info, req, info.bitsStored);
   if (kind === 'palette') checkColourRequest(info, req);
   const frameInfo = frameImageInfo(parsed, info, req.frame - 1);
+  const base = { width: info.columns, height: info.rows, frame: req.frame, bitDepth: req.bitDepth };
+  // A windowed greyscale frame of native 16-bit cells is rendered from the file's bytes as they
+  // are (lib/render/native-cells.ts); everything else is decoded first.
+  const viewStarted = performance.now();
+  const cells = kind === 'grey' && req.window !== 'none' ? nativeCells16(parsed, frameInfo, req.frame - 1) : undefined;
+  if (cells) {
+    // Its DecodeTime is that of reading the cells in place (a view): what a native decode now costs.
+    recordDecodeTime(performance.now() - viewStarted);
+    const { data, window, voi } = renderGrey(frameInfo, cells, req);
+    return withOverlays(parsed, info, req, { ...base, data, channels: 1, ...(window ? { window } : {}), voi });
+  }
   // DecodeTime counts real decodes, not frames the export kept decoded (lib/export/frame-memo.ts).
   const fresh = !isFrameKept(parsed, req.frame - 1);
   const started = performance.now();
   const decoded = await traced('decode', () => decodeFrame(parsed, frameInfo, req.frame - 1));
   if (fresh) recordDecodeTime(performance.now() - started);
-  const base = { width: info.columns, height: info.rows, frame: req.frame, bitDepth: req.bitDepth };
   if (req.window === 'none') {
     const { data, text } = renderModalityValues(frameInfo, decoded.values);
     return { ...base, data, channels: 1, voi: { kind: 'none' }, text };
@@ -311,9 +336,13 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest, maxD
   } else if (kind === 'colour') {
     rendered = { ...base, data: colourToRgb(decoded.values, colourModel(info.photometric, decoded.photometric), info.bitsStored, req.bitDepth), channels: 3 };
   } else {
-    const { data, window, voi } = renderGrey(frameInfo, decoded.values, req);
+    const { data, window, voi } = renderGrey(frameInfo, decoded, req);
     rendered = { ...base, data, channels: 1, ...(window ? { window } : {}), voi };
   }
+  return withOverlays(parsed, info, req, rendered);
+}
+
+function withOverlays(parsed: ParsedDicom, info: ImageInfo, req: RenderRequest, rendered: RenderedPixels): RenderedPixels {
   if (info.overlays && req.overlays !== false) {
     // Drawn on the presented output at the maximum P-value (white), whatever the photometric
     // interpretation: dcmtk's default for greyscale; colour images get white in every channel.
