@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // Quiet by default; tests that check what is logged turn logging on themselves.
-    env: { LOG_LEVEL: 'silent' },
+    // Quiet by default; tests that check what is logged (or the EMF metric lines) turn it on themselves.
+    env: { LOG_LEVEL: 'silent', METRICS: 'off' },
   },
 });
