@@ -135,17 +135,20 @@ export interface FileInfo extends Partial<Omit<FileSummary, 'status' | 'size' | 
 }
 
 /**
- * The file's status and, once processed, its summary. Three reads in parallel: the upload's
- * HEAD, the summary and the request record. A summary of an earlier upload under the same id
+ * The file's status and, once processed, its summary. Reads in parallel: the upload's HEAD, the
+ * summary (and its metadata's HEAD), the request record and the tombstone. A summary of an earlier upload under the same id
  * (a presigned URL used twice) does not describe the current bytes: they are `pending`.
  */
 export async function fileInfo(storage: Storage, ref: FileRef): Promise<FileInfo> {
   const { id } = ref;
-  const [object, summaryBytes, requestBytes, deleted] = await Promise.all([
+  const [object, summaryBytes, requestBytes, deleted, recorded] = await Promise.all([
     storage.head(uploadKey(ref)),
     storage.get(summaryKey(ref)),
     storage.get(requestKey(ref)),
     isDeleted(storage, ref),
+    // The ETag the summary was made from (its metadata): Last-Modified has 1-second resolution,
+    // so a same-size rewrite within that second (only an emulator allows one) differs here only.
+    recordedState(storage, ref),
   ]);
   if (deleted) throw deletedError();
   const summary = parseSummary(summaryBytes);
@@ -155,7 +158,9 @@ export async function fileInfo(storage: Storage, ref: FileRef): Promise<FileInfo
 
   // The summary's body (not its metadata) is at hand here: it describes the stored bytes when it
   // names their Last-Modified and size; with the bytes gone, only a rejection (quarantined) is current.
-  const current = summary && (object ? summary.uploadedAt === uploadedAt && summary.size === object.size : summary.status === 'rejected');
+  const sameBytes = (o: ObjectInfo) =>
+    summary?.uploadedAt === uploadedAt && summary.size === o.size && !(recorded?.sourceEtag && o.etag && recorded.sourceEtag !== o.etag);
+  const current = summary && (object ? sameBytes(object) : summary.status === 'rejected');
   if (summary && current) {
     // The trailing range is for the header route, not part of the file resource.
     const { status, size, uploadedAt: at, trailingOffset: _o, trailingEnd: _e, warnings, ...rest } = summary;

@@ -39,3 +39,14 @@ describe('file state and the range of the elements after the pixel data', () => 
     expect(info).not.toHaveProperty('trailingEnd');
   });
 });
+
+describe('a ready file written again under its key within the same second (an emulator without If-None-Match)', () => {
+  it('is pending again in GET /files/{id}: the ETag differs although size and Last-Modified do not', async () => {
+    const storage = await readyWithTrailing();
+    expect((await fileInfo(storage, ID)).status).toBe('ready');
+    const stored = storage.objects.get(uploadKey(ID))!;
+    // Same size, same Last-Modified second, other bytes: only the ETag tells.
+    storage.objects.set(uploadKey(ID), { ...stored, body: new Uint8Array(2000).fill(7), etag: 'e-rewritten' });
+    expect((await fileInfo(storage, ID)).status).toBe('pending');
+  });
+});
