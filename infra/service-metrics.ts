@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { METRIC, METRIC_NAMESPACE, SERVICE_NAME, type MetricName } from '../lib/observability/metric-names.js';
 
 /**
  * The custom metrics the functions emit (Powertools Metrics, embedded metric format), in one
@@ -8,22 +9,23 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
  * dimension set {service}: a metric emitted with other dimensions is another metric to CloudWatch
  * and would not show here.
  */
-export const SERVICE_NAME = 'dicom-service';
-export const METRICS_NAMESPACE = 'DicomService';
+// The names are the functions' own (lib/observability/metric-names.ts): one owner for both sides.
+export { SERVICE_NAME };
+export const METRICS_NAMESPACE = METRIC_NAMESPACE;
 export const METRIC_DIMENSIONS = { service: SERVICE_NAME } as const;
 
-/** Metric name -> the unit the functions emit it in. */
+/** Metric name -> the unit the functions emit it in (a name missing here does not compile). */
 export const SERVICE_METRICS = {
-  RenderTime: cloudwatch.Unit.MILLISECONDS,
-  DecodeTime: cloudwatch.Unit.MILLISECONDS,
-  HeaderBytesRead: cloudwatch.Unit.BYTES,
-  ExportCacheHit: cloudwatch.Unit.COUNT,
-  ExportCacheMiss: cloudwatch.Unit.COUNT,
-  UploadRejected: cloudwatch.Unit.COUNT,
-  UploadSize: cloudwatch.Unit.BYTES,
-  Http4xx: cloudwatch.Unit.COUNT,
-  Http5xx: cloudwatch.Unit.COUNT,
-} as const;
+  [METRIC.RenderTime]: cloudwatch.Unit.MILLISECONDS,
+  [METRIC.DecodeTime]: cloudwatch.Unit.MILLISECONDS,
+  [METRIC.HeaderBytesRead]: cloudwatch.Unit.BYTES,
+  [METRIC.ExportCacheHit]: cloudwatch.Unit.COUNT,
+  [METRIC.ExportCacheMiss]: cloudwatch.Unit.COUNT,
+  [METRIC.UploadRejected]: cloudwatch.Unit.COUNT,
+  [METRIC.UploadSize]: cloudwatch.Unit.BYTES,
+  [METRIC.Http4xx]: cloudwatch.Unit.COUNT,
+  [METRIC.Http5xx]: cloudwatch.Unit.COUNT,
+} as const satisfies Record<MetricName, cloudwatch.Unit>;
 
 export type ServiceMetricName = keyof typeof SERVICE_METRICS;
 
