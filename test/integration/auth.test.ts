@@ -14,7 +14,7 @@ import { resetConfig } from '../../lib/config.js';
 import { type LocalService, startLocal } from '../../local/server.js';
 import { makeImageDicom } from '../support/dicom-writer.js';
 import { tenantOfSubject, tokenFor, withToken } from '../support/local-token.js';
-import { cognito, motoServerPath, startMoto, type Moto } from '../support/moto.js';
+import { cognito, describeWithMoto, startMoto, type Moto } from '../support/moto.js';
 import { fileRoutes } from '../support/file-routes.js';
 
 const AUTH_ENV = ['AUTH', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'TENANT_CLAIM', 'AWS_ENDPOINT_URL_S3', 'BUCKET_NAME'] as const;
@@ -230,81 +230,71 @@ describe('AUTH=off, for a demo', () => {
   });
 });
 
-const hasMoto = motoServerPath !== undefined;
 const MOTO_TITLE = 'the local server trusting an external issuer (Cognito in moto_server)';
-if (!hasMoto) {
-  console.warn(`${MOTO_TITLE} NOT RUN: moto_server not found on PATH (set MOTO_SERVER)`);
-  describe(`${MOTO_TITLE} (NOT RUN: moto_server not found)`, () => {
-    it('NOT RUN: moto_server not found', () => {
-      expect(motoServerPath).toBeUndefined();
-    });
-  });
-} else {
-  describe(MOTO_TITLE, () => {
-    const PASSWORD = 'Corr3ct-Horse-Battery!';
-    let moto: Moto;
-    let svc: LocalService;
-    let dataDir: string;
-    let clientId: string;
-    let poolId: string;
+describeWithMoto(MOTO_TITLE, () => {
+  const PASSWORD = 'Corr3ct-Horse-Battery!';
+  let moto: Moto;
+  let svc: LocalService;
+  let dataDir: string;
+  let clientId: string;
+  let poolId: string;
 
-    const login = async (username: string) =>
-      (
-        await cognito<{ AuthenticationResult: { IdToken: string; AccessToken: string } }>(moto.url, 'AdminInitiateAuth', {
-          UserPoolId: poolId,
-          ClientId: clientId,
-          AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
-          AuthParameters: { USERNAME: username, PASSWORD },
-        })
-      ).AuthenticationResult;
-
-    beforeAll(async () => {
-      clearEnv();
-      moto = await startMoto();
-      const { UserPool } = await cognito<{ UserPool: { Id: string } }>(moto.url, 'CreateUserPool', { PoolName: 'hospital' });
-      poolId = UserPool.Id;
-      const { UserPoolClient } = await cognito<{ UserPoolClient: { ClientId: string } }>(moto.url, 'CreateUserPoolClient', {
+  const login = async (username: string) =>
+    (
+      await cognito<{ AuthenticationResult: { IdToken: string; AccessToken: string } }>(moto.url, 'AdminInitiateAuth', {
         UserPoolId: poolId,
-        ClientName: 'viewer',
-        ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-      });
-      clientId = UserPoolClient.ClientId;
-      for (const user of ['carol', 'dave']) {
-        await cognito(moto.url, 'AdminCreateUser', { UserPoolId: poolId, Username: user, MessageAction: 'SUPPRESS' });
-        await cognito(moto.url, 'AdminSetUserPassword', { UserPoolId: poolId, Username: user, Password: PASSWORD, Permanent: true });
-      }
-      process.env.AUTH_ISSUER = `https://cognito-idp.${poolId.split('_')[0]}.amazonaws.com/${poolId}`;
-      process.env.AUTH_AUDIENCE = clientId;
-      process.env.AUTH_JWKS_URL = `${moto.url}/${poolId}/.well-known/jwks.json`;
-      dataDir = mkdtempSync(join(tmpdir(), 'dicom-auth-cognito-'));
-      svc = await startLocal({ port: 0, s3Port: 0, dataDir, bucket: 'cognito-bucket' });
-    }, 60_000);
+        ClientId: clientId,
+        AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: username, PASSWORD },
+      })
+    ).AuthenticationResult;
 
-    afterAll(async () => {
-      await svc?.close();
-      await moto?.stop();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-      restoreEnv();
+  beforeAll(async () => {
+    clearEnv();
+    moto = await startMoto();
+    const { UserPool } = await cognito<{ UserPool: { Id: string } }>(moto.url, 'CreateUserPool', { PoolName: 'hospital' });
+    poolId = UserPool.Id;
+    const { UserPoolClient } = await cognito<{ UserPoolClient: { ClientId: string } }>(moto.url, 'CreateUserPoolClient', {
+      UserPoolId: poolId,
+      ClientName: 'viewer',
+      ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
     });
+    clientId = UserPoolClient.ClientId;
+    for (const user of ['carol', 'dave']) {
+      await cognito(moto.url, 'AdminCreateUser', { UserPoolId: poolId, Username: user, MessageAction: 'SUPPRESS' });
+      await cognito(moto.url, 'AdminSetUserPassword', { UserPoolId: poolId, Username: user, Password: PASSWORD, Permanent: true });
+    }
+    process.env.AUTH_ISSUER = `https://cognito-idp.${poolId.split('_')[0]}.amazonaws.com/${poolId}`;
+    process.env.AUTH_AUDIENCE = clientId;
+    process.env.AUTH_JWKS_URL = `${moto.url}/${poolId}/.well-known/jwks.json`;
+    dataDir = mkdtempSync(join(tmpdir(), 'dicom-auth-cognito-'));
+    svc = await startLocal({ port: 0, s3Port: 0, dataDir, bucket: 'cognito-bucket' });
+  }, 60_000);
 
-    it('accepts Cognito ID and access tokens of the pool, isolates its users, and refuses a tampered token', async () => {
-      expect(svc.authorizer?.local).toBeUndefined();
-      expect(svc.authorizer?.issuer).toBe(process.env.AUTH_ISSUER);
-      const carol = await login('carol');
-      const dave = await login('dave');
-      const id = await uploadAs(svc, carol.IdToken, ct());
-      // The access token (no aud, client_id instead) of the same user names the same tenant.
-      const withAccess = await fetch(`${svc.url}/files/${id}/tags/00100010`, withToken(carol.AccessToken));
-      expect(withAccess.status).toBe(200);
-      const unknown = randomUUID();
-      const theirs = await fetch(`${svc.url}/files/${id}/tags/00100010`, withToken(dave.IdToken));
-      const none = await fetch(`${svc.url}/files/${unknown}/tags/00100010`, withToken(dave.IdToken));
-      expect(theirs.status).toBe(404);
-      expect(await theirs.text()).toBe((await none.text()).replaceAll(unknown, id));
-
-      const res = await fetch(`${svc.url}/files/${id}`, withToken(`${carol.IdToken.slice(0, -4)}AAAA`));
-      expect(res.status).toBe(401);
-      expect(res.headers.get('www-authenticate')).toBe('Bearer');
-    }, 60_000);
+  afterAll(async () => {
+    await svc?.close();
+    await moto?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    restoreEnv();
   });
-}
+
+  it('accepts Cognito ID and access tokens of the pool, isolates its users, and refuses a tampered token', async () => {
+    expect(svc.authorizer?.local).toBeUndefined();
+    expect(svc.authorizer?.issuer).toBe(process.env.AUTH_ISSUER);
+    const carol = await login('carol');
+    const dave = await login('dave');
+    const id = await uploadAs(svc, carol.IdToken, ct());
+    // The access token (no aud, client_id instead) of the same user names the same tenant.
+    const withAccess = await fetch(`${svc.url}/files/${id}/tags/00100010`, withToken(carol.AccessToken));
+    expect(withAccess.status).toBe(200);
+    const unknown = randomUUID();
+    const theirs = await fetch(`${svc.url}/files/${id}/tags/00100010`, withToken(dave.IdToken));
+    const none = await fetch(`${svc.url}/files/${unknown}/tags/00100010`, withToken(dave.IdToken));
+    expect(theirs.status).toBe(404);
+    expect(await theirs.text()).toBe((await none.text()).replaceAll(unknown, id));
+
+    const res = await fetch(`${svc.url}/files/${id}`, withToken(`${carol.IdToken.slice(0, -4)}AAAA`));
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+  }, 60_000);
+});

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { config, initConfig, resetConfig } from '../../lib/config.js';
 import { parameterReader, readParameter } from '../../lib/config-secrets.js';
-import { motoServerPath, startMoto, type Moto } from '../support/moto.js';
+import { describeWithMoto, startMoto, type Moto } from '../support/moto.js';
 
 const NAMES = ['SECRET_PARAMETER_NAMES', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'AUTH'] as const;
 const saved = Object.fromEntries(NAMES.map((n) => [n, process.env[n]]));
@@ -36,59 +36,50 @@ async function failure(call: () => Promise<unknown>): Promise<string> {
 const mockSsm = () => mockClient(SSMClient);
 
 const TITLE = 'secrets from SSM Parameter Store (moto_server)';
-if (motoServerPath === undefined) {
-  console.warn(`${TITLE} NOT RUN: moto_server not found on PATH (set MOTO_SERVER)`);
-  describe(`${TITLE} (NOT RUN: moto_server not found)`, () => {
-    it('NOT RUN: moto_server not found', () => {
-      expect(motoServerPath).toBeUndefined();
-    });
+describeWithMoto(TITLE, () => {
+  let moto: Moto;
+  let clientConfig: ConstructorParameters<typeof SSMClient>[0];
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    clientConfig = { endpoint: moto.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+    const ssm = new SSMClient(clientConfig);
+    await ssm.send(new PutParameterCommand({ Name: '/dicom/test/AUTH_AUDIENCE', Value: 'client-a, client-b', Type: 'SecureString' }));
+    await ssm.send(new PutParameterCommand({ Name: '/dicom/test/AUTH_ISSUER', Value: 'https://idp.example.org/realms/hospital', Type: 'String' }));
+    await ssm.send(new PutParameterCommand({ Name: '/dicom/bad/AUTH_ISSUER', Value: 'not-a-url-x-secret', Type: 'SecureString' }));
+    ssm.destroy();
+  }, 60_000);
+
+  afterAll(async () => {
+    await moto?.stop();
   });
-} else {
-  describe(TITLE, () => {
-    let moto: Moto;
-    let clientConfig: ConstructorParameters<typeof SSMClient>[0];
 
-    beforeAll(async () => {
-      moto = await startMoto();
-      clientConfig = { endpoint: moto.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-      const ssm = new SSMClient(clientConfig);
-      await ssm.send(new PutParameterCommand({ Name: '/dicom/test/AUTH_AUDIENCE', Value: 'client-a, client-b', Type: 'SecureString' }));
-      await ssm.send(new PutParameterCommand({ Name: '/dicom/test/AUTH_ISSUER', Value: 'https://idp.example.org/realms/hospital', Type: 'String' }));
-      await ssm.send(new PutParameterCommand({ Name: '/dicom/bad/AUTH_ISSUER', Value: 'not-a-url-x-secret', Type: 'SecureString' }));
-      ssm.destroy();
-    }, 60_000);
-
-    afterAll(async () => {
-      await moto?.stop();
+  it('reads the named parameters at cold start (a SecureString decrypted) into the settings their last segment names', async () => {
+    useNames('/dicom/test/AUTH_AUDIENCE', '/dicom/test/AUTH_ISSUER');
+    let reads = 0;
+    const read = parameterReader(new SSMProvider({ clientConfig }));
+    const cfg = await initConfig(async (name) => {
+      reads++;
+      return read(name);
     });
-
-    it('reads the named parameters at cold start (a SecureString decrypted) into the settings their last segment names', async () => {
-      useNames('/dicom/test/AUTH_AUDIENCE', '/dicom/test/AUTH_ISSUER');
-      let reads = 0;
-      const read = parameterReader(new SSMProvider({ clientConfig }));
-      const cfg = await initConfig(async (name) => {
-        reads++;
-        return read(name);
-      });
-      expect(cfg.auth).toMatchObject({ mode: 'jwt', issuer: 'https://idp.example.org/realms/hospital', audiences: ['client-a', 'client-b'] });
-      // Once per container: config() and a second initConfig neither read nor validate again.
-      expect(config()).toBe(cfg);
-      expect(await initConfig(read)).toBe(cfg);
-      expect(reads).toBe(2);
-    });
-
-    it('fails the cold start naming a missing parameter, and names a bad value\'s setting without the value', async () => {
-      useNames('/dicom/test/AUTH_ISSUER', '/dicom/test/AUTH_JWKS_URL');
-      const read = parameterReader(new SSMProvider({ clientConfig }));
-      expect(await failure(() => initConfig(read))).toMatch(/SSM parameter \/dicom\/test\/AUTH_JWKS_URL \(SECRET_PARAMETER_NAMES\) could not be read \(ParameterNotFoundError|GetParameterError/);
-      expect(() => config()).toThrow(/initConfig\(\) must read them/);
-      useNames('/dicom/bad/AUTH_ISSUER');
-      const message = await failure(() => initConfig(read));
-      expect(message).toMatch(/AUTH_ISSUER must be an absolute http\(s\) URL/);
-      expect(message).not.toContain('x-secret');
-    });
+    expect(cfg.auth).toMatchObject({ mode: 'jwt', issuer: 'https://idp.example.org/realms/hospital', audiences: ['client-a', 'client-b'] });
+    // Once per container: config() and a second initConfig neither read nor validate again.
+    expect(config()).toBe(cfg);
+    expect(await initConfig(read)).toBe(cfg);
+    expect(reads).toBe(2);
   });
-}
+
+  it('fails the cold start naming a missing parameter, and names a bad value\'s setting without the value', async () => {
+    useNames('/dicom/test/AUTH_ISSUER', '/dicom/test/AUTH_JWKS_URL');
+    const read = parameterReader(new SSMProvider({ clientConfig }));
+    expect(await failure(() => initConfig(read))).toMatch(/SSM parameter \/dicom\/test\/AUTH_JWKS_URL \(SECRET_PARAMETER_NAMES\) could not be read \(ParameterNotFoundError|GetParameterError/);
+    expect(() => config()).toThrow(/initConfig\(\) must read them/);
+    useNames('/dicom/bad/AUTH_ISSUER');
+    const message = await failure(() => initConfig(read));
+    expect(message).toMatch(/AUTH_ISSUER must be an absolute http\(s\) URL/);
+    expect(message).not.toContain('x-secret');
+  });
+});
 
 describe('secrets from SSM: the SDK\'s errors (aws-sdk-client-mock)', () => {
   // Mocked for this block only: the moto block above uses the real client.

@@ -3,6 +3,7 @@
  * its Cognito user pools sign RS256 tokens and serve their JWKS. Suites that use it say
  * "NOT RUN" in their title when it is absent, as the corpus suites do: never a silent pass.
  */
+import { describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -23,7 +24,7 @@ function findOnPath(program: string): string | undefined {
 }
 
 /** moto_server's path ($MOTO_SERVER, else on PATH), or undefined. */
-export const motoServerPath: string | undefined = process.env.MOTO_SERVER ?? findOnPath('moto_server');
+export const motoServerPath: string | undefined = process.env.MOTO_SERVER || findOnPath('moto_server');
 
 export interface Moto {
   /** e.g. http://127.0.0.1:54321 */
@@ -88,4 +89,21 @@ export async function cognito<T = Record<string, unknown>>(motoUrl: string, acti
   const text = await res.text();
   if (!res.ok) throw new Error(`Cognito ${action}: HTTP ${res.status} ${text.slice(0, 300)}`);
   return JSON.parse(text) as T;
+}
+
+/**
+ * `describe(title, body)` where moto_server exists; where it does not, one test that says NOT RUN
+ * and why (and a warning line), so a run without it is never silently green.
+ */
+export function describeWithMoto(title: string, body: () => void): void {
+  if (motoServerPath === undefined) {
+    console.warn(`${title} NOT RUN: moto_server not found on PATH (set MOTO_SERVER)`);
+    describe(`${title} (NOT RUN: moto_server not found)`, () => {
+      it('NOT RUN: moto_server not found', () => {
+        expect(motoServerPath).toBeUndefined();
+      });
+    });
+    return;
+  }
+  describe(title, body);
 }

@@ -5,15 +5,14 @@
  * pool's tokens with one key (kid "dummy"): a token of another pool is refused by its issuer,
  * the check that also separates pools on AWS.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeProtectedHeader } from 'jose';
 import { DomainError } from '../../../lib/errors.js';
 import { createTokenVerifier, type TokenVerifier } from '../../../lib/auth/token-verifier.js';
 import { remoteJwks } from '../../../lib/auth/remote-jwks.js';
 import { tenantOf } from '../../../lib/auth/tenant.js';
-import { cognito, motoServerPath, startMoto, type Moto } from '../../support/moto.js';
+import { cognito, describeWithMoto, startMoto, type Moto } from '../../support/moto.js';
 
-const hasMoto = motoServerPath !== undefined;
 const TITLE = 'JWT verification against Cognito in moto_server';
 const PASSWORD = 'Corr3ct-Horse-Battery!';
 
@@ -77,90 +76,81 @@ async function login(moto: Moto, pool: Pool, username: string): Promise<Tokens> 
   return r.AuthenticationResult;
 }
 
-if (!hasMoto) {
-  console.warn(`${TITLE} NOT RUN: moto_server not found on PATH (set MOTO_SERVER)`);
-  describe(`${TITLE} (NOT RUN: moto_server not found)`, () => {
-    it('NOT RUN: moto_server not found', () => {
-      expect(motoServerPath).toBeUndefined();
-    });
+describeWithMoto(TITLE, () => {
+  let moto: Moto;
+  let pool: Pool;
+  let otherPool: Pool;
+  let otherClientId: string;
+  let verifier: TokenVerifier;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    pool = await createPool(moto, 'hospital-pool');
+    otherPool = await createPool(moto, 'other-pool');
+    otherClientId = (
+      await cognito<{ UserPoolClient: { ClientId: string } }>(moto.url, 'CreateUserPoolClient', {
+        UserPoolId: pool.poolId,
+        ClientName: 'another-app',
+        ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH'],
+      })
+    ).UserPoolClient.ClientId;
+    await createUser(moto, pool, 'alice', 'st-mary');
+    await createUser(moto, pool, 'bob', 'st-mary');
+    await createUser(moto, otherPool, 'alice', 'st-mary');
+    verifier = createTokenVerifier({ issuer: pool.issuer, audiences: [pool.clientId], jwks: remoteJwks(pool.jwksUrl) });
+  }, 60_000);
+
+  afterAll(async () => {
+    await moto?.stop();
   });
-} else {
-  describe(TITLE, () => {
-    let moto: Moto;
-    let pool: Pool;
-    let otherPool: Pool;
-    let otherClientId: string;
-    let verifier: TokenVerifier;
 
-    beforeAll(async () => {
-      moto = await startMoto();
-      pool = await createPool(moto, 'hospital-pool');
-      otherPool = await createPool(moto, 'other-pool');
-      otherClientId = (
-        await cognito<{ UserPoolClient: { ClientId: string } }>(moto.url, 'CreateUserPoolClient', {
-          UserPoolId: pool.poolId,
-          ClientName: 'another-app',
-          ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH'],
-        })
-      ).UserPoolClient.ClientId;
-      await createUser(moto, pool, 'alice', 'st-mary');
-      await createUser(moto, pool, 'bob', 'st-mary');
-      await createUser(moto, otherPool, 'alice', 'st-mary');
-      verifier = createTokenVerifier({ issuer: pool.issuer, audiences: [pool.clientId], jwks: remoteJwks(pool.jwksUrl) });
-    }, 60_000);
-
-    afterAll(async () => {
-      await moto?.stop();
-    });
-
-    it('verifies an id token (aud = the app client) signed RS256 by the pool key', async () => {
-      const { IdToken } = await adminLogin(moto, pool, 'alice');
-      expect(decodeProtectedHeader(IdToken)).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
-      const claims = await verifier.verify(`Bearer ${IdToken}`);
-      expect(claims).toMatchObject({ iss: pool.issuer, aud: pool.clientId, token_use: 'id', 'custom:org': 'st-mary' });
-      expect(typeof claims.sub).toBe('string');
-    });
-
-    it('verifies an access token, which has no aud, by its client_id', async () => {
-      const { AccessToken } = await login(moto, pool, 'bob');
-      const claims = await verifier.verify(`Bearer ${AccessToken}`);
-      expect(claims.aud).toBeUndefined();
-      expect(claims).toMatchObject({ iss: pool.issuer, client_id: pool.clientId, token_use: 'access' });
-    });
-
-    it('derives the tenant from TENANT_CLAIM: sub per user, custom:org shared by an organisation', async () => {
-      const alice = await verifier.verify(`Bearer ${(await adminLogin(moto, pool, 'alice')).IdToken}`);
-      const bob = await verifier.verify(`Bearer ${(await login(moto, pool, 'bob')).IdToken}`);
-      const byOrg = { issuer: pool.issuer, tenantClaim: 'custom:org' };
-      const bySub = { issuer: pool.issuer, tenantClaim: 'sub' };
-      expect(tenantOf(alice, byOrg)).toBe(tenantOf(bob, byOrg));
-      expect(tenantOf(alice, bySub)).not.toBe(tenantOf(bob, bySub));
-      expect(tenantOf(alice, byOrg)).toMatch(/^t[0-9a-f]{32}$/);
-      // Access tokens carry no custom attributes: with an organisation claim they get no tenant.
-      const access = await verifier.verify(`Bearer ${(await login(moto, pool, 'alice')).AccessToken}`);
-      expect(() => tenantOf(access, byOrg)).toThrow(DomainError);
-    });
-
-    it('401 for a token of another pool (same moto key, other issuer)', async () => {
-      const tokens = await adminLogin(moto, otherPool, 'alice');
-      const lenient = createTokenVerifier({ issuer: pool.issuer, audiences: [pool.clientId, otherPool.clientId], jwks: remoteJwks(pool.jwksUrl) });
-      for (const token of [tokens.IdToken, tokens.AccessToken]) {
-        await expect(lenient.verify(`Bearer ${token}`)).rejects.toMatchObject({ code: 'Unauthorized', status: 401, message: 'The token issuer is not trusted.' });
-      }
-    });
-
-    it('401 for a token of another app client of the same pool', async () => {
-      const tokens = await adminLogin(moto, pool, 'alice', otherClientId);
-      for (const token of [tokens.IdToken, tokens.AccessToken]) {
-        await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({ status: 401, message: 'The token audience is not accepted.' });
-      }
-    });
-
-    it('401 for a Cognito token altered after signing', async () => {
-      const [h, p, s] = (await adminLogin(moto, pool, 'alice')).IdToken.split('.');
-      const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
-      const altered = `${h}.${Buffer.from(JSON.stringify({ ...payload, 'custom:org': 'other-hospital' })).toString('base64url')}.${s}`;
-      await expect(verifier.verify(`Bearer ${altered}`)).rejects.toMatchObject({ status: 401, message: 'The token signature does not verify.' });
-    });
+  it('verifies an id token (aud = the app client) signed RS256 by the pool key', async () => {
+    const { IdToken } = await adminLogin(moto, pool, 'alice');
+    expect(decodeProtectedHeader(IdToken)).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
+    const claims = await verifier.verify(`Bearer ${IdToken}`);
+    expect(claims).toMatchObject({ iss: pool.issuer, aud: pool.clientId, token_use: 'id', 'custom:org': 'st-mary' });
+    expect(typeof claims.sub).toBe('string');
   });
-}
+
+  it('verifies an access token, which has no aud, by its client_id', async () => {
+    const { AccessToken } = await login(moto, pool, 'bob');
+    const claims = await verifier.verify(`Bearer ${AccessToken}`);
+    expect(claims.aud).toBeUndefined();
+    expect(claims).toMatchObject({ iss: pool.issuer, client_id: pool.clientId, token_use: 'access' });
+  });
+
+  it('derives the tenant from TENANT_CLAIM: sub per user, custom:org shared by an organisation', async () => {
+    const alice = await verifier.verify(`Bearer ${(await adminLogin(moto, pool, 'alice')).IdToken}`);
+    const bob = await verifier.verify(`Bearer ${(await login(moto, pool, 'bob')).IdToken}`);
+    const byOrg = { issuer: pool.issuer, tenantClaim: 'custom:org' };
+    const bySub = { issuer: pool.issuer, tenantClaim: 'sub' };
+    expect(tenantOf(alice, byOrg)).toBe(tenantOf(bob, byOrg));
+    expect(tenantOf(alice, bySub)).not.toBe(tenantOf(bob, bySub));
+    expect(tenantOf(alice, byOrg)).toMatch(/^t[0-9a-f]{32}$/);
+    // Access tokens carry no custom attributes: with an organisation claim they get no tenant.
+    const access = await verifier.verify(`Bearer ${(await login(moto, pool, 'alice')).AccessToken}`);
+    expect(() => tenantOf(access, byOrg)).toThrow(DomainError);
+  });
+
+  it('401 for a token of another pool (same moto key, other issuer)', async () => {
+    const tokens = await adminLogin(moto, otherPool, 'alice');
+    const lenient = createTokenVerifier({ issuer: pool.issuer, audiences: [pool.clientId, otherPool.clientId], jwks: remoteJwks(pool.jwksUrl) });
+    for (const token of [tokens.IdToken, tokens.AccessToken]) {
+      await expect(lenient.verify(`Bearer ${token}`)).rejects.toMatchObject({ code: 'Unauthorized', status: 401, message: 'The token issuer is not trusted.' });
+    }
+  });
+
+  it('401 for a token of another app client of the same pool', async () => {
+    const tokens = await adminLogin(moto, pool, 'alice', otherClientId);
+    for (const token of [tokens.IdToken, tokens.AccessToken]) {
+      await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({ status: 401, message: 'The token audience is not accepted.' });
+    }
+  });
+
+  it('401 for a Cognito token altered after signing', async () => {
+    const [h, p, s] = (await adminLogin(moto, pool, 'alice')).IdToken.split('.');
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const altered = `${h}.${Buffer.from(JSON.stringify({ ...payload, 'custom:org': 'other-hospital' })).toString('base64url')}.${s}`;
+    await expect(verifier.verify(`Bearer ${altered}`)).rejects.toMatchObject({ status: 401, message: 'The token signature does not verify.' });
+  });
+});
