@@ -136,19 +136,16 @@ export interface FileInfo extends Partial<Omit<FileSummary, 'status' | 'size' | 
 
 /**
  * The file's status and, once processed, its summary. Reads in parallel: the upload's HEAD, the
- * summary (and its metadata's HEAD), the request record and the tombstone. A summary of an earlier upload under the same id
+ * summary, the request record and the tombstone. A summary of an earlier upload under the same id
  * (a presigned URL used twice) does not describe the current bytes: they are `pending`.
  */
 export async function fileInfo(storage: Storage, ref: FileRef): Promise<FileInfo> {
   const { id } = ref;
-  const [object, summaryBytes, requestBytes, deleted, recorded] = await Promise.all([
+  const [object, summaryBytes, requestBytes, deleted] = await Promise.all([
     storage.head(uploadKey(ref)),
     storage.get(summaryKey(ref)),
     storage.get(requestKey(ref)),
     isDeleted(storage, ref),
-    // The ETag the summary was made from (its metadata): Last-Modified has 1-second resolution,
-    // so a same-size rewrite within that second (only an emulator allows one) differs here only.
-    recordedState(storage, ref),
   ]);
   if (deleted) throw deletedError();
   const summary = parseSummary(summaryBytes);
@@ -158,12 +155,14 @@ export async function fileInfo(storage: Storage, ref: FileRef): Promise<FileInfo
 
   // The summary's body (not its metadata) is at hand here: it describes the stored bytes when it
   // names their Last-Modified and size; with the bytes gone, only a rejection (quarantined) is current.
+  // Last-Modified has 1-second resolution: a same-size rewrite within that second (only an
+  // emulator allows one) differs in its ETag only (summaries written before they carried it: unchecked).
   const sameBytes = (o: ObjectInfo) =>
-    summary?.uploadedAt === uploadedAt && summary.size === o.size && !(recorded?.sourceEtag && o.etag && recorded.sourceEtag !== o.etag);
+    summary?.uploadedAt === uploadedAt && summary.size === o.size && !(summary.sourceEtag && o.etag && summary.sourceEtag !== o.etag);
   const current = summary && (object ? sameBytes(object) : summary.status === 'rejected');
   if (summary && current) {
     // The trailing range is for the header route, not part of the file resource.
-    const { status, size, uploadedAt: at, trailingOffset: _o, trailingEnd: _e, warnings, ...rest } = summary;
+    const { status, size, uploadedAt: at, trailingOffset: _o, trailingEnd: _e, sourceEtag: _etag, warnings, ...rest } = summary;
     return {
       id,
       status,

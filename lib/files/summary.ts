@@ -32,6 +32,12 @@ export interface FileSummary {
   trailingEnd?: number;
   /** The upload's Last-Modified: also tells a summary of an older upload under the same id. */
   uploadedAt: string;
+  /**
+   * The ETag of the upload summarised (also in the metadata, SUMMARY_META.sourceEtag): with
+   * uploadedAt (1-second resolution) and size it tells GET /files/{id} whether the summary
+   * describes the bytes stored now. Not part of the file resource.
+   */
+  sourceEtag?: string;
   processedAt: string;
   /** Why a rejected file was rejected: a domain error code and its sentence. */
   reason?: { code: ErrorCode; message: string };
@@ -136,6 +142,7 @@ const FIELDS = [
   'trailingOffset',
   'trailingEnd',
   'uploadedAt',
+  'sourceEtag',
   'processedAt',
   'reason',
   'warnings',
@@ -161,6 +168,7 @@ export function parseSummary(bytes: Uint8Array | undefined): FileSummary | undef
   if (v.status !== 'ready' && v.status !== 'rejected') return undefined;
   if (typeof v.size !== 'number' || typeof v.uploadedAt !== 'string' || typeof v.processedAt !== 'string') return undefined;
   if (v.sha256 !== undefined && !isSha256Hex(v.sha256)) return undefined;
+  if (v.sourceEtag !== undefined && typeof v.sourceEtag !== 'string') return undefined;
   const reason = v.reason as { code?: unknown; message?: unknown } | undefined;
   if (v.status === 'rejected') {
     if (!reason || typeof reason.code !== 'string' || !(reason.code in ERROR_STATUS) || typeof reason.message !== 'string') {

@@ -309,7 +309,7 @@ async function reject(
  */
 async function writeSummary(storage: Storage, ref: FileRef, summary: FileSummary, object: ObjectInfo, replace: boolean): Promise<boolean> {
   const metadata = summaryMetadata(summary, object);
-  const body = serializeSummary(summary);
+  const body = serializeSummary(object.etag ? { ...summary, sourceEtag: object.etag } : summary);
   if (replace) {
     await storage.put(summaryKey(ref), body, 'application/json', metadata);
     return true;

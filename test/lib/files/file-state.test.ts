@@ -18,6 +18,8 @@ async function readyWithTrailing(): Promise<MemoryStorage> {
     trailingOffset: 1000,
     trailingEnd: 1200,
     uploadedAt: upload.lastModified!.toISOString(),
+    // As the processor writes it (lib/processing/process-upload.ts writeSummary).
+    sourceEtag: upload.etag,
     processedAt: upload.lastModified!.toISOString(),
   };
   await storage.put(summaryKey(ID), serializeSummary(summary), 'application/json', summaryMetadata(summary, upload));
@@ -37,6 +39,7 @@ describe('file state and the range of the elements after the pixel data', () => 
     expect(info.status).toBe('ready');
     expect(info).not.toHaveProperty('trailingOffset');
     expect(info).not.toHaveProperty('trailingEnd');
+    expect(info).not.toHaveProperty('sourceEtag');
   });
 });
 

@@ -91,6 +91,7 @@ describe('processUpload', () => {
       frames: 2,
       photometric: 'MONOCHROME2',
       uploadedAt: uploaded.lastModified.toISOString(),
+      sourceEtag: uploaded.etag,
       processedAt: NOW.toISOString(),
     });
     // Nothing about the patient: the fixture's Patient Name and ID are nowhere in it.
