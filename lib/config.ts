@@ -436,8 +436,12 @@ export const resetConfig = (): void => {
  * `info` instead of failing the container.
  */
 export function logLevel(): LogLevel {
-  return SETTINGS.shape.LOG_LEVEL.parse(process.env.LOG_LEVEL || undefined);
+  // Every log line and every metric asks: the schema runs only when the variable changed.
+  const raw = process.env.LOG_LEVEL || undefined;
+  if (!lastLogLevel || lastLogLevel.raw !== raw) lastLogLevel = { raw, level: SETTINGS.shape.LOG_LEVEL.parse(raw) };
+  return lastLogLevel.level;
 }
+let lastLogLevel: { raw: string | undefined; level: LogLevel } | undefined;
 
 // --- Observability (issue 12): read per call like LOG_LEVEL, so logging and metrics work before config() is valid.
 /**
