@@ -84,10 +84,9 @@ export class ExportService {
    */
   async exportPng(ref: FileRef, params: RenderParams): Promise<ExportResult> {
     checkRenderFeatures(params, this.cfg.features);
-    const { key, hit, upload } = await this.lookup(ref, params);
-    recordExportCache(Boolean(hit));
-    if (hit) return this.cachedResult(key, hit, params);
-    const out = await this.render(ref, params, upload);
+    const found = await this.lookupOrRender(ref, params);
+    if (found.hit) return this.cachedResult(found.key, found.hit, params);
+    const { key, out } = found;
     await this.store(key, out);
     return { url: await this.presign(key), cached: false, ...dimensions(out) };
   }
@@ -102,18 +101,52 @@ export class ExportService {
    */
   async exportPngInline(ref: FileRef, params: RenderParams): Promise<InlineExportResult> {
     checkRenderFeatures(params, this.cfg.features);
-    const { key, hit, upload } = await this.lookup(ref, params);
-    recordExportCache(Boolean(hit));
-    if (hit) return this.cachedResult(key, hit, params);
-    const started = performance.now();
-    const out = await this.render(ref, params, upload);
-    const renderMs = performance.now() - started;
+    const found = await this.lookupOrRender(ref, params);
+    if (found.hit) return this.cachedResult(found.key, found.hit, params);
+    const { key, out, renderMs } = found;
     if (out.png.length > this.inline.maxBytes) {
       await this.store(key, out);
       return { url: await this.presign(key), cached: false, ...dimensions(out) };
     }
     if (renderMs >= this.inline.cacheWriteMinRenderMs) await this.store(key, out);
     return { png: out.png, cached: false, ...dimensions(out) };
+  }
+
+  /**
+   * The cached PNG for (file, parameters), or a new rendering of it. A warm container that holds
+   * the ready file parsed and has not seen this rendering renders it while the lookup's HEADs
+   * (upload, tombstone, render key) are in flight, instead of after them: in Lambda those are
+   * network waits of a few ms each, as long as a CT's render (bench/profile-export.ts). The
+   * early rendering is answered only once the lookup has confirmed the upload is still the
+   * ready one (a deleted or rewritten file gets the lookup's error, and the rendering is
+   * dropped unstored); when the render key turns out to exist (made by another container or the
+   * processor) the cached PNG is answered and the rendering is wasted CPU, never latency beyond
+   * the render's own.
+   */
+  private async lookupOrRender(ref: FileRef, params: RenderParams): Promise<{ key: string; hit: ObjectInfo } | { key: string; hit?: undefined; out: RenderResult; renderMs: number }> {
+    const early = this.knownSource(ref, params);
+    let looking = true;
+    const looked = this.lookup(ref, params).finally(() => (looking = false));
+    // The render is synchronous CPU work: started two turns of the event loop later, once the
+    // lookup's requests are on their sockets (the SDK needs two, measured against a server in
+    // another process), it overlaps their round trips. Not started at all when the lookup has
+    // already answered (a hit, or an error).
+    const pending = early ? settled(nextTurns(2).then(() => (looking ? this.timedRender(early, params) : undefined))) : undefined;
+    const { key, hit, upload } = await looked;
+    recordExportCache(Boolean(hit));
+    if (hit) return { key, hit };
+    const rendered = pending && unwrap(await pending);
+    if (rendered) return { key, ...rendered };
+    return { key, ...(await this.timedRender(await this.sourceParsed(ref, upload), params)) };
+  }
+
+  /** The ready file this container holds parsed, when the rendering asked for is not one it has seen cached. */
+  private knownSource(ref: FileRef, params: RenderParams): ParsedDicom | undefined {
+    const memoKey = uploadKey(ref);
+    const ready = this.hashes.get(memoKey);
+    const parsed = this.sources.get(memoKey);
+    if (!ready || !parsed) return undefined;
+    return this.renders.get(contentRenderKey(ref.tenant, ready.sha256, renderVariant(params))) ? undefined : parsed;
   }
 
   /**
@@ -150,13 +183,13 @@ export class ExportService {
     };
   }
 
-  private async render(ref: FileRef, params: RenderParams, upload: ObjectInfo): Promise<RenderResult> {
-    const parsed = await this.sourceParsed(ref, upload);
+  private async timedRender(parsed: ParsedDicom, params: RenderParams): Promise<{ out: RenderResult; renderMs: number }> {
     assertCodecEnabled(parsed.transferSyntaxUid, (this.cfg.features ?? DEFAULT_FEATURES).codecs);
     const started = performance.now();
     const out = await renderPng(parsed, params, this.cfg.maxDecodedBytes);
-    recordRenderTime(performance.now() - started, transferSyntax(parsed.transferSyntaxUid)?.keyword ?? 'Unknown');
-    return out;
+    const renderMs = performance.now() - started;
+    recordRenderTime(renderMs, transferSyntax(parsed.transferSyntaxUid)?.keyword ?? 'Unknown');
+    return { out, renderMs };
   }
 
   /** Written only after a complete render: a failed render leaves no cache object behind. */
@@ -252,3 +285,22 @@ interface CacheLookup {
 }
 
 const dimensions = (out: RenderResult) => ({ width: out.width, height: out.height, frame: out.frame, bitDepth: out.bitDepth });
+
+async function nextTurns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise that never rejects, so one started early is never an unhandled rejection when its caller throws first. */
+function settled<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+function unwrap<T>(s: Settled<T>): T {
+  if (!s.ok) throw s.error;
+  return s.value;
+}
