@@ -14,6 +14,7 @@
  *                                in-process rounds; BENCH_COMPARE_BUDGET_MS (default 3000) wall
  *                                time aimed at per HTTP scenario (at most BENCH_REQUESTS requests)
  */
+import './bench-env.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -90,13 +91,13 @@ if (only.has('inline')) {
   results.inline = inline;
   say('\n## A new window with the PNG in hand (bench/inline.ts): 1 connection, ms until the body is read\n');
   const orthancP50 = new Map(inline.rows.filter((r) => r.scenario.startsWith('Orthanc')).map((r) => [r.image, r.latency.median]));
+  const nativeP50 = new Map<string, number>();
+  for (const r of inline.rows) if (r.native) nativeP50.set(r.image, Math.min(r.latency.median, nativeP50.get(r.image) ?? Infinity));
+  const over = (t: number, anchor: number | undefined) => (anchor ? `${(t / anchor).toFixed(2)}x` : '-');
   say(
     table(
-      ['image', 'who, how', 'requests', 'p50', 'p95', '/ Orthanc p50'],
-      inline.rows.map((r) => {
-        const anchor = orthancP50.get(r.image);
-        return [r.image, r.scenario, r.latency.runs, ms(r.latency.median), ms(r.latency.p95), anchor ? `${(r.latency.median / anchor).toFixed(2)}x` : '-'];
-      }),
+      ['image', 'who, how', 'requests', 'p50', 'p95', '/ Orthanc p50', '/ fastest native p50'],
+      inline.rows.map((r) => [r.image, r.scenario, r.latency.runs, ms(r.latency.median), ms(r.latency.p95), over(r.latency.median, orthancP50.get(r.image)), over(r.latency.median, nativeP50.get(r.image))]),
     ),
   );
   for (const note of inline.notes) say(`NOTE: ${note}`);
