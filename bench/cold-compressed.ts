@@ -2,17 +2,20 @@
  * Issue 15, compressed images in a new container: the first render of a compressed file in a
  * fresh Node process (module load, the codec's WASM compile, decode, window, PNG), bundled as CDK
  * bundles the export (infra/bundling.ts), against the whole process of the native decoders
- * (`gdcmconv --raw`, `dcmdjpeg`: start-up and decode to native pixel data) on the same file.
- * Both timed from spawn to exit; medians. Skipped with a note without the corpus or the tools.
+ * (bench/native-anchors.ts: gdcmconv --raw, dcmdjpeg, opj_decompress, ojph_expand: start-up and
+ * decode) on the same file. Both timed from spawn to exit; medians. Corpus images are skipped
+ * with a note without the corpus; the generated greyscale HTJ2K images (bench/htj2k-fixture.ts)
+ * always run. A tool that is not installed is a note.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { CODEC_WASM_FILES, esbuildOptions } from '../infra/bundling.js';
 import { corpusAvailable, corpusPath } from '../test/support/corpus.js';
+import { htj2kBenchImages } from './htj2k-fixture.js';
 import { summarize, type Timing } from './measure.js';
+import { BARE_CODESTREAM_NOTE, nativeAnchors, type NativeTool, timeAnchors, timeWholeProcess } from './native-anchors.js';
 
 export interface ColdCompressedRow {
   image: string;
@@ -20,8 +23,8 @@ export interface ColdCompressedRow {
   service: Timing;
   /** Inside that process: from the start of the render (parse, WASM load, decode, PNG). */
   renderInProcess: Timing;
-  /** Fresh `node -e 0`, for the share of the process that is Node's own start. */
-  anchors: Array<{ tool: string; latency: Timing }>;
+  /** The native tools' whole process on the same image (bench/native-anchors.ts). */
+  anchors: Array<{ tool: NativeTool; label: string; latency: Timing }>;
 }
 
 export const COLD_IMAGES = [
@@ -43,66 +46,49 @@ const SCRIPT = `
   process.stdout.write(JSON.stringify({ ms: performance.now() - t0, png: out.png.length }));
 `;
 
-function runs(n: number, run: () => { ok: boolean; inner?: number }): { wall: Timing; inner: number[] } | undefined {
-  const walls: number[] = [];
-  const inner: number[] = [];
-  for (let i = -1; i < n; i++) {
-    const t0 = performance.now();
-    const r = run();
-    const wall = performance.now() - t0;
-    if (!r.ok) return undefined;
-    if (i < 0) continue; // the first run warms the page cache, as a deployed image's files are
-    walls.push(wall);
-    if (r.inner !== undefined) inner.push(r.inner);
-  }
-  return { wall: summarize(walls), inner };
-}
-
 export async function benchColdCompressed(outDir: string, n: number): Promise<{ rows: ColdCompressedRow[]; notes: string[] }> {
   const notes: string[] = [];
-  if (!corpusAvailable) return { rows: [], notes: ['cold compressed rows skipped: corpus not found (set DICOM_CORPUS)'] };
   const dir = join(outDir, 'cold-render');
   mkdirSync(dir, { recursive: true });
   const script = join(dir, 'render-once.mjs');
   await build({ ...esbuildOptions('stdin.ts', script), entryPoints: undefined, stdin: { contents: SCRIPT, resolveDir: resolve('.'), sourcefile: 'render-once.ts', loader: 'ts' }, sourcemap: false, logLevel: 'silent' });
   for (const wasm of CODEC_WASM_FILES) copyFileSync(wasm, join(dir, basename(wasm)));
-  const tools = [
-    ['gdcmconv', ['--raw']],
-    ['dcmdjpeg', []],
-  ] as const;
-  const installed = tools.filter(([t]) => !spawnSync(t, ['--version']).error);
-  for (const [t] of tools) if (!installed.some(([i]) => i === t)) notes.push(`${t} not installed (bench/compare/install.sh installs it)`);
-  const tmp = mkdtempSync(join(tmpdir(), 'cold-native-'));
-  const rows: ColdCompressedRow[] = [];
-  try {
+  const images: Array<{ name: string; path: string }> = [];
+  if (!corpusAvailable) notes.push('corpus rows skipped: corpus not found (set DICOM_CORPUS)');
+  else {
     for (const img of COLD_IMAGES) {
       const path = corpusPath(img.path);
-      if (!existsSync(path)) {
-        notes.push(`${img.name}: not in the corpus`);
-        continue;
-      }
-      const service = runs(n, () => {
-        const r = spawnSync(process.execPath, [script, path], { encoding: 'utf8' });
-        return r.status === 0 ? { ok: true, inner: (JSON.parse(r.stdout) as { ms: number }).ms } : { ok: false };
-      });
-      if (!service) {
-        notes.push(`${img.name}: the service could not render it`);
-        continue;
-      }
-      const anchors: ColdCompressedRow['anchors'] = [];
-      for (const [tool, args] of installed) {
-        const out = join(tmp, 'out.dcm');
-        const a = runs(n, () => ({ ok: spawnSync(tool, [...args, path, out]).status === 0 }));
-        if (a) anchors.push({ tool: `${tool} ${args.join(' ')}`.trim(), latency: a.wall });
-        else notes.push(`${tool} cannot decode ${img.name}`);
-      }
-      rows.push({ image: img.name, service: service.wall, renderInProcess: summarize(service.inner), anchors });
+      if (existsSync(path)) images.push({ name: img.name, path });
+      else notes.push(`${img.name}: not in the corpus`);
     }
-    const node = runs(n, () => ({ ok: spawnSync(process.execPath, ['-e', '0']).status === 0 }));
-    if (node) notes.push(`node -e 0 (Node's own start, in every service row): p50 ${node.wall.median.toFixed(0)} ms`);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
   }
+  for (const [i, img] of (await htj2kBenchImages()).entries()) {
+    const path = join(dir, `htj2k-${i}.dcm`);
+    writeFileSync(path, img.bytes);
+    images.push({ name: img.name, path });
+  }
+  const rows: ColdCompressedRow[] = [];
+  for (const img of images) {
+    const service = timeWholeProcess(n, () => {
+      const r = spawnSync(process.execPath, [script, img.path], { encoding: 'utf8' });
+      return r.status === 0 ? { ok: true, inner: (JSON.parse(r.stdout) as { ms: number }).ms } : { ok: false };
+    });
+    if (!service) {
+      notes.push(`${img.name}: the service could not render it`);
+      continue;
+    }
+    const set = nativeAnchors({ name: img.name, bytes: new Uint8Array(readFileSync(img.path)), path: img.path });
+    try {
+      const anchors = timeAnchors(set, n, img.name);
+      rows.push({ image: img.name, service: service.wall, renderInProcess: summarize(service.inner), anchors });
+    } finally {
+      set.dispose();
+      for (const note of set.notes) if (!notes.includes(note)) notes.push(note);
+    }
+  }
+  const node = timeWholeProcess(n, () => ({ ok: spawnSync(process.execPath, ['-e', '0']).status === 0 }));
+  if (node) notes.push(`node -e 0 (Node's own start, in every service row): p50 ${node.wall.median.toFixed(0)} ms`);
+  notes.push(BARE_CODESTREAM_NOTE);
   writeFileSync(join(dir, 'result.json'), JSON.stringify(rows, null, 2));
   return { rows, notes };
 }

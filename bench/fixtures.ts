@@ -29,8 +29,23 @@ function anatomy(u: number, v: number, n: () => number): number {
   return Math.min(1, Math.max(0, t + n() * 0.03));
 }
 
+/**
+ * rows x columns stored values of the anatomy scaled to [0, max], row by row (the noise is drawn
+ * in that order, as makeImageDicom asks for pixels): the generated CT and DX, and the same pixels
+ * for the compressed fixtures (bench/htj2k-fixture.ts).
+ */
+export function anatomyValues(rows: number, columns: number, max: number, seed: number): Uint16Array {
+  const n = noiseSource(seed);
+  const out = new Uint16Array(rows * columns);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) out[r * columns + c] = Math.round(anatomy(c / (columns / 2) - 1, r / (rows / 2) - 1, n) * max);
+  return out;
+}
+
+/** The CT 512's stored values: air is -1024 HU (stored 0 after the intercept), bone about +1000 HU. */
+export const ct512Values = (): Uint16Array => anatomyValues(512, 512, 2100, 1);
+
 export function ct512(): BenchImage {
-  const n = noiseSource(1);
+  const values = ct512Values();
   const bytes = makeImageDicom({
     rows: 512,
     columns: 512,
@@ -39,14 +54,13 @@ export function ct512(): BenchImage {
     pixelRepresentation: 1,
     rescale: { slope: 1, intercept: -1024 },
     window: { center: 40, width: 400 },
-    // Air is -1024 HU (stored 0 after the intercept), bone about +1000 HU.
-    pixel: (_f, r, c) => Math.round(anatomy(c / 256 - 1, r / 256 - 1, n) * 2100),
+    pixel: (_f, r, c) => values[r * 512 + c],
   });
   return { name: 'CT 512x512 16-bit signed, window', bytes, frames: 1 };
 }
 
 export function dx2048(): BenchImage {
-  const n = noiseSource(2);
+  const values = anatomyValues(2048, 2048, 16383, 2);
   const bytes = makeImageDicom({
     rows: 2048,
     columns: 2048,
@@ -54,7 +68,7 @@ export function dx2048(): BenchImage {
     bitsStored: 14,
     photometric: 'MONOCHROME1',
     window: { center: 8192, width: 12000 },
-    pixel: (_f, r, c) => Math.round(anatomy(c / 1024 - 1, r / 1024 - 1, n) * 16383),
+    pixel: (_f, r, c) => values[r * 2048 + c],
   });
   return { name: 'DX 2048x2048 14-bit MONOCHROME1', bytes, frames: 1 };
 }

@@ -2,18 +2,19 @@
  * Issue 15, "the picture in hand": a new window each request, timed until the client holds the
  * PNG's bytes. This service over HTTP (bench/service-process.ts: local server + embedded S3 in
  * one process, the client here) with `Accept: image/png` (the PNG in the answer) beside the
- * 303 followed to S3 (the contract before), for the generated CT 512 and DX 2048 and, when the
- * corpus is there, a JPEG Lossless and a JPEG 2000 image. Anchors on the same machine:
- * Orthanc's `/instances/{id}/rendered` (it renders every request; bench/compare/install.sh
- * installs it) and the whole-process decode of `gdcmconv --raw` and `dcmdjpeg`; each is
- * skipped with a note when it is not installed.
+ * 303 followed to S3 (the contract before), for the generated CT 512 and DX 2048, the generated
+ * greyscale HTJ2K CT 512 and 2048 x 2048 (bench/htj2k-fixture.ts) and, when the corpus is there,
+ * JPEG Lossless and JPEG 2000 images. Anchors on the same machine: Orthanc's
+ * `/instances/{id}/rendered` (it renders every request; bench/compare/install.sh installs it)
+ * and, on the compressed images, the native tools' whole-process decode (bench/native-anchors.ts:
+ * gdcmconv --raw, dcmdjpeg, opj_decompress, ojph_expand); each is skipped with a note when it is
+ * not installed.
  *
  * In process it also measures what the decoded-frame memo (lib/export/frame-memo.ts) saves a
  * new window on a compressed image: the render from the parsed file (decode included, as
  * before) against ExportService.exportPngInline on a ready file (decoded frame kept).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vrLookup } from '../lib/dicom/dictionary.js';
@@ -26,7 +27,9 @@ import { renderPng } from '../lib/render/render-frame.js';
 import { corpusAvailable, corpusPath } from '../test/support/corpus.js';
 import { MemoryStorage } from '../test/support/memory-storage.js';
 import { type BenchImage, ct512, dx2048 } from './fixtures.js';
+import { htj2kBenchImages } from './htj2k-fixture.js';
 import { type Timing, summarize, time } from './measure.js';
+import { BARE_CODESTREAM_NOTE, nativeAnchors, timeAnchors } from './native-anchors.js';
 import { makeClient } from './compare/load.js';
 import { orthancVersion, startOrthanc } from './compare/orthanc.js';
 import { startServiceProcess } from './service-process.js';
@@ -37,6 +40,8 @@ export interface InlineRow {
   scenario: string;
   latency: Timing;
   note?: string;
+  /** A native tool's whole-process decode (an anchor), not a request. */
+  native?: boolean;
 }
 
 export interface InlineBench {
@@ -145,37 +150,18 @@ async function orthanc(images: BenchImage[], requests: number, rows: InlineRow[]
   }
 }
 
-/** Whole-process decode of the file to native pixel data by a command-line tool (start-up included). */
-function nativeTools(images: (BenchImage & { path: string })[], rows: InlineRow[], notes: string[]): void {
-  const dir = mkdtempSync(join(tmpdir(), 'native-decode-'));
-  try {
-    for (const [tool, args] of [
-      ['gdcmconv', ['--raw']],
-      ['dcmdjpeg', []],
-    ] as const) {
-      if (spawnSync(tool, ['--version']).error) {
-        notes.push(`${tool} rows skipped: not installed (bench/compare/install.sh installs it)`);
-        continue;
-      }
-      for (const img of images) {
-        const out = join(dir, 'out.dcm');
-        const run = () => spawnSync(tool, [...args, img.path, out]);
-        if (run().status !== 0) {
-          notes.push(`${tool}: cannot decode ${img.name}`);
-          continue;
-        }
-        const samples: number[] = [];
-        for (let i = 0; i < 7; i++) {
-          const t0 = performance.now();
-          run();
-          samples.push(performance.now() - t0);
-        }
-        rows.push({ image: img.name, scenario: `${tool} ${args.join(' ')} (whole process, decode only)`.replace('  ', ' '), latency: summarize(samples) });
-      }
+/** Whole-process decode of each compressed image by the native tools that decode it (start-up included). */
+function nativeTools(images: (BenchImage & { path?: string })[], rows: InlineRow[], notes: string[]): void {
+  for (const img of images) {
+    const set = nativeAnchors(img);
+    try {
+      for (const a of timeAnchors(set, 7, img.name)) rows.push({ image: img.name, scenario: `${a.label} (whole process, decode only)`, latency: a.latency, native: true });
+    } finally {
+      set.dispose();
+      for (const note of set.notes) if (!notes.includes(note)) notes.push(note);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
+  notes.push(BARE_CODESTREAM_NOTE);
 }
 
 /** In process: a new window with the decode each time (before) and with the decoded frame kept (now). */
@@ -246,11 +232,11 @@ export async function benchInlinePaired(images: BenchImage[], requests: number):
 export async function benchInline(requests: number, runs: number): Promise<InlineBench> {
   const notes: string[] = [];
   const rows: InlineRow[] = [];
-  const corpus = corpusImages(notes);
-  const images: BenchImage[] = [ct512(), dx2048(), ...corpus];
-  await frameMemo(corpus, Math.max(5, Math.min(runs, 15)), rows);
+  const compressed = [...(await htj2kBenchImages()), ...corpusImages(notes)];
+  const images: BenchImage[] = [ct512(), dx2048(), ...compressed];
+  await frameMemo(compressed, Math.max(5, Math.min(runs, 15)), rows);
   await overHttp(images, requests, rows);
   await orthanc(images, requests, rows, notes);
-  nativeTools(corpus, rows, notes);
+  nativeTools(compressed, rows, notes);
   return { rows, notes };
 }
