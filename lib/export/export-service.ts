@@ -1,9 +1,7 @@
 import { type Config, DEFAULT_FEATURES, DEFAULT_MEMO_TTL_SECONDS } from '../config.js';
-import { DomainError } from '../errors.js';
-import { vrLookup } from '../dicom/dictionary.js';
-import { type ParsedDicom, parseDicom } from '../dicom/parse.js';
+import type { ParsedDicom } from '../dicom/parse.js';
 import { type RenderResult, renderPng } from '../render/render-frame.js';
-import { assertSameUpload, currentUpload, isReady, missingUploadError, recordedState } from '../files/file-state.js';
+import { assertSameUpload, currentUpload, isReady, recordedState } from '../files/file-state.js';
 import { transferSyntax } from '../dicom/transfer-syntax.js';
 import { recordExportCache, recordRenderTime } from '../observability/metrics.js';
 import { ImmutableMemo } from '../cache/immutable-memo.js';
@@ -11,7 +9,8 @@ import { type FileRef, contentRenderKey, isContentRenderKey, renderKey, uploadKe
 import type { ObjectInfo, Storage } from '../storage/storage.js';
 import { assertCodecEnabled } from '../pixels/decoders.js';
 import { type RenderParams, checkRenderFeatures, renderVariant } from './render-params.js';
-import { FrameMemo } from './frame-memo.js';
+import { ReadySources } from './ready-sources.js';
+import { nextTurns, settled, unwrap } from './settled.js';
 import { INLINE_CACHE_WRITE_MIN_RENDER_MS, INLINE_PNG_MAX_BYTES } from './inline-png.js';
 
 export interface ExportResult {
@@ -48,16 +47,8 @@ export class ExportService {
    * least four fifths of RENDER_URL_TTL_SECONDS to live.
    */
   private readonly urls: ImmutableMemo<string>;
-  /**
-   * Uploads of ready files (write-once), parsed, kept for the next new rendering of the same
-   * file: a viewer dragging the window asks for one new PNG after another, and the download from
-   * S3 was most of each (CT 512: 33 ms over HTTP for a 3 ms render). Kept parsed so a file is
-   * parsed once, not once a window. At most 128 MiB of file bytes (the export function has
-   * 2 GiB), a dozen 10 MiB files.
-   */
-  private readonly sources: ImmutableMemo<ParsedDicom>;
-  /** Decoded frames of the compressed ones among them, for their next window (lib/export/frame-memo.ts). */
-  private readonly frames: FrameMemo;
+  /** Ready files this container has parsed, and their decoded frames (lib/export/ready-sources.ts). */
+  private readonly sources: ReadySources;
 
   constructor(
     private readonly storage: Storage,
@@ -74,8 +65,7 @@ export class ExportService {
       ttlMs: Math.min(ttlMs, (cfg.renderUrlTtlSeconds * 1000) / 5),
       sizeOf: (url) => url.length + 100,
     });
-    this.sources = new ImmutableMemo({ maxEntries: 64, maxBytes: 128 * 1024 * 1024, ttlMs, sizeOf: (p) => p.byteArray.length });
-    this.frames = new FrameMemo({ ttlMs });
+    this.sources = new ReadySources(storage, cfg, ttlMs);
   }
 
   /**
@@ -132,19 +122,19 @@ export class ExportService {
     // another process), it overlaps their round trips. Not started at all when the lookup has
     // already answered (a hit, or an error).
     const pending = early ? settled(nextTurns(2).then(() => (looking ? this.timedRender(early, params) : undefined))) : undefined;
-    const { key, hit, upload } = await looked;
+    const { key, hit, upload, readySha256 } = await looked;
     recordExportCache(Boolean(hit));
     if (hit) return { key, hit };
     const rendered = pending && unwrap(await pending);
     if (rendered) return { key, ...rendered };
-    return { key, ...(await this.timedRender(await this.sourceParsed(ref, upload), params)) };
+    const parsed = await this.sources.load(ref, upload, params.frame - 1, readySha256, Boolean(this.hashes.get(uploadKey(ref))));
+    return { key, ...(await this.timedRender(parsed, params)) };
   }
 
   /** The ready file this container holds parsed, when the rendering asked for is not one it has seen cached. */
   private knownSource(ref: FileRef, params: RenderParams): ParsedDicom | undefined {
-    const memoKey = uploadKey(ref);
-    const ready = this.hashes.get(memoKey);
-    const parsed = this.sources.get(memoKey);
+    const ready = this.hashes.get(uploadKey(ref));
+    const parsed = this.sources.known(ref);
     if (!ready || !parsed) return undefined;
     return this.renders.get(contentRenderKey(ref.tenant, ready.sha256, renderVariant(params))) ? undefined : parsed;
   }
@@ -154,7 +144,7 @@ export class ExportService {
    * container answers from what it remembers only while the file exists and is the object the
    * processor made ready, and never renders (or stores a render of) a deleted or rewritten file.
    */
-  private async lookup(ref: FileRef, params: RenderParams): Promise<{ key: string; hit?: ObjectInfo; upload: ObjectInfo }> {
+  private async lookup(ref: FileRef, params: RenderParams): Promise<{ key: string; hit?: ObjectInfo; upload: ObjectInfo; readySha256?: string }> {
     const [found, upload] = await Promise.all([this.cacheLookup(ref, renderVariant(params)), currentUpload(this.storage, ref)]);
     try {
       assertSameUpload(found.recordedEtag, upload);
@@ -162,14 +152,13 @@ export class ExportService {
       this.forget(ref);
       throw e;
     }
-    return { key: found.key, hit: found.hit, upload };
+    return { key: found.key, hit: found.hit, upload, readySha256: found.readySha256 };
   }
 
   /** Drops what the memos hold of a file whose upload changed under its key. */
   private forget(ref: FileRef): void {
-    const key = uploadKey(ref);
-    this.hashes.delete(key);
-    this.sources.delete(key);
+    this.hashes.delete(uploadKey(ref));
+    this.sources.forget(ref);
   }
 
   private async cachedResult(key: string, hit: ObjectInfo, params: RenderParams): Promise<ExportResult> {
@@ -207,27 +196,6 @@ export class ExportService {
     return url;
   }
 
-  /** The upload, parsed; its HEAD (`source`, from lookup) refuses an oversized object without downloading it. */
-  private async sourceParsed(ref: FileRef, source: ObjectInfo): Promise<ParsedDicom> {
-    // Remembered under the object key, so by tenant and id.
-    const key = uploadKey(ref);
-    const known = this.sources.get(key);
-    if (known) return known;
-    const { storage, cfg } = this;
-    if (source.size > cfg.maxUploadBytes) {
-      throw new DomainError('ImageTooLarge', `The file is ${source.size} bytes, over the ${cfg.maxUploadBytes}-byte limit.`);
-    }
-    const bytes = await storage.get(key);
-    if (!bytes) throw await missingUploadError(storage, ref);
-    const parsed = parseDicom(bytes, { vrLookup, maxInflatedBytes: cfg.maxDecodedBytes });
-    // Only a file known to be ready (its hash came from a ready summary) cannot change or go.
-    if (this.hashes.get(key)) {
-      this.sources.set(key, parsed);
-      this.frames.attach(parsed, key);
-    }
-    return parsed;
-  }
-
   /**
    * Where the PNG for (file, parameters) is cached. Once the processor has summarised the file,
    * the key is the tenant, its content hash and the normalised parameters
@@ -248,26 +216,27 @@ export class ExportService {
       const key = contentRenderKey(ref.tenant, known.sha256, variant);
       const recordedEtag = known.etag;
       const remembered = this.renders.get(key);
-      if (remembered) return { key, hit: remembered, recordedEtag };
+      if (remembered) return { key, hit: remembered, recordedEtag, readySha256: known.sha256 };
       const hit = await storage.head(key);
       // Set only when read from S3: an entry's age stays bounded however often it is used.
       if (hit) this.renders.set(key, hit);
-      return { key, hit, recordedEtag };
+      return { key, hit, recordedEtag, readySha256: known.sha256 };
     }
     const idKey = renderKey(ref, variant);
     const [state, idHit] = await Promise.all([recordedState(storage, ref), storage.head(idKey)]);
     const sha256 = state?.sha256;
     if (!sha256) return { key: idKey, hit: idHit };
     const recordedEtag = state.sourceEtag;
-    if (isReady(state)) this.hashes.set(memoKey, { sha256, etag: recordedEtag });
+    const readySha256 = isReady(state) ? sha256 : undefined;
+    if (readySha256) this.hashes.set(memoKey, { sha256, etag: recordedEtag });
     const shaKey = contentRenderKey(ref.tenant, sha256, variant);
     const shaHit = await storage.head(shaKey);
     if (shaHit) {
       this.renders.set(shaKey, shaHit);
-      return { key: shaKey, hit: shaHit, recordedEtag };
+      return { key: shaKey, hit: shaHit, recordedEtag, readySha256 };
     }
-    if (idHit) return { key: idKey, hit: idHit, recordedEtag };
-    return { key: shaKey, recordedEtag };
+    if (idHit) return { key: idKey, hit: idHit, recordedEtag, readySha256 };
+    return { key: shaKey, recordedEtag, readySha256 };
   }
 }
 
@@ -282,25 +251,8 @@ interface CacheLookup {
   key: string;
   hit?: ObjectInfo;
   recordedEtag?: string;
+  /** The content hash, when the summary says the file is ready. */
+  readySha256?: string;
 }
 
 const dimensions = (out: RenderResult) => ({ width: out.width, height: out.height, frame: out.frame, bitDepth: out.bitDepth });
-
-async function nextTurns(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** A promise that never rejects, so one started early is never an unhandled rejection when its caller throws first. */
-function settled<T>(p: Promise<T>): Promise<Settled<T>> {
-  return p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-function unwrap<T>(s: Settled<T>): T {
-  if (!s.ok) throw s.error;
-  return s.value;
-}

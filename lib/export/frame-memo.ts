@@ -47,11 +47,19 @@ export class FrameMemo {
   /**
    * Lets decodeFrame (lib/pixels/decoders.ts) answer `parsed`'s frames from this memo and keep
    * what it decodes, when the file's pixel data is compressed (encapsulated, PS3.5 A.4).
-   * `fileKey` is the key under which the caller keeps `parsed` itself.
+   * `fileKey` is the key under which the caller keeps `parsed` itself; `seed` is a frame the
+   * caller already has decoded (the processor's copy, lib/pixels/decoded-frame-file.ts).
    */
-  attach(parsed: ParsedDicom, fileKey: string): void {
-    if (!this.frames.enabled || !parsed.pixelElement?.encapsulatedPixelData) return;
-    keepDecodedFrames(parsed, this.storeFor(fileKey));
+  attach(parsed: ParsedDicom, fileKey: string, seed?: { frameIndex: number; decoded: DecodedStored }): void {
+    if (!parsed.pixelElement?.encapsulatedPixelData) return;
+    if (!this.frames.enabled) {
+      // No memo (MEMO_TTL_SECONDS=0): the seed, a frame read rather than decoded, serves this request only.
+      if (seed) keepDecodedFrames(parsed, { get: (i) => (i === seed.frameIndex ? seed.decoded : undefined), set: () => undefined });
+      return;
+    }
+    const store = this.storeFor(fileKey);
+    if (seed && !store.get(seed.frameIndex)) store.set(seed.frameIndex, seed.decoded);
+    keepDecodedFrames(parsed, store);
   }
 
   private storeFor(fileKey: string): DecodedFrameStore {

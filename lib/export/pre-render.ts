@@ -7,9 +7,10 @@
 import { DEFAULT_FEATURES } from '../config.js';
 import { DomainError } from '../errors.js';
 import { log } from '../log.js';
-import { assertCodecEnabled } from '../pixels/decoders.js';
+import { type DecodedStored, assertCodecEnabled, keepDecodedFrames } from '../pixels/decoders.js';
+import { DECODED_FRAME_SYNTAXES, encodeDecodedFrame } from '../pixels/decoded-frame-file.js';
 import { encodeRendered, renderPixels } from '../render/render-frame.js';
-import { contentRenderKey } from '../storage/object-keys.js';
+import { contentFrameKey, contentRenderKey } from '../storage/object-keys.js';
 import type { PreRender } from '../processing/process-upload.js';
 import { THUMBNAIL_EDGE, renderVariant, type RenderParams } from './render-params.js';
 
@@ -22,7 +23,8 @@ export const PRE_RENDERS: readonly RenderParams[] = [DEFAULT_RENDER, THUMBNAIL_R
 
 /**
  * Renders the default PNG and the thumbnail into the content-addressed cache, each unless the
- * same content already has it, from one decode (they differ only in size). A file the renderer
+ * same content already has it, from one decode (they differ only in size), and for the slow
+ * codecs (lib/pixels/decoded-frame-file.ts) the decoded first frame beside them. A file the renderer
  * cannot draw (no pixel data, an unsupported syntax...) is still a valid DICOM file: it is
  * ready, and GET /files/{id}/png names the reason when asked. Returns whether anything was rendered.
  * PRE_RENDER=off renders nothing, THUMBNAILS=off no thumbnail, and a codec CODECS turns off nothing.
@@ -36,6 +38,16 @@ export const preRender: PreRender = async (storage, tenant, parsed, sha256, { ma
   }
   if (missing.length === 0) return false;
   let pixels: Awaited<ReturnType<typeof renderPixels>>;
+  // The first frame as decoded, for the codecs a new container is slow to start (written below).
+  let firstFrame: DecodedStored | undefined;
+  if (DECODED_FRAME_SYNTAXES.has(parsed.transferSyntaxUid)) {
+    keepDecodedFrames(parsed, {
+      get: () => undefined,
+      set: (frameIndex, decoded) => {
+        if (frameIndex === 0) firstFrame = decoded;
+      },
+    });
+  }
   try {
     assertCodecEnabled(parsed.transferSyntaxUid, features.codecs);
     pixels = await renderPixels(parsed, DEFAULT_RENDER, maxDecodedBytes);
@@ -55,5 +67,9 @@ export const preRender: PreRender = async (storage, tenant, parsed, sha256, { ma
       height: String(out.height),
     });
   }
+  // Beside the renders, under the same content hash (so removed with them): a new container's
+  // export renders a new window of this frame from it instead of starting the codec.
+  const file = firstFrame && encodeDecodedFrame(firstFrame);
+  if (file) await storage.put(contentFrameKey(tenant, sha256, 0), file, 'application/octet-stream');
   return true;
 };

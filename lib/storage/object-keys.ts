@@ -16,6 +16,9 @@
  *   renders/{tenant}/sha256/{hash}/{variant}.png  renders keyed by content, per tenant: immutable,
  *       shared by identical uploads of one tenant and never across tenants (a shared cache would
  *       tell one tenant that another holds the same bytes)
+ *   renders/{tenant}/sha256/{hash}/decoded/f{n}.bin  frame n of a slow-to-decode file, decoded by the
+ *       processor (lib/pixels/decoded-frame-file.ts): a new container renders from it instead of
+ *       running the codec; a cache like the renders beside it, and removed with them
  */
 export const PREFIXES = {
   uploads: 'uploads/',
@@ -68,6 +71,12 @@ export function contentRenderKey(tenant: string, sha256: string, variant: string
   if (!TENANT.test(tenant)) throw new TypeError('object key: not a tenant segment');
   if (!SHA256.test(sha256)) throw new TypeError('object key: not a content hash');
   return `${PREFIXES.renders}${tenant}/${CONTENT_SEGMENT}${sha256}/${variant}.png`;
+}
+
+/** Frame `frameIndex` (0-based) of a file, decoded, under its content hash (lib/pixels/decoded-frame-file.ts). */
+export function contentFrameKey(tenant: string, sha256: string, frameIndex: number): string {
+  if (!Number.isSafeInteger(frameIndex) || frameIndex < 0) throw new TypeError('object key: not a frame index');
+  return `${contentRenderPrefix(tenant, sha256)}decoded/f${frameIndex + 1}.bin`;
 }
 
 /** The tombstone DELETE /files/{id} writes first: the id was deleted (not "never existed"). */
