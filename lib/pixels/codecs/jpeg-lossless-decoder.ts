@@ -33,13 +33,22 @@ export interface LosslessJpegImage {
   samples: Uint8Array | Uint16Array;
 }
 
-/** Bits resolved by one look-up in the direct Huffman table (longer codes take the canonical slow path). */
-const LOOKUP_BITS = 9;
+/**
+ * Bits resolved by one look-up. Most samples of a real image have a short code and a small
+ * category, so the look-up gives the whole difference (code + extra bits) at once; a longer
+ * code or category falls back to the canonical decoding by code length.
+ */
+const FAST_BITS = 11;
+const FAST_MASK = (1 << FAST_BITS) - 1;
 
-/** A Huffman table (ISO 10918-1 C and F.2.2.3) ready for decoding. */
+/** A Huffman table (ISO 10918-1 C and F.2.2.3) ready for decoding lossless differences. */
 interface HuffmanTable {
-  /** 2^LOOKUP_BITS entries: (code length << 8) | symbol, or 0 when the code is longer. */
-  lookup: Int32Array;
+  /**
+   * 2^FAST_BITS entries indexed by the next FAST_BITS bits: (difference << 6) | (code + extra
+   * bits length << 1) | 1 when both fit; (category << 6) | (code length << 1) when only the
+   * code fits; 0 when the code is longer.
+   */
+  fast: Int32Array;
   /** Per code length 1..16 (index 0 unused, 17 a sentinel): the largest code, or -1 when none. */
   maxCode: Int32Array;
   /** Per code length: index into `values` of the first code of that length, minus that code. */
@@ -51,13 +60,16 @@ const fail = (message: string): never => {
   throw new LosslessJpegError(message);
 };
 
+/** The difference coded by category `s` (1-15) and its `s` extra bits `bits` (F.2.2.1, Table F.1): a leading 0 bit means negative. */
+const extend = (bits: number, s: number): number => (bits < 1 << (s - 1) ? bits - (1 << s) + 1 : bits);
+
 /**
  * Builds the decoding tables from a DHT's 16 counts (BITS) and symbols (HUFFVAL): Annex C
  * generates HUFFSIZE/HUFFCODE; a code that does not fit in its length means the counts are
  * over-subscribed (not a prefix code), which is refused.
  */
 function buildTable(counts: Uint8Array, values: Uint8Array): HuffmanTable {
-  const lookup = new Int32Array(1 << LOOKUP_BITS);
+  const fast = new Int32Array(1 << FAST_BITS);
   const maxCode = new Int32Array(18).fill(-1);
   const valOffset = new Int32Array(18);
   let code = 0;
@@ -68,10 +80,21 @@ function buildTable(counts: Uint8Array, values: Uint8Array): HuffmanTable {
       valOffset[len] = k - code;
       for (let i = 0; i < n; i++, k++, code++) {
         if (code >= 1 << len) fail('a Huffman table (DHT) is over-subscribed: its code lengths do not form a prefix code');
-        if (len <= LOOKUP_BITS) {
-          const shift = LOOKUP_BITS - len;
-          const entry = (len << 8) | values[k];
-          for (let j = code << shift, end = (code + 1) << shift; j < end; j++) lookup[j] = entry;
+        if (len > FAST_BITS) continue;
+        const s = values[k];
+        // The category's extra bits (none for 0 and 16, H.1.2.2); a category above 16 is left to the slow path, which refuses it.
+        const extra = s === 0 || s === 16 ? 0 : s;
+        if (s <= 16 && len + extra <= FAST_BITS) {
+          const total = len + extra;
+          const shift = FAST_BITS - total;
+          for (let e = 0; e < 1 << extra; e++) {
+            const diff = s === 0 ? 0 : s === 16 ? 32768 : extend(e, s);
+            const entry = (diff << 6) | (total << 1) | 1;
+            for (let j = ((code << extra) | e) << shift, end = (((code << extra) | e) + 1) << shift; j < end; j++) fast[j] = entry;
+          }
+        } else if (s <= 16) {
+          const shift = FAST_BITS - len;
+          for (let j = code << shift, end = (code + 1) << shift; j < end; j++) fast[j] = (s << 6) | (len << 1);
         }
       }
       maxCode[len] = code - 1;
@@ -79,7 +102,7 @@ function buildTable(counts: Uint8Array, values: Uint8Array): HuffmanTable {
     code <<= 1;
   }
   maxCode[17] = 0x7fffffff; // stops the slow path's search; a code reaching it is invalid
-  return { lookup, maxCode, valOffset, values };
+  return { fast, maxCode, valOffset, values };
 }
 
 interface Frame {
@@ -190,15 +213,20 @@ export function decodeLosslessJpeg(data: Uint8Array): LosslessJpegImage {
     // APPn, COM, DQT, DAC and others: skipped.
   }
   if (!frame || !out) return fail('the stream has no frame header (SOF3)');
-  const f = frame as Frame;
+  const f = frame;
   if (decoded !== (1 << f.ids.length) - 1) fail('the stream ends before every component was decoded');
-  return { width: f.width, height: f.height, components: f.ids.length, precision: f.precision, samples: out as Uint8Array | Uint16Array };
+  return { width: f.width, height: f.height, components: f.ids.length, precision: f.precision, samples: out };
 }
 
 /**
  * Decodes one scan's entropy-coded data starting at `start` into `out` and returns the
- * offset of the marker that follows it. One flat loop: bit reader, Huffman look-up, the
- * difference's extra bits (F.2.2.1, H.1.2.2) and the prediction (H.1.2.1) are inlined.
+ * offset of the marker that follows it. Each scan is decoded by one flat loop in which the bit
+ * reader, the Huffman look-up, the difference's extra bits (F.2.2.1, H.1.2.2) and the
+ * prediction (H.1.2.1) are inlined, because calls and generic arrays are what is slow before
+ * V8's optimising tiers have compiled the loop. There are two loops, each in a function of its
+ * own so that the optimising compiler has a small function to compile while the loop runs:
+ * one component per scan (every grey-scale image; the previous sample stays in a local) and
+ * interleaved components.
  */
 function decodeScan(
   data: Uint8Array,
@@ -211,19 +239,65 @@ function decodeScan(
   pt: number,
   restartInterval: number,
 ): number {
-  const len = data.length;
-  const width = f.width;
-  const height = f.height;
   const nc = f.ids.length;
-  const ns = compIndex.length;
-  const stride = width * nc;
+  // Reconstruction is modulo 2^16 (H.1.2.1); an 8-bit output keeps the low 8 bits.
+  const mask = out instanceof Uint16Array ? 0xffff : 0xff;
   // Start of scan and of each restart interval: 2^(P-Pt-1) (H.1.2.1).
   const initial = 1 << (f.precision - pt - 1);
-  // Per scan component: its Huffman tables, flattened so the loop indexes typed arrays.
-  const t0 = scanTables[0];
-  const t1 = scanTables[ns > 1 ? 1 : 0];
-  const t2 = scanTables[ns > 2 ? 2 : 0];
-  const t3 = scanTables[ns > 3 ? 3 : 0];
+  let pos =
+    compIndex.length === 1
+      ? decodeOneComponent(data, start, out, f.width, f.height, nc, compIndex[0], scanTables[0], predictor, initial, mask, restartInterval)
+      : decodeInterleaved(data, start, out, f.width, f.height, nc, compIndex, scanTables, predictor, initial, mask, restartInterval);
+  if (pt !== 0) {
+    // Point transform (H.1.2.1): the samples were coded divided by 2^Pt.
+    for (let i = 0; i < out.length; i += nc) {
+      for (let k = 0; k < compIndex.length; k++) out[i + compIndex[k]] <<= pt;
+    }
+  }
+  const len = data.length;
+  // Skip to the marker that ends the scan (any bytes before it are padding the reader never needed).
+  while (pos < len && !(data[pos] === 0xff && pos + 1 < len && data[pos + 1] !== 0x00)) pos++;
+  return pos;
+}
+
+/** The offset after the RSTn marker at or after `pos` (F.1.2.3: bytes before it are padding); a missing marker throws. */
+function afterRestartMarker(data: Uint8Array, pos: number): number {
+  const len = data.length;
+  while (pos < len && !(data[pos] === 0xff && data[pos + 1] !== 0x00 && data[pos + 1] !== 0xff)) pos++;
+  if (pos + 1 >= len || data[pos + 1] < 0xd0 || data[pos + 1] > 0xd7) fail('an expected restart marker (RSTn) is missing');
+  return pos + 2;
+}
+
+/**
+ * A code longer than FAST_BITS at the top of the 16 bits `peek`: canonical decoding by code
+ * length (F.2.2.3, MAXCODE/VALPTR), as (length << 8) | symbol. A code longer than 16 bits throws.
+ */
+function longCode(table: HuffmanTable, peek: number): number {
+  const maxCode = table.maxCode;
+  let l = FAST_BITS + 1;
+  let code = peek >>> (16 - l);
+  while (code > maxCode[l]) code = peek >>> (16 - ++l);
+  if (l > 16) fail('the entropy-coded data holds an invalid Huffman code');
+  return (l << 8) | table.values[table.valOffset[l] + code];
+}
+
+/** The loop for a scan of one component (`c`, its index in the frame). */
+function decodeOneComponent(
+  data: Uint8Array,
+  start: number,
+  out: Uint8Array | Uint16Array,
+  width: number,
+  height: number,
+  nc: number,
+  c: number,
+  table: HuffmanTable,
+  predictor: number,
+  initial: number,
+  mask: number,
+  restartInterval: number,
+): number {
+  const len = data.length;
+  const stride = width * nc;
   let pos = start;
   let acc = 0; // bit buffer: the low `cnt` bits are unread, most significant first
   let cnt = 0;
@@ -232,6 +306,146 @@ function decodeScan(
   // Where the current restart interval began: its first line uses Ra, its first MCU the initial value.
   let rx = 0;
   let ry = 0;
+  const fast = table.fast;
+  for (let y = 0; y < height; y++) {
+    let o = y * stride + c;
+    let ra = 0;
+    for (let x = 0; x < width; x++, o += nc) {
+      if (restartInterval !== 0) {
+        if (mcusLeft === 0) {
+          // RSTn (F.1.2.3, H.2): the bits left in the last byte are padding; the reader
+          // and the predictors restart.
+          if (virt * 8 > cnt) fail('the entropy-coded data is truncated');
+          pos = afterRestartMarker(data, pos);
+          acc = 0;
+          cnt = 0;
+          virt = 0;
+          mcusLeft = restartInterval;
+          rx = x;
+          ry = y;
+        }
+        mcusLeft--;
+      }
+      // Fill the bit buffer to at least 25 bits: a code of up to 16 bits, then a refill only for long extra bits.
+      while (cnt <= 24) {
+        let b = 0;
+        if (pos < len) {
+          b = data[pos];
+          if (b === 0xff) {
+            if (pos + 1 < len && data[pos + 1] === 0) pos += 2; // a stuffed zero byte (F.1.2.3)
+            else {
+              b = 0; // a marker: this scan's data has ended; feed zeros, counted in virt
+              virt++;
+            }
+          } else pos++;
+        } else virt++;
+        acc = (acc << 8) | b;
+        cnt += 8;
+      }
+      const entry = fast[(acc >>> (cnt - FAST_BITS)) & FAST_MASK];
+      let diff: number;
+      if ((entry & 1) !== 0) {
+        cnt -= (entry >> 1) & 31;
+        diff = entry >> 6;
+      } else {
+        let s: number;
+        if (entry !== 0) {
+          cnt -= (entry >> 1) & 31;
+          s = entry >> 6;
+        } else {
+          // A code longer than FAST_BITS (rare): decoded out of line.
+          const lengthAndSymbol = longCode(table, (acc >>> (cnt - 16)) & 0xffff);
+          cnt -= lengthAndSymbol >> 8;
+          s = lengthAndSymbol & 0xff;
+        }
+        if (s === 0) diff = 0;
+        else if (s < 16) {
+          if (cnt < s) {
+            while (cnt <= 24) {
+              let b = 0;
+              if (pos < len) {
+                b = data[pos];
+                if (b === 0xff) {
+                  if (pos + 1 < len && data[pos + 1] === 0) pos += 2; // a stuffed zero byte (F.1.2.3)
+                  else {
+                    b = 0; // a marker: this scan's data has ended; feed zeros, counted in virt
+                    virt++;
+                  }
+                } else pos++;
+              } else virt++;
+              acc = (acc << 8) | b;
+              cnt += 8;
+            }
+          }
+          cnt -= s;
+          diff = (acc >>> cnt) & ((1 << s) - 1);
+          if (diff < 1 << (s - 1)) diff -= (1 << s) - 1; // a leading 0 bit: negative (F.2.2.1, Table F.1)
+        } else if (s === 16) diff = 32768; // H.1.2.2: no extra bits
+        else return fail(`the entropy-coded data decodes to the category ${s}; lossless allows 0 to 16`);
+      }
+      let px: number;
+      if (y === ry) px = x === rx ? initial : ra;
+      else if (x === 0) px = out[o - stride];
+      else if (predictor === 1) px = ra;
+      else {
+        const rb = out[o - stride];
+        const rc = out[o - stride - nc];
+        switch (predictor) {
+          case 2:
+            px = rb;
+            break;
+          case 3:
+            px = rc;
+            break;
+          case 4:
+            px = ra + rb - rc;
+            break;
+          case 5:
+            px = ra + ((rb - rc) >> 1);
+            break;
+          case 6:
+            px = rb + ((ra - rc) >> 1);
+            break;
+          default:
+            px = (ra + rb) >> 1;
+        }
+      }
+      ra = (px + diff) & mask;
+      out[o] = ra;
+    }
+    // A stream cut short is detected at the line where its data ran out, not after decoding zeros for the rest.
+    if (virt * 8 > cnt) fail('the entropy-coded data is truncated');
+  }
+  return pos;
+}
+
+/** The loop for a scan of interleaved components, 1x1 sampling: one sample of each per MCU (A.2.3). */
+function decodeInterleaved(
+  data: Uint8Array,
+  start: number,
+  out: Uint8Array | Uint16Array,
+  width: number,
+  height: number,
+  nc: number,
+  compIndex: Int32Array,
+  scanTables: HuffmanTable[],
+  predictor: number,
+  initial: number,
+  mask: number,
+  restartInterval: number,
+): number {
+  const len = data.length;
+  const stride = width * nc;
+  const ns = compIndex.length;
+  let pos = start;
+  let acc = 0; // bit buffer: the low `cnt` bits are unread, most significant first
+  let cnt = 0;
+  let virt = 0; // zero bytes fed past a marker or the end of the data
+  let mcusLeft = restartInterval;
+  // Where the current restart interval began: its first line uses Ra, its first MCU the initial value.
+  let rx = 0;
+  let ry = 0;
+  const fasts = scanTables.map((t) => t.fast);
   for (let y = 0; y < height; y++) {
     const rowBase = y * stride;
     for (let x = 0; x < width; x++) {
@@ -240,9 +454,7 @@ function decodeScan(
           // RSTn (F.1.2.3, H.2): the bits left in the last byte are padding; the reader
           // and the predictors restart.
           if (virt * 8 > cnt) fail('the entropy-coded data is truncated');
-          while (pos < len && !(data[pos] === 0xff && data[pos + 1] !== 0x00 && data[pos + 1] !== 0xff)) pos++;
-          if (pos + 1 >= len || data[pos + 1] < 0xd0 || data[pos + 1] > 0xd7) fail('an expected restart marker (RSTn) is missing');
-          pos += 2;
+          pos = afterRestartMarker(data, pos);
           acc = 0;
           cnt = 0;
           virt = 0;
@@ -254,16 +466,15 @@ function decodeScan(
       }
       const pixel = rowBase + x * nc;
       for (let k = 0; k < ns; k++) {
-        const table = k === 0 ? t0 : k === 1 ? t1 : k === 2 ? t2 : t3;
-        // Fill to at least 25 bits: a code (<= 16 bits) then up to 9 extra bits without refilling.
+        // Fill the bit buffer to at least 25 bits: a code of up to 16 bits, then a refill only for long extra bits.
         while (cnt <= 24) {
           let b = 0;
           if (pos < len) {
             b = data[pos];
             if (b === 0xff) {
-              if (pos + 1 < len && data[pos + 1] === 0) pos += 2; // stuffed zero (F.1.2.3)
+              if (pos + 1 < len && data[pos + 1] === 0) pos += 2; // a stuffed zero byte (F.1.2.3)
               else {
-                b = 0; // a marker: the scan's data ended; feed zeros
+                b = 0; // a marker: this scan's data has ended; feed zeros, counted in virt
                 virt++;
               }
             } else pos++;
@@ -271,50 +482,47 @@ function decodeScan(
           acc = (acc << 8) | b;
           cnt += 8;
         }
-        const peek = (acc >>> (cnt - 16)) & 0xffff;
-        let entry = table.lookup[peek >>> (16 - LOOKUP_BITS)];
-        let s: number;
-        if (entry !== 0) {
-          cnt -= entry >> 8;
-          s = entry & 0xff;
-        } else {
-          // Codes longer than LOOKUP_BITS: canonical decoding by length (F.2.2.3).
-          const maxCode = table.maxCode;
-          let l = LOOKUP_BITS + 1;
-          let code = peek >>> (16 - l);
-          while (code > maxCode[l]) code = peek >>> (16 - ++l);
-          if (l > 16) fail('the entropy-coded data holds an invalid Huffman code');
-          cnt -= l;
-          entry = table.valOffset[l] + code;
-          s = table.values[entry];
-        }
+        const entry = fasts[k][(acc >>> (cnt - FAST_BITS)) & FAST_MASK];
         let diff: number;
-        if (s === 0) diff = 0;
-        else if (s < 16) {
-          if (cnt < s) {
-            // Refill (at most 2 bytes needed).
-            while (cnt <= 24) {
-              let b = 0;
-              if (pos < len) {
-                b = data[pos];
-                if (b === 0xff) {
-                  if (pos + 1 < len && data[pos + 1] === 0) pos += 2;
-                  else {
-                    b = 0;
-                    virt++;
-                  }
-                } else pos++;
-              } else virt++;
-              acc = (acc << 8) | b;
-              cnt += 8;
-            }
+        if ((entry & 1) !== 0) {
+          cnt -= (entry >> 1) & 31;
+          diff = entry >> 6;
+        } else {
+          let s: number;
+          if (entry !== 0) {
+            cnt -= (entry >> 1) & 31;
+            s = entry >> 6;
+          } else {
+            // A code longer than FAST_BITS (rare): decoded out of line.
+            const lengthAndSymbol = longCode(scanTables[k], (acc >>> (cnt - 16)) & 0xffff);
+            cnt -= lengthAndSymbol >> 8;
+            s = lengthAndSymbol & 0xff;
           }
-          cnt -= s;
-          diff = (acc >>> cnt) & ((1 << s) - 1);
-          // A leading 0 bit means a negative difference (F.2.2.1, Table F.1).
-          if (diff < 1 << (s - 1)) diff -= (1 << s) - 1;
-        } else if (s === 16) diff = 32768; // H.1.2.2: no extra bits
-        else return fail(`the entropy-coded data decodes to the category ${s}; lossless allows 0 to 16`);
+          if (s === 0) diff = 0;
+          else if (s < 16) {
+            if (cnt < s) {
+              while (cnt <= 24) {
+                let b = 0;
+                if (pos < len) {
+                  b = data[pos];
+                  if (b === 0xff) {
+                    if (pos + 1 < len && data[pos + 1] === 0) pos += 2; // a stuffed zero byte (F.1.2.3)
+                    else {
+                      b = 0; // a marker: this scan's data has ended; feed zeros, counted in virt
+                      virt++;
+                    }
+                  } else pos++;
+                } else virt++;
+                acc = (acc << 8) | b;
+                cnt += 8;
+              }
+            }
+            cnt -= s;
+            diff = (acc >>> cnt) & ((1 << s) - 1);
+            if (diff < 1 << (s - 1)) diff -= (1 << s) - 1; // a leading 0 bit: negative (F.2.2.1, Table F.1)
+          } else if (s === 16) diff = 32768; // H.1.2.2: no extra bits
+          else return fail(`the entropy-coded data decodes to the category ${s}; lossless allows 0 to 16`);
+        }
         const o = pixel + compIndex[k];
         let px: number;
         if (y === ry) {
@@ -322,46 +530,36 @@ function decodeScan(
         } else if (x === 0) {
           px = out[o - stride];
         } else {
+          const ra = out[o - nc];
+          const rb = out[o - stride];
+          const rc = out[o - stride - nc];
           switch (predictor) {
             case 1:
-              px = out[o - nc];
+              px = ra;
               break;
             case 2:
-              px = out[o - stride];
+              px = rb;
               break;
             case 3:
-              px = out[o - stride - nc];
+              px = rc;
               break;
             case 4:
-              px = out[o - nc] + out[o - stride] - out[o - stride - nc];
+              px = ra + rb - rc;
               break;
             case 5:
-              px = out[o - nc] + ((out[o - stride] - out[o - stride - nc]) >> 1);
+              px = ra + ((rb - rc) >> 1);
               break;
             case 6:
-              px = out[o - stride] + ((out[o - nc] - out[o - stride - nc]) >> 1);
+              px = rb + ((ra - rc) >> 1);
               break;
             default:
-              px = (out[o - nc] + out[o - stride]) >> 1;
+              px = (ra + rb) >> 1;
           }
         }
-        // Reconstruction modulo 2^16 (H.1.2.1).
-        out[o] = (px + diff) & 0xffff;
+        out[o] = (px + diff) & mask;
       }
     }
-    // A stream cut short is detected at the line where its data ran out, not after decoding zeros for the rest.
     if (virt * 8 > cnt) fail('the entropy-coded data is truncated');
   }
-  if (pt !== 0) {
-    // Point transform (H.1.2.1): the samples were coded divided by 2^Pt.
-    for (let y = 0, i = 0; y < height; y++) {
-      for (let x = 0; x < width; x++, i += nc) {
-        for (let k = 0; k < ns; k++) out[i + compIndex[k]] <<= pt;
-      }
-    }
-  }
-  // Skip to the marker that ends the scan (any bytes before it are padding the reader never needed).
-  while (pos < len && !(data[pos] === 0xff && pos + 1 < len && data[pos + 1] !== 0x00)) pos++;
-  // Fill bytes: the marker loop starts at an FF.
   return pos;
 }
