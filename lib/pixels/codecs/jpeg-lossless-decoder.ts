@@ -82,7 +82,7 @@ function buildTable(counts: Uint8Array, values: Uint8Array): HuffmanTable {
         if (code >= 1 << len) fail('a Huffman table (DHT) is over-subscribed: its code lengths do not form a prefix code');
         if (len > FAST_BITS) continue;
         const s = values[k];
-        // The category's extra bits (none for 0 and 16, H.1.2.2); a category above 16 is left to the slow path, which refuses it.
+        // The category's extra bits (none for 0 and 16, H.1.2.2).
         const extra = s === 0 || s === 16 ? 0 : s;
         if (s <= 16 && len + extra <= FAST_BITS) {
           const total = len + extra;
@@ -92,7 +92,8 @@ function buildTable(counts: Uint8Array, values: Uint8Array): HuffmanTable {
             const entry = (diff << 6) | (total << 1) | 1;
             for (let j = ((code << extra) | e) << shift, end = (((code << extra) | e) + 1) << shift; j < end; j++) fast[j] = entry;
           }
-        } else if (s <= 16) {
+        } else {
+          // Only the code fits; a category above 16 is refused by the decoding loop.
           const shift = FAST_BITS - len;
           for (let j = code << shift, end = (code + 1) << shift; j < end; j++) fast[j] = (s << 6) | (len << 1);
         }

@@ -241,6 +241,15 @@ describe('hostile lossless JPEG streams -> DomainError, quickly', () => {
     expect(() => decodeLosslessJpeg(table)).toThrow(/over-subscribed/);
   });
 
+  it('a Huffman table whose symbols are not categories 0-16', async () => {
+    const dht = stream.findIndex((b, i) => b === 0xff && stream[i + 1] === 0xc4);
+    let total = 0;
+    for (let i = 0; i < 16; i++) total += stream[dht + 5 + i];
+    const bad = stream.slice();
+    bad.fill(17, dht + 21, dht + 21 + total); // every symbol: category 17
+    expect(await outcome(bad)).toMatch(/^MalformedDicom: .*category 17/);
+  });
+
   it('a huge declared size with a tiny body is refused before the output is allocated', async () => {
     const huge = stream.slice();
     const sof = huge.findIndex((b, i) => b === 0xff && huge[i + 1] === 0xc3);
