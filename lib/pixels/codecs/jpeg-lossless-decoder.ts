@@ -8,9 +8,17 @@
  *
  * Supported: precision 2-16, 1-4 components (interleaved in one scan, or one scan per
  * component), predictors 1-7, point transform, restart intervals, up to four Huffman tables
- * defined anywhere before the scan that uses them. Hostile input is bounded: the output is
- * width x height x components samples, every loop is bounded by that geometry or the stream
- * length, and a truncated stream or an invalid code throws a LosslessJpegError.
+ * defined anywhere before the scan that uses them. Not supported (refused as `unsupported`):
+ * sampling factors other than 1x1 in colour, a height defined later by DNL, other frame types.
+ *
+ * Restarts: H.1.2.1 resets the prediction at the start of each restart interval (the first
+ * sample gets 2^(P-Pt-1), the rest of its first line Ra). Encoders put restarts at line
+ * boundaries; one in the middle of a line is read the same way (the rest of that line uses Ra).
+ *
+ * Hostile input is bounded: the output is width x height x components samples, allocated only
+ * when the stream is long enough for it (every sample takes at least one bit); every loop is
+ * bounded by that geometry or the stream length; a truncated stream, an invalid code or a
+ * malformed segment throws a LosslessJpegError.
  */
 
 /** What the decoder throws; `unsupported` marks a valid stream it does not handle. */
