@@ -3,8 +3,8 @@
  * retired Spectral Selection .53 / Full Progression .55, Lossless .57 and Lossless SV1 .70.
  * The stream's frame header is read once and decides, not the transfer syntax (a file may
  * carry a lossless stream under a DCT UID or the reverse): 8-bit DCT goes to libjpeg-turbo
- * (jpeg8.ts), 12-bit DCT to the TypeScript decoder (jpeg12.ts), lossless SOF3 to
- * jpeg-lossless-decoder-js (jpeg-lossless.ts). The three import none of each other.
+ * (jpeg8.ts), 12-bit DCT to the TypeScript decoder (jpeg12.ts), lossless SOF3 to the
+ * TypeScript lossless decoder (jpeg-lossless.ts). The three import none of each other.
  */
 import { DomainError } from '../../errors.js';
 import { TS } from '../../dicom/transfer-syntax.js';
