@@ -33,12 +33,22 @@ function weights(from: number, to: number): { start: Int32Array; count: Int32Arr
   return { start, count, w, stride };
 }
 
-export function fitWithin(img: Pixels, edge: number): Pixels {
-  const { width, height, channels, data } = img;
-  if (width <= edge && height <= edge) return img;
+/** The size a `width` x `height` image is shrunk to so its longer edge is at most `edge` (itself when it fits). */
+export function fitSize(width: number, height: number, edge: number): { width: number; height: number } {
+  if (width <= edge && height <= edge) return { width, height };
   const ratio = edge / Math.max(width, height);
-  const outW = Math.max(1, Math.round(width * ratio));
-  const outH = Math.max(1, Math.round(height * ratio));
+  return { width: Math.max(1, Math.round(width * ratio)), height: Math.max(1, Math.round(height * ratio)) };
+}
+
+/**
+ * `img` shrunk to fit `edge`. `from` is the size the thumbnail's dimensions are computed from
+ * when `img` is already a reduced version of a larger image (a JPEG 2000 frame decoded at a
+ * lower resolution): the output is then exactly the size the full image would shrink to.
+ */
+export function fitWithin(img: Pixels, edge: number, from: { width: number; height: number } = img): Pixels {
+  const { width, height, channels, data } = img;
+  const { width: outW, height: outH } = fitSize(from.width, from.height, edge);
+  if (outW === width && outH === height) return img;
   const xs = weights(width, outW);
   const ys = weights(height, outH);
   // Rows first into a float buffer, then columns: separable, O(pixels) work.
