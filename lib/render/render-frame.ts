@@ -29,7 +29,7 @@ import { recordDecodeTime } from '../observability/metrics.js';
 import { traced } from '../observability/tracer.js';
 import { sizeAtLevel, reductionLevelFor } from '../pixels/resolution-level.js';
 import { applyLut, storedRange } from './apply-lut.js';
-import { fitSize, fitWithin } from './fit-within.js';
+import { fitSize, fitWithin, type ReducedFrom } from './fit-within.js';
 import { tabulateMonotone } from './monotone-table.js';
 import { type NativeCells, cellTable, nativeCells16 } from './native-cells.js';
 import { modalityTransform } from './modality-lut.js';
@@ -84,10 +84,11 @@ export interface RenderedPixels {
   /** PNG tEXt chunks to write (window=none: dicom:scale, dicom:offset). */
   text?: Record<string, string>;
   /**
-   * The frame's own size when `data` is a reduced-resolution rendering of it (a thumbnail's
-   * JPEG 2000 decode, renderPng only): the thumbnail's size is computed from this one.
+   * The frame's own size and the reduction level when `data` is a reduced-resolution rendering
+   * of it (a thumbnail's JPEG 2000 decode, renderPng only): the thumbnail's size is computed
+   * from the full size (lib/render/fit-within.ts).
    */
-  fullSize?: { width: number; height: number };
+  reducedFrom?: ReducedFrom;
 }
 
 /** The largest Bits Stored for which the chain is tabulated (2^16 entries). */
@@ -306,15 +307,30 @@ const MAX_REDUCTION = 32;
  * needs the full-size frame:
  * - overlays to burn in: the planes are drawn pixel for pixel on the full-size output (withOverlays);
  * - window=none: the modality values are written losslessly;
- * - PALETTE COLOR: the LL band averages stored values, and palette indices cannot be averaged.
- * A min-max window (the file has none) is taken from the reduced frame's range: the LL band is a
- * low-pass image, so isolated extreme pixels weigh less and the window can be a little narrower
- * than the full frame's; for a thumbnail, which averages those pixels away anyway, that is accepted.
+ * - PALETTE COLOR: the LL band averages stored values, and palette indices cannot be averaged;
+ * - a min-max window (greyscale without a requested or file VOI): the LL band's range is not
+ *   the frame's (its low-pass filters overshoot at sharp edges, and smooth away isolated
+ *   extremes), and a different window changes every pixel of the thumbnail, not just its edges.
  */
 function thumbnailLevel(info: ImageInfo, kind: Kind, req: RenderRequest): number {
   if (req.size === undefined || req.window === 'none' || kind === 'palette') return 0;
   if (info.overlays && req.overlays !== false) return 0;
+  if (kind === 'grey' && usesMinMax(info, req)) return 0;
   return reductionLevelFor(info.columns, info.rows, fitSize(info.columns, info.rows, req.size), MAX_REDUCTION);
+}
+
+/** Whether chooseVoi would fall back to the frame's min-max; a request it refuses renders at full size (and fails as before). */
+function usesMinMax(info: ImageInfo, req: RenderRequest): boolean {
+  let minMax = false;
+  try {
+    chooseVoi(info, { window: req.window === 'none' ? undefined : req.window, voi: req.voi }, () => {
+      minMax = true;
+      return { min: 0, max: 0 };
+    });
+  } catch {
+    return true;
+  }
+  return minMax;
 }
 
 /**
@@ -325,7 +341,7 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest, maxD
   return renderFrame(parsed, req, maxDecodedBytes, false);
 }
 
-/** renderPixels; with `reduce`, a thumbnail request (req.size) may come back reduced (RenderedPixels.fullSize). */
+/** renderPixels; with `reduce`, a thumbnail request (req.size) may come back reduced (RenderedPixels.reducedFrom). */
 async function renderFrame(parsed: ParsedDicom, req: RenderRequest, maxDecodedBytes: number | undefined, reduce: boolean): Promise<RenderedPixels> {
   if (req.bitDepth !== 8 && req.bitDepth !== 16) {
     throw new DomainError('InvalidParameter', `Bit depth ${String(req.bitDepth)} is not supported; use 8 or 16.`);
@@ -344,7 +360,7 @@ async function renderFrame(parsed: ParsedDicom, req: RenderRequest, maxDecodedBy
   if (kind === 'colour') checkColourRequest(info, req, info.bitsStored);
   if (kind === 'palette') checkColourRequest(info, req);
   const frameInfo = frameImageInfo(parsed, info, req.frame - 1);
-  let base: Pick<RenderedPixels, 'width' | 'height' | 'frame' | 'bitDepth' | 'fullSize'> = { width: info.columns, height: info.rows, frame: req.frame, bitDepth: req.bitDepth };
+  let base: Pick<RenderedPixels, 'width' | 'height' | 'frame' | 'bitDepth' | 'reducedFrom'> = { width: info.columns, height: info.rows, frame: req.frame, bitDepth: req.bitDepth };
   // A windowed greyscale frame of native 16-bit cells is rendered from the file's bytes as they
   // are (lib/render/native-cells.ts); everything else is decoded first.
   const viewStarted = performance.now();
@@ -355,7 +371,7 @@ async function renderFrame(parsed: ParsedDicom, req: RenderRequest, maxDecodedBy
     const { data, window, voi } = renderGrey(frameInfo, cells, req);
     return withOverlays(parsed, info, req, { ...base, data, channels: 1, ...(window ? { window } : {}), voi });
   }
-  const level = reduce ? thumbnailLevel(info, kind, req) : 0;
+  const level = reduce ? thumbnailLevel(frameInfo, kind, req) : 0;
   const options = level > 0 ? { resolutionLevel: level } : undefined;
   // DecodeTime counts real decodes, not frames the export kept decoded (lib/export/frame-memo.ts).
   const fresh = !isFrameKept(parsed, req.frame - 1, options);
@@ -368,7 +384,8 @@ async function renderFrame(parsed: ParsedDicom, req: RenderRequest, maxDecodedBy
   }
   if (decoded.resolutionLevel) {
     // Only a thumbnail without overlays gets here (thumbnailLevel); the decoder chose the level.
-    base = { ...base, ...sizeAtLevel(info.columns, info.rows, decoded.resolutionLevel), fullSize: { width: info.columns, height: info.rows } };
+    const reducedFrom = { width: info.columns, height: info.rows, level: decoded.resolutionLevel };
+    base = { ...base, ...sizeAtLevel(info.columns, info.rows, decoded.resolutionLevel), reducedFrom };
   }
   let rendered: RenderedPixels;
   if (kind === 'palette') {
@@ -405,7 +422,7 @@ export async function renderPng(parsed: ParsedDicom, req: RenderRequest, maxDeco
  * Separate from renderPng so one decode can serve several sizes of the same rendering.
  */
 export function encodeRendered(full: RenderedPixels, size?: number): RenderResult {
-  const r = size ? { ...full, ...fitWithin(full, size, full.fullSize) } : full;
+  const r = size ? { ...full, ...fitWithin(full, size, full.reducedFrom) } : full;
   const png = traced('encode-png', () => encodePng({ width: r.width, height: r.height, bitDepth: r.bitDepth, channels: r.channels, data: r.data, text: r.text }));
   return { png, width: r.width, height: r.height, frame: r.frame, bitDepth: r.bitDepth };
 }
