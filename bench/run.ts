@@ -205,5 +205,7 @@ if (only.has('compare')) {
   say(`\nWrote ${join(outDir, 'compare.json')} (PNGs in ${join(outDir, 'compare-png')})`);
 }
 
+if (only.has('j2kres')) results.j2kReduced = await (await import('./j2k-reduced.js')).runJ2kReducedSection(say);
+
 writeFileSync(join(outDir, 'bench.json'), JSON.stringify(results, null, 2));
 say(`\nWrote ${join(outDir, 'bench.json')}`);

@@ -6,7 +6,9 @@
  * (uncompressed) files are not kept: reading them is a view or one typed copy.
  *
  * Keyed by the string the export's memo of ready files uses for the file (so whatever that key
- * names, the frames are the same file's) plus the 0-based frame index. Bounded as the other
+ * names, the frames are the same file's) plus the 0-based frame index and, for a frame decoded
+ * at a reduced resolution for a thumbnail (JPEG 2000, lib/pixels/resolution-level.ts), the
+ * reduction level asked for: a reduced frame never answers a full-size request. Bounded as the other
  * memos (lib/cache/immutable-memo.ts): entries, bytes and age. The age bound is honoured because
  * a frame is only reached through the file's parsed form, which the export obtains from its own
  * memo or from S3 first (a deleted file is a 404 before any frame is looked at).
@@ -63,11 +65,11 @@ export class FrameMemo {
   }
 
   private storeFor(fileKey: string): DecodedFrameStore {
-    // NUL cannot occur in an object key or a file id, so file and frame stay apart.
-    const key = (frameIndex: number) => `${fileKey}\u0000${frameIndex}`;
+    // NUL cannot occur in an object key or a file id, so file, frame and level stay apart.
+    const key = (frameIndex: number, level: number) => `${fileKey}\u0000${frameIndex}${level > 0 ? `\u0000r${level}` : ''}`;
     return {
-      get: (frameIndex) => this.frames.get(key(frameIndex)),
-      set: (frameIndex, decoded) => this.frames.set(key(frameIndex), decoded),
+      get: (frameIndex, level) => this.frames.get(key(frameIndex, level)),
+      set: (frameIndex, level, decoded) => this.frames.set(key(frameIndex, level), decoded),
     };
   }
 }

@@ -13,7 +13,10 @@ import { TRANSFER_SYNTAXES, transferSyntax, transferSyntaxName, type DecoderId }
 import type { ImageInfo } from './image-info.js';
 import { extractNativeFrame, isNative422, nativeFrameBits, type StoredValues } from './native-frame.js';
 import { encapsulatedFrame } from './encapsulated.js';
-import { CODEC_BY_ID, type CodecId, type FrameCodec } from './codecs/index.js';
+import { CODEC_BY_ID, type CodecId, type DecodeOptions, type FrameCodec } from './codecs/index.js';
+import { sizeAtLevel } from './resolution-level.js';
+
+export type { DecodeOptions } from './codecs/index.js';
 
 /** One decoded frame: stored values (sample-interleaved) and what they now are. */
 export interface DecodedStored {
@@ -23,10 +26,18 @@ export interface DecodedStored {
    * (JPEG YBR -> RGB, JPEG 2000 YBR_RCT/ICT -> RGB, native 4:2:2 upsampled to YBR_FULL/PARTIAL).
    */
   photometric: string;
+  /**
+   * Set when the codec decoded at a reduced resolution (DecodeOptions.resolutionLevel, JPEG 2000
+   * and HTJ2K only): `values` are then ceil(columns / 2^r) x ceil(rows / 2^r). Absent = full size.
+   */
+  resolutionLevel?: number;
 }
 
-/** Decodes frame `frameIndex` (0-based). */
-export type FrameDecoder = (parsed: ParsedDicom, info: ImageInfo, frameIndex: number) => Promise<DecodedStored>;
+/**
+ * Decodes frame `frameIndex` (0-based). `options` are a wish: a decoder that cannot honour them
+ * (every one but JPEG 2000 and HTJ2K) ignores them and decodes at full size.
+ */
+export type FrameDecoder = (parsed: ParsedDicom, info: ImageInfo, frameIndex: number, options?: DecodeOptions) => Promise<DecodedStored>;
 
 function pixelDataValue(parsed: ParsedDicom): Uint8Array {
   const el = parsed.pixelElement;
@@ -89,9 +100,9 @@ export function withinBitsStored(values: StoredValues, bitsStored: number, signe
 
 /** An encapsulated syntax: the frame's fragments through its codec, checked for shape. */
 function encapsulated(codec: FrameCodec): FrameDecoder {
-  return async (parsed, info, frameIndex) => {
+  return async (parsed, info, frameIndex, options) => {
     const encoded = encapsulatedFrame(parsed, frameIndex, info.numberOfFrames);
-    const decoded = await codec(encoded, {
+    const frameInfo = {
       rows: info.rows,
       columns: info.columns,
       samplesPerPixel: info.samplesPerPixel,
@@ -101,8 +112,11 @@ function encapsulated(codec: FrameCodec): FrameDecoder {
       photometric: info.photometric,
       planarConfiguration: info.planarConfiguration,
       transferSyntaxUid: info.transferSyntaxUid,
-    });
-    const expected = info.rows * info.columns * decoded.samplesPerPixel;
+    };
+    const decoded = await (options?.resolutionLevel ? codec(encoded, frameInfo, options) : codec(encoded, frameInfo));
+    const level = decoded.resolutionLevel ?? 0;
+    const { width, height } = sizeAtLevel(info.columns, info.rows, level);
+    const expected = width * height * decoded.samplesPerPixel;
     if (decoded.samplesPerPixel !== info.samplesPerPixel || decoded.pixels.length !== expected) {
       throw new DomainError(
         'MalformedDicom',
@@ -111,7 +125,8 @@ function encapsulated(codec: FrameCodec): FrameDecoder {
         { frame: frameIndex + 1 },
       );
     }
-    return { values: withinBitsStored(decoded.pixels, info.bitsStored, info.pixelRepresentation === 1), photometric: decoded.photometric };
+    const values = withinBitsStored(decoded.pixels, info.bitsStored, info.pixelRepresentation === 1);
+    return { values, photometric: decoded.photometric, ...(level > 0 ? { resolutionLevel: level } : {}) };
   };
 }
 
@@ -190,11 +205,13 @@ export function decoderFor(transferSyntaxUid: string): FrameDecoder {
 /**
  * Decoded frames a caller keeps for a parsed file it holds on to (the export's warm-container
  * memo, lib/export/frame-memo.ts), so a new window on a compressed image skips the decode.
- * The values handed out are shared: the render chain only reads them.
+ * The values handed out are shared: the render chain only reads them. `level` is the reduction
+ * level asked of the decoder (DecodeOptions.resolutionLevel, 0 = full size): a store keeps each
+ * apart, so a reduced frame never answers a full-size request (nor the reverse).
  */
 export interface DecodedFrameStore {
-  get(frameIndex: number): DecodedStored | undefined;
-  set(frameIndex: number, decoded: DecodedStored): void;
+  get(frameIndex: number, level: number): DecodedStored | undefined;
+  set(frameIndex: number, level: number, decoded: DecodedStored): void;
 }
 
 const frameStores = new WeakMap<ParsedDicom, DecodedFrameStore>();
@@ -204,14 +221,30 @@ export function keepDecodedFrames(parsed: ParsedDicom, store: DecodedFrameStore)
   frameStores.set(parsed, store);
 }
 
-/** Whether decodeFrame would answer frame `frameIndex` of `parsed` from its store, without decoding it. */
-export const isFrameKept = (parsed: ParsedDicom, frameIndex: number): boolean => frameStores.get(parsed)?.get(frameIndex) !== undefined;
+/** The decoders that can decode at a reduced resolution (DecodeOptions.resolutionLevel). */
+const REDUCIBLE: ReadonlySet<DecoderId> = new Set<DecoderId>(['jpeg2000', 'htj2k']);
 
-export async function decodeFrame(parsed: ParsedDicom, info: ImageInfo, frameIndex: number): Promise<DecodedStored> {
+/**
+ * The reduction level `options` ask of the decoder of `transferSyntaxUid`; 0 for one that ignores
+ * it, so its frames are kept once, whatever a caller wished.
+ */
+function requestedLevel(transferSyntaxUid: string, options?: DecodeOptions): number {
+  const level = options?.resolutionLevel ?? 0;
+  const decoder = transferSyntax(transferSyntaxUid)?.decoder;
+  return level > 0 && decoder !== undefined && REDUCIBLE.has(decoder) ? level : 0;
+}
+
+/** Whether decodeFrame would answer frame `frameIndex` of `parsed` (with `options`) from its store, without decoding it. */
+export const isFrameKept = (parsed: ParsedDicom, frameIndex: number, options?: DecodeOptions): boolean =>
+  frameStores.get(parsed)?.get(frameIndex, requestedLevel(parsed.transferSyntaxUid, options)) !== undefined;
+
+export async function decodeFrame(parsed: ParsedDicom, info: ImageInfo, frameIndex: number, options?: DecodeOptions): Promise<DecodedStored> {
   const store = frameStores.get(parsed);
-  const kept = store?.get(frameIndex);
+  const level = requestedLevel(info.transferSyntaxUid, options);
+  const kept = store?.get(frameIndex, level);
   if (kept) return kept;
-  const decoded = await decoderFor(info.transferSyntaxUid)(parsed, info, frameIndex);
-  store?.set(frameIndex, decoded);
+  const decoder = decoderFor(info.transferSyntaxUid);
+  const decoded = await (level > 0 ? decoder(parsed, info, frameIndex, { resolutionLevel: level }) : decoder(parsed, info, frameIndex));
+  store?.set(frameIndex, level, decoded);
   return decoded;
 }

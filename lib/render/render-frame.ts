@@ -12,6 +12,10 @@
  *
  * Overlay planes (PS3.3 C.9.2) are burned in last, on the output values (lib/pixels/overlays.ts);
  * an image without them costs nothing extra.
+ *
+ * A thumbnail (renderPng with `size`) of a JPEG 2000 / HTJ2K frame is decoded at a reduced
+ * resolution (lib/pixels/resolution-level.ts) no smaller than the thumbnail, then shrunk to the
+ * exact size a full decode would give (see thumbnailLevel for when it is not).
  */
 import { DomainError } from '../errors.js';
 import type { ParsedDicom } from '../dicom/parse.js';
@@ -23,8 +27,9 @@ import { applyPalette, readPalette } from '../pixels/palette.js';
 import { encodePng } from '../png/encode-png.js';
 import { recordDecodeTime } from '../observability/metrics.js';
 import { traced } from '../observability/tracer.js';
+import { sizeAtLevel, reductionLevelFor } from '../pixels/resolution-level.js';
 import { applyLut, storedRange } from './apply-lut.js';
-import { fitWithin } from './fit-within.js';
+import { fitSize, fitWithin, type ReducedFrom } from './fit-within.js';
 import { tabulateMonotone } from './monotone-table.js';
 import { type NativeCells, cellTable, nativeCells16 } from './native-cells.js';
 import { modalityTransform } from './modality-lut.js';
@@ -78,6 +83,12 @@ export interface RenderedPixels {
   voi?: { kind: 'window'; source: 'request' | 'file' | 'minmax' } | { kind: 'lut'; index: number } | { kind: 'none' };
   /** PNG tEXt chunks to write (window=none: dicom:scale, dicom:offset). */
   text?: Record<string, string>;
+  /**
+   * The frame's own size and the reduction level when `data` is a reduced-resolution rendering
+   * of it (a thumbnail's JPEG 2000 decode, renderPng only): the thumbnail's size is computed
+   * from the full size (lib/render/fit-within.ts).
+   */
+  reducedFrom?: ReducedFrom;
 }
 
 /** The largest Bits Stored for which the chain is tabulated (2^16 entries). */
@@ -286,11 +297,52 @@ function checkColourRequest(info: ImageInfo, req: RenderRequest, depth?: number,
   }
 }
 
+/** ISO 15444-1 A.6.1: at most 32 decomposition levels; the decoder caps it by the codestream's own. */
+const MAX_REDUCTION = 32;
+
 /**
- * Renders one frame to pixel values (no PNG); the conformance tests compare these.
+ * The reduction level to ask the decoder for when rendering a thumbnail of `size`: the largest at
+ * which the frame is still at least the thumbnail's size in both dimensions, so the final
+ * area-averaging downscale (fit-within.ts) never upscales. 0 (full resolution) when something
+ * needs the full-size frame:
+ * - overlays to burn in: the planes are drawn pixel for pixel on the full-size output (withOverlays);
+ * - window=none: the modality values are written losslessly;
+ * - PALETTE COLOR: the LL band averages stored values, and palette indices cannot be averaged;
+ * - a min-max window (greyscale without a requested or file VOI): the LL band's range is not
+ *   the frame's (its low-pass filters overshoot at sharp edges, and smooth away isolated
+ *   extremes), and a different window changes every pixel of the thumbnail, not just its edges.
+ */
+function thumbnailLevel(info: ImageInfo, kind: Kind, req: RenderRequest): number {
+  if (req.size === undefined || req.window === 'none' || kind === 'palette') return 0;
+  if (info.overlays && req.overlays !== false) return 0;
+  if (kind === 'grey' && usesMinMax(info, req)) return 0;
+  return reductionLevelFor(info.columns, info.rows, fitSize(info.columns, info.rows, req.size), MAX_REDUCTION);
+}
+
+/** Whether chooseVoi would fall back to the frame's min-max; a request it refuses renders at full size (and fails as before). */
+function usesMinMax(info: ImageInfo, req: RenderRequest): boolean {
+  let minMax = false;
+  try {
+    chooseVoi(info, { window: req.window === 'none' ? undefined : req.window, voi: req.voi }, () => {
+      minMax = true;
+      return { min: 0, max: 0 };
+    });
+  } catch {
+    return true;
+  }
+  return minMax;
+}
+
+/**
+ * Renders one frame to pixel values (no PNG), at full size; the conformance tests compare these.
  * `maxDecodedBytes` bounds one decoded frame (the service's MAX_DECODED_BYTES, lib/config.ts).
  */
 export async function renderPixels(parsed: ParsedDicom, req: RenderRequest, maxDecodedBytes?: number): Promise<RenderedPixels> {
+  return renderFrame(parsed, req, maxDecodedBytes, false);
+}
+
+/** renderPixels; with `reduce`, a thumbnail request (req.size) may come back reduced (RenderedPixels.reducedFrom). */
+async function renderFrame(parsed: ParsedDicom, req: RenderRequest, maxDecodedBytes: number | undefined, reduce: boolean): Promise<RenderedPixels> {
   if (req.bitDepth !== 8 && req.bitDepth !== 16) {
     throw new DomainError('InvalidParameter', `Bit depth ${String(req.bitDepth)} is not supported; use 8 or 16.`);
   }
@@ -308,7 +360,7 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest, maxD
   if (kind === 'colour') checkColourRequest(info, req, info.bitsStored);
   if (kind === 'palette') checkColourRequest(info, req);
   const frameInfo = frameImageInfo(parsed, info, req.frame - 1);
-  const base = { width: info.columns, height: info.rows, frame: req.frame, bitDepth: req.bitDepth };
+  let base: Pick<RenderedPixels, 'width' | 'height' | 'frame' | 'bitDepth' | 'reducedFrom'> = { width: info.columns, height: info.rows, frame: req.frame, bitDepth: req.bitDepth };
   // A windowed greyscale frame of native 16-bit cells is rendered from the file's bytes as they
   // are (lib/render/native-cells.ts); everything else is decoded first.
   const viewStarted = performance.now();
@@ -319,14 +371,21 @@ export async function renderPixels(parsed: ParsedDicom, req: RenderRequest, maxD
     const { data, window, voi } = renderGrey(frameInfo, cells, req);
     return withOverlays(parsed, info, req, { ...base, data, channels: 1, ...(window ? { window } : {}), voi });
   }
+  const level = reduce ? thumbnailLevel(frameInfo, kind, req) : 0;
+  const options = level > 0 ? { resolutionLevel: level } : undefined;
   // DecodeTime counts real decodes, not frames the export kept decoded (lib/export/frame-memo.ts).
-  const fresh = !isFrameKept(parsed, req.frame - 1);
+  const fresh = !isFrameKept(parsed, req.frame - 1, options);
   const started = performance.now();
-  const decoded = await traced('decode', () => decodeFrame(parsed, frameInfo, req.frame - 1));
+  const decoded = await traced('decode', () => decodeFrame(parsed, frameInfo, req.frame - 1, options));
   if (fresh) recordDecodeTime(performance.now() - started);
   if (req.window === 'none') {
     const { data, text } = renderModalityValues(frameInfo, decoded.values);
     return { ...base, data, channels: 1, voi: { kind: 'none' }, text };
+  }
+  if (decoded.resolutionLevel) {
+    // Only a thumbnail without overlays gets here (thumbnailLevel); the decoder chose the level.
+    const reducedFrom = { width: info.columns, height: info.rows, level: decoded.resolutionLevel };
+    base = { ...base, ...sizeAtLevel(info.columns, info.rows, decoded.resolutionLevel), reducedFrom };
   }
   let rendered: RenderedPixels;
   if (kind === 'palette') {
@@ -355,7 +414,7 @@ function withOverlays(parsed: ParsedDicom, info: ImageInfo, req: RenderRequest, 
 }
 
 export async function renderPng(parsed: ParsedDicom, req: RenderRequest, maxDecodedBytes?: number): Promise<RenderResult> {
-  return encodeRendered(await renderPixels(parsed, req, maxDecodedBytes), req.size);
+  return encodeRendered(await renderFrame(parsed, req, maxDecodedBytes, true), req.size);
 }
 
 /**
@@ -363,7 +422,7 @@ export async function renderPng(parsed: ParsedDicom, req: RenderRequest, maxDeco
  * Separate from renderPng so one decode can serve several sizes of the same rendering.
  */
 export function encodeRendered(full: RenderedPixels, size?: number): RenderResult {
-  const r = size ? { ...full, ...fitWithin(full, size) } : full;
+  const r = size ? { ...full, ...fitWithin(full, size, full.reducedFrom) } : full;
   const png = traced('encode-png', () => encodePng({ width: r.width, height: r.height, bitDepth: r.bitDepth, channels: r.channels, data: r.data, text: r.text }));
   return { png, width: r.width, height: r.height, frame: r.frame, bitDepth: r.bitDepth };
 }

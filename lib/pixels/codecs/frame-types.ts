@@ -29,6 +29,21 @@ export interface DecodedFrame {
   /** After decoding: e.g. JPEG YBR_FULL_422 comes out as 'RGB'; JPEG 2000 YBR_RCT/YBR_ICT as 'RGB'. */
   photometric: string;
   planar: false;
+  /**
+   * The reduction level the frame was decoded at (see DecodeOptions): `pixels` are then
+   * ceil(columns / 2^r) x ceil(rows / 2^r) (lib/pixels/resolution-level.ts). Absent = full size.
+   */
+  resolutionLevel?: number;
 }
 
-export type FrameCodec = (encoded: Uint8Array, info: FrameInfo) => Promise<DecodedFrame>;
+/** What a caller may ask of a codec beyond the frame itself; a codec that cannot do it ignores it. */
+export interface DecodeOptions {
+  /**
+   * Decode at most this many wavelet levels below full resolution (JPEG 2000 and HTJ2K only,
+   * ISO 15444-1 B.5): the codec lowers it to what the codestream allows and says in
+   * DecodedFrame.resolutionLevel what it did. 0 or absent = full resolution.
+   */
+  resolutionLevel?: number;
+}
+
+export type FrameCodec = (encoded: Uint8Array, info: FrameInfo, options?: DecodeOptions) => Promise<DecodedFrame>;

@@ -11,7 +11,7 @@ import { decodeJpegLs } from './jpeg-ls.js';
 import { decodeJpeg2000 } from './jpeg2000.js';
 import { decodeHtj2k } from './htj2k.js';
 
-export type { DecodedFrame, FrameInfo, FrameCodec } from './frame-types.js';
+export type { DecodedFrame, DecodeOptions, FrameInfo, FrameCodec } from './frame-types.js';
 
 /** The decoder ids whose frames go through a codec of this directory. */
 export type CodecId = Extract<DecoderId, 'rle' | 'jpeg' | 'jpegLs' | 'jpeg2000' | 'htj2k'>;

@@ -1,6 +1,7 @@
 /**
- * A bounded look at a JPEG 2000 / HTJ2K main header (ISO 15444-1 A.5-A.6): the SIZ size and
- * components and the COD multiple component transform flag. A JP2 file (some writers wrap the
+ * A bounded look at a JPEG 2000 / HTJ2K main header (ISO 15444-1 A.5-A.6): the SIZ size,
+ * origin and components, the COD multiple component transform flag and the number of wavelet
+ * decomposition levels (COD, and COC where one overrides it for a component). A JP2 file (some writers wrap the
  * codestream in boxes, against PS3.5 A.4.4) is unwrapped to its contiguous codestream box.
  */
 import { DomainError } from '../../errors.js';
@@ -16,6 +17,17 @@ export interface J2kHeader {
   mct: boolean;
   /** A CAP marker (HTJ2K, ISO 15444-15) is present. */
   htj2k: boolean;
+  /**
+   * The fewest wavelet decomposition levels (NL) any component has by the main header: COD SPcod
+   * (ISO 15444-1 A.6.1, Table A.15), lowered by a COC (A.6.2) that gives a component fewer. A
+   * tile-part header may still override it; a decoder asked for more levels than a tile has fails.
+   */
+  decompositionLevels: number;
+  /** XOsiz / YOsiz (SIZ, A.5.1): where the image area starts on the reference grid; 0 in DICOM practice. */
+  originX: number;
+  originY: number;
+  /** A component has XRsiz or YRsiz other than 1 (sub-sampled on the reference grid, A.5.1). */
+  subsampled: boolean;
 }
 
 const bad = (reason: string): DomainError => new DomainError('MalformedDicom', `The JPEG 2000 bitstream is not a valid codestream: ${reason}.`);
@@ -51,9 +63,11 @@ export function readJ2kHeader(codestream: Uint8Array): J2kHeader {
     throw bad('it does not start with SOC (FF4F) followed by SIZ (FF51)');
   }
   let at = 2;
-  let header: Omit<J2kHeader, 'mct' | 'htj2k'> | undefined;
+  let header: Omit<J2kHeader, 'mct' | 'htj2k' | 'decompositionLevels'> | undefined;
   let mct = false;
   let htj2k = false;
+  let levels: number | undefined;
+  let fewestCoc: number | undefined;
   while (at + 4 <= b.length) {
     if (b[at] !== 0xff) throw bad(`expected a marker at byte ${at}`);
     const marker = b[at + 1];
@@ -71,14 +85,26 @@ export function readJ2kHeader(codestream: Uint8Array): J2kHeader {
       const csiz = (b[seg + 34] << 8) | b[seg + 35];
       if (csiz < 1 || length < 38 + 3 * csiz) throw bad(`the SIZ segment declares ${csiz} components but is ${length} bytes`);
       const ssiz = b[seg + 36];
-      header = { width: xsiz - xo, height: ysiz - yo, components: csiz, precision: (ssiz & 0x7f) + 1, signed: (ssiz & 0x80) !== 0 };
+      let subsampled = false;
+      for (let c = 0; c < csiz; c++) subsampled ||= b[seg + 37 + 3 * c] !== 1 || b[seg + 38 + 3 * c] !== 1;
+      header = { width: xsiz - xo, height: ysiz - yo, components: csiz, precision: (ssiz & 0x7f) + 1, signed: (ssiz & 0x80) !== 0, originX: xo, originY: yo, subsampled };
     } else if (marker === 0x52) {
-      if (length >= 12) mct = b[seg + 4] !== 0;
+      // Scod, SGcod (progression 1, layers 2, MCT 1), then SPcod starting with NL.
+      if (length >= 12) {
+        mct = b[seg + 4] !== 0;
+        levels = b[seg + 5];
+      }
+    } else if (marker === 0x53 && header) {
+      // COC: Ccoc (1 byte, 2 when Csiz >= 257), Scoc, then SPcoc starting with NL (A.6.2).
+      const nl = seg + (header.components < 257 ? 1 : 2) + 1;
+      if (nl < at + 2 + length) fewestCoc = Math.min(fewestCoc ?? 255, b[nl]);
     } else if (marker === 0x50) {
       htj2k = true;
     }
     at += 2 + length;
   }
   if (!header) throw bad('no SIZ segment');
-  return { ...header, mct, htj2k };
+  // No COD in the main header is invalid (A.6.1 says required); 0 levels means no reduction.
+  const decompositionLevels = Math.min(levels ?? 0, fewestCoc ?? 255);
+  return { ...header, mct, htj2k, decompositionLevels };
 }

@@ -53,7 +53,8 @@ export interface WasmDecodeResult<F, X> {
 /**
  * Decodes `stream` with a fresh decoder from `create`. A throw from the codec drops the module
  * and becomes the DomainError `failure` builds from it (with the module, whose
- * getExceptionMessage may describe a C++ exception pointer).
+ * getExceptionMessage may describe a C++ exception pointer). `run` replaces the plain
+ * `decode()` call (e.g. a JPEG 2000 decode at a reduced resolution).
  */
 export async function decodeWithWasm<M, F extends WasmFrameInfo, D extends WasmDecoder<F>, X = undefined>(
   wasm: Lazy<M>,
@@ -61,13 +62,14 @@ export async function decodeWithWasm<M, F extends WasmFrameInfo, D extends WasmD
   stream: Uint8Array,
   failure: (thrown: unknown, module: M) => DomainError,
   read?: (decoder: D) => X,
+  run: (decoder: D) => void = (decoder) => decoder.decode(),
 ): Promise<WasmDecodeResult<F, X>> {
   const module = await wasm.get();
   let decoder: D | undefined;
   try {
     decoder = create(module);
     decoder.getEncodedBuffer(stream.length).set(stream);
-    decoder.decode();
+    run(decoder);
     const frameInfo = decoder.getFrameInfo();
     const extra = read?.(decoder) as X;
     // Copy out of the WASM heap before the decoder is freed.

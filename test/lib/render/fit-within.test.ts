@@ -24,3 +24,25 @@ describe('fitWithin (thumbnails by area averaging)', () => {
     expect(new Set(out.data)).toEqual(new Set([65535]));
   });
 });
+
+describe('fitWithin of a reduced-resolution (LL band) image', () => {
+  it('gives the size the full image would shrink to, and averages the same area: exact on a ramp away from the border', () => {
+    // Full image: 512 x 4, value 100 * column. Its level-3 LL band samples the ramp at columns 8k
+    // (the low-pass is centred on even samples): 64 x 1 values 800 k.
+    const full = { data: new Uint16Array(512 * 4).map((_, i) => 100 * (i % 512)), channels: 1 as const, width: 512, height: 4 };
+    const ll = { data: new Uint16Array(64).map((_, k) => 800 * k), channels: 1 as const, width: 64, height: 1 };
+    const direct = fitWithin(full, 64);
+    const reduced = fitWithin(ll, 64, { width: 512, height: 4, level: 3 });
+    expect([reduced.width, reduced.height]).toEqual([direct.width, direct.height]);
+    expect([direct.width, direct.height]).toEqual([64, 1]);
+    for (let o = 0; o < 63; o++) expect(reduced.data[o]).toBe(direct.data[o]); // 800 o + 350
+    // The last pixel's area runs past the last LL sample: it is that sample alone.
+    expect(reduced.data[63]).toBe(800 * 63);
+  });
+
+  it('without a reduction it is the plain area average (unchanged)', () => {
+    const img = { data: Uint8Array.from([0, 100, 200, 255]), channels: 1 as const, width: 4, height: 1 };
+    expect(fitWithin(img, 4)).toBe(img);
+    expect(Array.from(fitWithin(img, 2).data)).toEqual([50, 228]);
+  });
+});
