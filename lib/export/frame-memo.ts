@@ -56,11 +56,12 @@ export class FrameMemo {
     if (!parsed.pixelElement?.encapsulatedPixelData) return;
     if (!this.frames.enabled) {
       // No memo (MEMO_TTL_SECONDS=0): the seed, a frame read rather than decoded, serves this request only.
-      if (seed) keepDecodedFrames(parsed, { get: (i) => (i === seed.frameIndex ? seed.decoded : undefined), set: () => undefined });
+      if (seed) keepDecodedFrames(parsed, { get: (i, level) => (i === seed.frameIndex && level === 0 ? seed.decoded : undefined), set: () => undefined });
       return;
     }
     const store = this.storeFor(fileKey);
-    if (seed && !store.get(seed.frameIndex)) store.set(seed.frameIndex, seed.decoded);
+    // Full resolution (level 0): a thumbnail decodes its reduced level as before.
+    if (seed && !store.get(seed.frameIndex, 0)) store.set(seed.frameIndex, 0, seed.decoded);
     keepDecodedFrames(parsed, store);
   }
 

@@ -43,8 +43,8 @@ export const preRender: PreRender = async (storage, tenant, parsed, sha256, { ma
   if (DECODED_FRAME_SYNTAXES.has(parsed.transferSyntaxUid)) {
     keepDecodedFrames(parsed, {
       get: () => undefined,
-      set: (frameIndex, decoded) => {
-        if (frameIndex === 0) firstFrame = decoded;
+      set: (frameIndex, level, decoded) => {
+        if (frameIndex === 0 && level === 0) firstFrame = decoded;
       },
     });
   }
