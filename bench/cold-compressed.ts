@@ -15,6 +15,11 @@ import { CODEC_WASM_FILES, esbuildOptions } from '../infra/bundling.js';
 import { corpusAvailable, corpusPath } from '../test/support/corpus.js';
 import { htj2kBenchImages } from './htj2k-fixture.js';
 import { summarize, type Timing } from './measure.js';
+import { vrLookup } from '../lib/dicom/dictionary.js';
+import { parseDicom } from '../lib/dicom/parse.js';
+import { decodeFrame } from '../lib/pixels/decoders.js';
+import { DECODED_FRAME_SYNTAXES, encodeDecodedFrame } from '../lib/pixels/decoded-frame-file.js';
+import { readImageInfo } from '../lib/pixels/image-info.js';
 import { BARE_CODESTREAM_NOTE, nativeAnchors, type NativeTool, timeAnchors, timeWholeProcess } from './native-anchors.js';
 
 export interface ColdCompressedRow {
@@ -23,6 +28,12 @@ export interface ColdCompressedRow {
   service: Timing;
   /** Inside that process: from the start of the render (parse, WASM load, decode, PNG). */
   renderInProcess: Timing;
+  /**
+   * The same first render in a fresh process when the processor has written the frame decoded
+   * (lib/pixels/decoded-frame-file.ts): the export's ReadySources.load with the upload and the
+   * decoded frame answered from memory (the two GETs a new container makes in parallel).
+   */
+  fromDecodedFrame?: { service: Timing; renderInProcess: Timing };
   /** The native tools' whole process on the same image (bench/native-anchors.ts). */
   anchors: Array<{ tool: NativeTool; label: string; latency: Timing }>;
 }
@@ -46,12 +57,42 @@ const SCRIPT = `
   process.stdout.write(JSON.stringify({ ms: performance.now() - t0, png: out.png.length }));
 `;
 
+const FROM_DECODED_SCRIPT = `
+  import { readFileSync } from 'node:fs';
+  import { ReadySources } from './lib/export/ready-sources.js';
+  import { renderPng } from './lib/render/render-frame.js';
+  const dicom = new Uint8Array(readFileSync(process.argv[2]));
+  const decoded = new Uint8Array(readFileSync(process.argv[3]));
+  const storage = { get: async (key) => (key.endsWith('.dcm') ? dicom : key.includes('/decoded/') ? decoded : undefined) };
+  const ref = { tenant: 't' + '0'.repeat(32), id: '00000000-0000-4000-8000-000000000000' };
+  const t0 = performance.now();
+  const sources = new ReadySources(storage, { maxUploadBytes: 1e9 }, 60000);
+  const parsed = await sources.load(ref, { size: dicom.length }, 0, '0'.repeat(64), true);
+  const out = await renderPng(parsed, { frame: 1, bitDepth: 8 });
+  process.stdout.write(JSON.stringify({ ms: performance.now() - t0, png: out.png.length }));
+`;
+
+/** The file the processor would write for frame 1 of `path`, or undefined when it writes none. */
+async function decodedFrameFileOf(path: string): Promise<Uint8Array | undefined> {
+  const parsed = parseDicom(new Uint8Array(readFileSync(path)), { vrLookup });
+  if (!DECODED_FRAME_SYNTAXES.has(parsed.transferSyntaxUid)) return undefined;
+  return encodeDecodedFrame(await decodeFrame(parsed, readImageInfo(parsed), 0));
+}
+
 export async function benchColdCompressed(outDir: string, n: number): Promise<{ rows: ColdCompressedRow[]; notes: string[] }> {
   const notes: string[] = [];
   const dir = join(outDir, 'cold-render');
   mkdirSync(dir, { recursive: true });
   const script = join(dir, 'render-once.mjs');
   await build({ ...esbuildOptions('stdin.ts', script), entryPoints: undefined, stdin: { contents: SCRIPT, resolveDir: resolve('.'), sourcefile: 'render-once.ts', loader: 'ts' }, sourcemap: false, logLevel: 'silent' });
+  const fromDecodedScript = join(dir, 'render-from-decoded.mjs');
+  await build({
+    ...esbuildOptions('stdin.ts', fromDecodedScript),
+    entryPoints: undefined,
+    stdin: { contents: FROM_DECODED_SCRIPT, resolveDir: resolve('.'), sourcefile: 'render-from-decoded.ts', loader: 'ts' },
+    sourcemap: false,
+    logLevel: 'silent',
+  });
   for (const wasm of CODEC_WASM_FILES) copyFileSync(wasm, join(dir, basename(wasm)));
   const images: Array<{ name: string; path: string }> = [];
   if (!corpusAvailable) notes.push('corpus rows skipped: corpus not found (set DICOM_CORPUS)');
@@ -77,10 +118,22 @@ export async function benchColdCompressed(outDir: string, n: number): Promise<{ 
       notes.push(`${img.name}: the service could not render it`);
       continue;
     }
+    const decodedFile = await decodedFrameFileOf(img.path);
+    let fromDecodedFrame: ColdCompressedRow['fromDecodedFrame'];
+    if (decodedFile) {
+      const decodedPath = join(dir, `${basename(img.path)}.decoded-f1.bin`);
+      writeFileSync(decodedPath, decodedFile);
+      const r = timeWholeProcess(n, () => {
+        const out = spawnSync(process.execPath, [fromDecodedScript, img.path, decodedPath], { encoding: 'utf8' });
+        return out.status === 0 ? { ok: true, inner: (JSON.parse(out.stdout) as { ms: number }).ms } : { ok: false };
+      });
+      if (r) fromDecodedFrame = { service: r.wall, renderInProcess: summarize(r.inner) };
+      else notes.push(`${img.name}: could not render from the decoded frame`);
+    }
     const set = nativeAnchors({ name: img.name, bytes: new Uint8Array(readFileSync(img.path)), path: img.path });
     try {
       const anchors = timeAnchors(set, n, img.name);
-      rows.push({ image: img.name, service: service.wall, renderInProcess: summarize(service.inner), anchors });
+      rows.push({ image: img.name, service: service.wall, renderInProcess: summarize(service.inner), ...(fromDecodedFrame ? { fromDecodedFrame } : {}), anchors });
     } finally {
       set.dispose();
       for (const note of set.notes) if (!notes.includes(note)) notes.push(note);

@@ -148,7 +148,16 @@ if (only.has('coldcodec')) {
   say('\n## Compressed, first render in a new process (bench/cold-compressed.ts): spawn to exit, p50 ms\n');
   say(
     table(
-      ['image', 'this service: whole process', 'of which the render', ...NATIVE_TOOLS.map(toolLabel), 'whole process / fastest native', 'first request (render in process) / fastest native'],
+      [
+        'image',
+        'this service: whole process',
+        'of which the render',
+        'render from the decoded frame (whole process)',
+        ...NATIVE_TOOLS.map(toolLabel),
+        'whole process / fastest native',
+        'first request (render in process) / fastest native',
+        'from the decoded frame: render / fastest native',
+      ],
       cold.rows.map((r) => {
         const fastest = Math.min(...r.anchors.map((a) => a.latency.median));
         const ratio = (t: number) => (Number.isFinite(fastest) ? `${(t / fastest).toFixed(2)}x` : '-');
@@ -156,14 +165,17 @@ if (only.has('coldcodec')) {
           r.image,
           ms(r.service.median),
           ms(r.renderInProcess.median),
+          r.fromDecodedFrame ? `${ms(r.fromDecodedFrame.renderInProcess.median)} (${ms(r.fromDecodedFrame.service.median)})` : '-',
           ...NATIVE_TOOLS.map((tool) => ms(r.anchors.find((a) => a.tool === tool)?.latency.median)),
           ratio(r.service.median),
           ratio(r.renderInProcess.median),
+          r.fromDecodedFrame ? ratio(r.fromDecodedFrame.renderInProcess.median) : '-',
         ];
       }),
     ),
   );
   say('\nIn Lambda, Node\'s start and the module load are the init phase (BENCH_ONLY=cold); the render in process is what the first request pays.');
+  say('"From the decoded frame": the frame the processor wrote decoded (lib/pixels/decoded-frame-file.ts) read instead of running the codec, both objects in memory (S3 GETs not counted).');
   for (const note of cold.notes) say(`NOTE: ${note}`);
 }
 
