@@ -1,7 +1,7 @@
 /**
  * A decoded frame as an object of its own (`renders/{tenant}/sha256/{hash}/decoded/f{n}.bin`,
  * lib/storage/object-keys.ts): what the processor writes for the codecs that are slow to start
- * in a new container (JPEG 2000 and HTJ2K in WebAssembly, lossless JPEG in JavaScript), so the
+ * in a new container (JPEG 2000 and HTJ2K in WebAssembly), so the
  * export's first render of the file in a new container reads the samples instead of compiling a
  * codec and decoding (measured in the README, "Compressed images, first render").
  *
@@ -9,9 +9,9 @@
  * 0, the sample count (uint32 LE), the CRC-32 of the samples' bytes (uint32 LE; raw deflate
  * has no check of its own), the Photometric Interpretation (ASCII), then the samples'
  * little-endian bytes deflated (raw, level 1). Measured on the corpus's JPEG 2000 1760x2140 and
- * JPEG Lossless 2394x3062: 2.8 and 3.3 MB (1.7x and 1.1x their DICOM files), inflated in 60-70 ms
- * on a loaded machine; splitting the bytes into planes saved 12 % of the size but doubled the
- * read. Read back only when every field agrees with what the file's own header says the frame
+ * a generated HTJ2K 2048x2048 12-bit: 2.8 and 3.3 MB (1.7x and 1.2x their DICOM files), inflated
+ * in 13 and 39 ms; splitting the bytes into planes (low bytes, then high) made the files 12-25 %
+ * smaller but the read slower on two of three images once the bytes are interleaved again. Read back only when every field agrees with what the file's own header says the frame
  * holds; anything else is ignored and the frame decoded as before.
  */
 import * as zlib from 'node:zlib';
@@ -19,7 +19,7 @@ import { crc32 as tableCrc32 } from '../png/encode-png.js';
 import { endianness } from 'node:os';
 import type { StoredValues } from './native-frame.js';
 import type { DecodedStored } from './decoders.js';
-import { TRANSFER_SYNTAXES, TS } from '../dicom/transfer-syntax.js';
+import { TRANSFER_SYNTAXES } from '../dicom/transfer-syntax.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { type ImageInfo, readImageInfo } from './image-info.js';
 
@@ -74,12 +74,15 @@ export function decodeDecodedFrame(file: Uint8Array, expectedCount: number): Dec
   const photometric = String.fromCharCode(...file.subarray(HEADER_BYTES, HEADER_BYTES + photometricLength));
   if (!/^[A-Z0-9_ ]*$/.test(photometric)) return undefined;
   const width = Kind.BYTES_PER_ELEMENT;
-  // Inflated into a buffer of its own at offset 0: every typed-array view of it is aligned.
-  const bytes = new Uint8Array(new ArrayBuffer(count * width));
+  let bytes: Uint8Array<ArrayBuffer>;
   try {
-    const inflated = zlib.inflateRawSync(file.subarray(HEADER_BYTES + photometricLength), { maxOutputLength: Math.max(1, count * width) });
-    if (inflated.length !== bytes.length) return undefined;
-    bytes.set(inflated);
+    // One output chunk of exactly the frame's size: the default 16 KiB chunks, concatenated at
+    // the end, took twice as long (8 MiB: 77 against 42 ms).
+    const size = count * width;
+    const inflated = zlib.inflateRawSync(file.subarray(HEADER_BYTES + photometricLength), { maxOutputLength: Math.max(1, size), chunkSize: Math.max(64, size) });
+    if (inflated.length !== size) return undefined;
+    // A typed-array view needs its offset aligned to the sample width; else a copy that is.
+    bytes = inflated.byteOffset % width === 0 ? new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length) : new Uint8Array(inflated);
   } catch {
     return undefined;
   }
@@ -90,14 +93,13 @@ export function decodeDecodedFrame(file: Uint8Array, expectedCount: number): Dec
 
 /**
  * The transfer syntaxes whose first frame the processor also writes decoded: those whose codec
- * a new container pays for before its first render (README, "Compressed images, first render":
- * JPEG 2000 and HTJ2K compile WebAssembly, lossless JPEG runs JavaScript before the JIT has
- * warmed up). JPEG baseline, JPEG-LS and RLE start fast enough that reading a second object
- * would not pay.
+ * a new container pays for before its first render (README, "Compressed images, first render",
+ * render in a fresh process from the codec / from this file: JPEG 2000 RG2_J2KR 682 / 155 ms,
+ * CT 512 123 / 27 ms; HTJ2K CT 512 77 / 17 ms). Lossless JPEG is not among them since its own
+ * decoder (GH133: 231 ms from the codec against 285 from this file), nor are JPEG baseline,
+ * JPEG-LS and RLE, which start fast too.
  */
 export const DECODED_FRAME_SYNTAXES: ReadonlySet<string> = new Set([
-  TS.JPEGLossless,
-  TS.JPEGLosslessSV1,
   ...TRANSFER_SYNTAXES.filter((ts) => ts.decoder === 'jpeg2000' || ts.decoder === 'htj2k').map((ts) => ts.uid),
 ]);
 
