@@ -8,6 +8,7 @@
  * would hold it outside the function), GETs hand out copies (as the SDK does), and render PUTs
  * keep no body, so what the process holds beyond the export's own memory is a few source files.
  */
+import type { ReadySources } from '../lib/export/ready-sources.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,7 +62,7 @@ async function child(j2kPath: string): Promise<MemoryResult> {
   const afterImportMb = rssPeakMb();
   const storage = new BenchStorage();
   const service = new ExportService(storage, cfg);
-  const memos = service as unknown as { sources: { totalBytes: number }; frames: { totalBytes: number } };
+  const { sources } = service as unknown as { sources: ReadySources };
   let n = 0;
   let w = 0;
   const render = (ref: FileRef) => service.exportPngInline(ref, { frame: 1, bitDepth: 8, window: { center: 500 + w++, width: 1000, fn: 'linear' } } as never);
@@ -81,7 +82,7 @@ async function child(j2kPath: string): Promise<MemoryResult> {
   await uploadAs(storage, largest, sourceIds);
   for (const ref of sourceIds) await render(ref);
   const afterFillMb = rssPeakMb();
-  const memo = { sourcesMiB: memos.sources.totalBytes / 2 ** 20, framesMiB: memos.frames.totalBytes / 2 ** 20 };
+  const memo = { sourcesMiB: sources.heldBytes.parsed / 2 ** 20, framesMiB: sources.heldBytes.frames / 2 ** 20 };
 
   const renders: MemoryResult['renders'] = [];
   for (const [image, bytes] of [

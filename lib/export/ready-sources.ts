@@ -34,6 +34,11 @@ export class ReadySources {
     this.frames = new FrameMemo({ ttlMs });
   }
 
+  /** Bytes held now: parsed files' bytes and decoded frames' samples (bench/memory.ts fills both). */
+  get heldBytes(): { parsed: number; frames: number } {
+    return { parsed: this.parsed.totalBytes, frames: this.frames.totalBytes };
+  }
+
   /** The file as this container holds it parsed, if it does. */
   known(ref: FileRef): ParsedDicom | undefined {
     return this.parsed.get(uploadKey(ref));
