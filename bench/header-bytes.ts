@@ -6,6 +6,7 @@
  * Latency is the service's own time (parse + JSON) with storage answering from memory: add
  * one S3 round trip (~10-30 ms in-region) per GET for a deployed figure.
  */
+import './bench-env.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

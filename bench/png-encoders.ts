@@ -7,6 +7,7 @@
  * upng-js only writes RGBA8, so for 16-bit input it is given the image reduced to 8 bits and
  * expanded to RGBA (its row is marked "8-bit only": it cannot produce the requested output).
  */
+import './bench-env.js';
 import { createRequire } from 'node:module';
 import { PNG } from 'pngjs';
 import { constants as zlib } from 'node:zlib';

@@ -4,6 +4,7 @@
  * the service uses, and the steps ExportService takes, each timed alone. Median of BENCH_RUNS.
  *   npx tsx bench/profile-export.ts
  */
+import './bench-env.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -3,6 +3,7 @@
  * stored cells, the greyscale table and its pass, the PNG scanlines (Up filter) and deflate.
  * For the generated CT 512 and DX 2048; median of BENCH_RUNS. `npx tsx bench/profile-render.ts`
  */
+import './bench-env.js';
 import { deflateSync, constants as zc } from 'node:zlib';
 import { vrLookup } from '../lib/dicom/dictionary.js';
 import { parseDicom } from '../lib/dicom/parse.js';

@@ -5,6 +5,7 @@
  * redirected render are S3 requests too and are listed apart.
  *   npx tsx bench/s3-requests.ts
  */
+import './bench-env.js';
 import { ExportService } from '../lib/export/export-service.js';
 import { preRender } from '../lib/export/pre-render.js';
 import { HeaderService } from '../lib/header/header-service.js';
