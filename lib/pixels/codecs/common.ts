@@ -182,7 +182,7 @@ export function interleave<T extends DecodedPixels>(planar: T, pixels: number, s
 /**
  * Whether a JPEG / JPEG-LS stream ends with EOI, or a JPEG 2000 codestream with EOC (both FFD9),
  * allowing the item padding writers add after it. A stream without it is truncated: some
- * decoders would return a partly filled picture (jpeg-lossless-decoder-js, OpenJPH) or spend
+ * decoders would return a partly filled picture (OpenJPH; jpeg-lossless-decoder-js did) or spend
  * seconds failing (CharLS: ~6 s on a 512 x 512 frame cut in half), so it is refused up front.
  */
 export function requireEndMarker(codec: string, info: FrameInfo, bytes: Uint8Array): void {

@@ -16,7 +16,8 @@ declare module '@cornerstonejs/codec-openjph/wasmjs' {
   const factory: (moduleArg?: Record<string, unknown>) => Promise<unknown>;
   export default factory;
 }
-// jpeg-lossless-decoder-js names release/lossless.d.ts in "types" but does not ship it.
+// jpeg-lossless-decoder-js (a development dependency: the reference of the lossless JPEG decoder's
+// test) names release/lossless.d.ts in "types" but does not ship it.
 declare module 'jpeg-lossless-decoder-js' {
   export class Decoder {
     decode(buffer: ArrayBuffer, offset: number, length: number, numBytes: number): Uint8Array | Uint16Array;
