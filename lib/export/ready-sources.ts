@@ -63,7 +63,9 @@ export class ReadySources {
     if (source.size > limits.maxUploadBytes) {
       throw new DomainError('ImageTooLarge', `The file is ${source.size} bytes, over the ${limits.maxUploadBytes}-byte limit.`);
     }
-    const [bytes, frameFile] = await Promise.all([storage.get(key), readySha256 && this.decodedFrameFile(ref.tenant, readySha256, frameIndex)]);
+    // The processor writes frame 1 only (lib/export/pre-render.ts): no GET for another frame.
+    const fetchFrame = readySha256 !== undefined && frameIndex === 0;
+    const [bytes, frameFile] = await Promise.all([storage.get(key), fetchFrame ? this.decodedFrameFile(ref.tenant, readySha256, frameIndex) : undefined]);
     if (!bytes) throw await missingUploadError(storage, ref);
     const parsed = parseDicom(bytes, { vrLookup, maxInflatedBytes: limits.maxDecodedBytes });
     const decoded = frameFile && parsed.pixelElement?.encapsulatedPixelData ? readDecodedFrame(parsed, frameFile, frameIndex) : undefined;

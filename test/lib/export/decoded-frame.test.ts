@@ -58,6 +58,16 @@ describe('the decoded first frame of a slow codec', () => {
     expect(Buffer.from(fromFile.png!).equals(Buffer.from(decoded.png!))).toBe(true);
   });
 
+  it('is fetched for frame 1 only, the one the processor writes (one GET beside the upload)', async () => {
+    const { storage } = await readyHtj2k();
+    let gets = storage.gets;
+    await new ExportService(storage, cfg).exportPngInline(ref, window(1400));
+    expect(storage.gets - gets).toBe(2);
+    gets = storage.gets;
+    await expect(new ExportService(storage, cfg).exportPngInline(ref, { ...window(1400), frame: 2 })).rejects.toMatchObject({ code: 'FrameNotFound' });
+    expect(storage.gets - gets).toBe(1);
+  });
+
   it('is ignored when it does not fit the frame: the codec decodes as before', async () => {
     const { storage, sha256 } = await readyHtj2k();
     const key = contentFrameKey(T, sha256, 0);
