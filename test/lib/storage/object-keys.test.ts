@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ANONYMOUS_TENANT, tenantOf } from '../../../lib/auth/tenant.js';
 import {
   KEY_PATTERNS,
+  contentFrameKey,
   contentRenderKey,
   contentRenderPrefix,
   hashRefKey,
@@ -25,6 +26,19 @@ const HASH = 'ab'.repeat(32);
 
 /** `*` of an IAM pattern as a regular expression. */
 const matches = (pattern: string, key: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.?+^$()[\]{}|\\/]/g, '\\$&')).join('.*')}$`).test(key);
+
+describe('the decoded frame key', () => {
+  it('lies under the content prefix (removed with the renders, the renders grant), per tenant, frame numbered from 1', () => {
+    expect(contentFrameKey(A, HASH, 0)).toBe(`renders/${A}/sha256/${HASH}/decoded/f1.bin`);
+    expect(contentFrameKey(A, HASH, 0).startsWith(contentRenderPrefix(A, HASH))).toBe(true);
+    expect(contentFrameKey(B, HASH, 0).startsWith(contentRenderPrefix(A, HASH))).toBe(false);
+    expect(matches(KEY_PATTERNS.renders, contentFrameKey(A, HASH, 4))).toBe(true);
+    expect(matchesUploadNotificationFilter(contentFrameKey(A, HASH, 0))).toBe(false);
+    for (const bad of [-1, 1.5, Number.NaN]) expect(() => contentFrameKey(A, HASH, bad)).toThrow(TypeError);
+    expect(() => contentFrameKey('alice', HASH, 0)).toThrow(TypeError);
+    expect(() => contentFrameKey(A, 'nothex', 0)).toThrow(TypeError);
+  });
+});
 
 describe('object keys with tenants', () => {
   it('puts the tenant segment after the kind, before the id or hash', () => {
