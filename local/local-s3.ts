@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { config } from '../lib/config.js';
+import { log } from '../lib/log.js';
 
 /** s3rver's fixed credentials; it verifies SigV4 signatures made with them. */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -46,9 +47,11 @@ export async function startLocalS3(opts: { port: number; directory: string; buck
       else if (m.type === 'error') reject(new Error(`the embedded S3 did not start: ${m.message}`));
     };
     worker.on('message', onMessage);
-    worker.once('error', reject);
+    worker.once('error', (e) => reject(new Error(`the embedded S3 did not start: ${e.message}`)));
     worker.once('exit', (code) => reject(new Error(`the embedded S3's worker exited (${code})`)));
   });
+  // Later failures are logged by name (the API then answers S3's absence as it would any outage).
+  worker.on('error', (e) => log.error('the embedded S3 worker failed', { errorName: e.name }));
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
