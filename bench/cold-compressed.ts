@@ -67,7 +67,7 @@ const FROM_DECODED_SCRIPT = `
   const ref = { tenant: 't' + '0'.repeat(32), id: '00000000-0000-4000-8000-000000000000' };
   const t0 = performance.now();
   const sources = new ReadySources(storage, { maxUploadBytes: 1e9 }, 60000);
-  const parsed = await sources.load(ref, { size: dicom.length }, 0, '0'.repeat(64), true);
+  const parsed = await sources.load(ref, { size: dicom.length }, 0, '0'.repeat(64));
   const out = await renderPng(parsed, { frame: 1, bitDepth: 8 });
   process.stdout.write(JSON.stringify({ ms: performance.now() - t0, png: out.png.length }));
 `;

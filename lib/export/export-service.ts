@@ -127,7 +127,7 @@ export class ExportService {
     if (hit) return { key, hit };
     const rendered = pending && unwrap(await pending);
     if (rendered) return { key, ...rendered };
-    const parsed = await this.sources.load(ref, upload, params.frame - 1, readySha256, Boolean(this.hashes.get(uploadKey(ref))));
+    const parsed = await this.sources.load(ref, upload, params.frame - 1, readySha256);
     return { key, ...(await this.timedRender(parsed, params)) };
   }
 

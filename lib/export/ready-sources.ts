@@ -51,11 +51,11 @@ export class ReadySources {
 
   /**
    * The upload, parsed; its HEAD (`source`) refuses an oversized object without downloading it.
-   * For a ready file (`readySha256`, from its summary) the processor's decoded copy of frame
-   * `frameIndex` is fetched beside it, and the file is kept when `keep` (its hash is remembered:
-   * only a file known to be ready cannot change or go).
+   * A ready file (`readySha256`, from its summary) is kept, with its decoded frames (only a file
+   * known to be ready cannot change or go), and the processor's decoded copy of frame
+   * `frameIndex` is fetched beside it.
    */
-  async load(ref: FileRef, source: ObjectInfo, frameIndex: number, readySha256: string | undefined, keep: boolean): Promise<ParsedDicom> {
+  async load(ref: FileRef, source: ObjectInfo, frameIndex: number, readySha256: string | undefined): Promise<ParsedDicom> {
     const key = uploadKey(ref);
     const known = this.parsed.get(key);
     if (known) return known;
@@ -69,8 +69,10 @@ export class ReadySources {
     if (!bytes) throw await missingUploadError(storage, ref);
     const parsed = parseDicom(bytes, { vrLookup, maxInflatedBytes: limits.maxDecodedBytes });
     const decoded = frameFile && parsed.pixelElement?.encapsulatedPixelData ? readDecodedFrame(parsed, frameFile, frameIndex) : undefined;
-    if (keep) this.parsed.set(key, parsed);
-    if (readySha256) this.frames.attach(parsed, key, decoded && { frameIndex, decoded });
+    if (readySha256) {
+      this.parsed.set(key, parsed);
+      this.frames.attach(parsed, key, decoded && { frameIndex, decoded });
+    }
     return parsed;
   }
 

@@ -15,7 +15,7 @@
  * holds; anything else is ignored and the frame decoded as before.
  */
 import * as zlib from 'node:zlib';
-import { crc32 as tableCrc32 } from '../png/encode-png.js';
+import { finishedCrc32 as crc32 } from '../png/encode-png.js';
 import { endianness } from 'node:os';
 import type { StoredValues } from './native-frame.js';
 import type { DecodedStored } from './decoders.js';
@@ -27,13 +27,11 @@ const MAGIC = [0x44, 0x43, 0x44, 0x46]; // 'DCDF'
 const VERSION = 1;
 const HEADER_BYTES = 16;
 const MAX_PHOTOMETRIC = 32;
+/** A Photometric Interpretation as PS3.3 C.7.6.3.1.2 spells them (the file stores it as ASCII). */
+const PHOTOMETRIC = /^[A-Z0-9_ ]*$/;
 
 const KINDS = [Uint8Array, Int8Array, Uint16Array, Int16Array, Int32Array, Uint32Array, Float32Array, Float64Array] as const;
 type Kind = (typeof KINDS)[number];
-
-/** node:zlib's CRC-32 where Node has it (20.15+, Lambda's 22), else the PNG encoder's table loop: the same CRC. */
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
-const crc32 = (bytes: Uint8Array): number => (nativeCrc32 ? nativeCrc32(bytes) >>> 0 : (tableCrc32(bytes) ^ 0xffffffff) >>> 0);
 
 /** Typed arrays hold the platform's byte order; the file holds little-endian (every Lambda and this machine are). */
 const LITTLE_ENDIAN_HOST = endianness() === 'LE';
@@ -42,7 +40,7 @@ const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 export function encodeDecodedFrame(decoded: DecodedStored): Uint8Array | undefined {
   const { values, photometric } = decoded;
   const kind = KINDS.findIndex((k) => values instanceof k);
-  if (kind < 0 || !LITTLE_ENDIAN_HOST || photometric.length > MAX_PHOTOMETRIC || !/^[A-Z0-9_ ]*$/.test(photometric)) return undefined;
+  if (kind < 0 || !LITTLE_ENDIAN_HOST || photometric.length > MAX_PHOTOMETRIC || !PHOTOMETRIC.test(photometric)) return undefined;
   const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const body = zlib.deflateRawSync(raw, { level: 1 });
   const out = new Uint8Array(HEADER_BYTES + photometric.length + body.length);
@@ -72,7 +70,7 @@ export function decodeDecodedFrame(file: Uint8Array, expectedCount: number): Dec
   const count = view.getUint32(8, true);
   if (count !== expectedCount) return undefined;
   const photometric = String.fromCharCode(...file.subarray(HEADER_BYTES, HEADER_BYTES + photometricLength));
-  if (!/^[A-Z0-9_ ]*$/.test(photometric)) return undefined;
+  if (!PHOTOMETRIC.test(photometric)) return undefined;
   const width = Kind.BYTES_PER_ELEMENT;
   let bytes: Uint8Array<ArrayBuffer>;
   try {
@@ -99,9 +97,9 @@ export function decodeDecodedFrame(file: Uint8Array, expectedCount: number): Dec
  * decoder (GH133: 231 ms from the codec against 285 from this file), nor are JPEG baseline,
  * JPEG-LS and RLE, which start fast too.
  */
-export const DECODED_FRAME_SYNTAXES: ReadonlySet<string> = new Set([
-  ...TRANSFER_SYNTAXES.filter((ts) => ts.decoder === 'jpeg2000' || ts.decoder === 'htj2k').map((ts) => ts.uid),
-]);
+export const DECODED_FRAME_SYNTAXES: ReadonlySet<string> = new Set(
+  TRANSFER_SYNTAXES.filter((ts) => ts.decoder === 'jpeg2000' || ts.decoder === 'htj2k').map((ts) => ts.uid),
+);
 
 /**
  * Frame `frameIndex` of `parsed` from its decoded file, when the file fits the frame the data

@@ -57,8 +57,8 @@ export function crc32(bytes: Uint8Array, crc = 0xffffffff): number {
  */
 const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
-/** The finished CRC of a PNG chunk's type and data. */
-function chunkCrc(bytes: Uint8Array): number {
+/** The finished CRC-32 of `bytes` (of a PNG chunk's type and data; also lib/pixels/decoded-frame-file.ts). */
+export function finishedCrc32(bytes: Uint8Array): number {
   return nativeCrc32 ? nativeCrc32(bytes) >>> 0 : (crc32(bytes) ^ 0xffffffff) >>> 0;
 }
 
@@ -68,7 +68,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   dv.setUint32(0, data.length);
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   out.set(data, 8);
-  dv.setUint32(8 + data.length, chunkCrc(out.subarray(4, 8 + data.length)));
+  dv.setUint32(8 + data.length, finishedCrc32(out.subarray(4, 8 + data.length)));
   return out;
 }
 
