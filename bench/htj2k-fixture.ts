@@ -5,19 +5,10 @@
  * the service decodes with; its build holds both), over the same anatomy-like pixels as the
  * native bench images (bench/fixtures.ts), so each decodes back to known values.
  */
-import { makeImageElements, writeDicom } from '../test/support/dicom-writer.js';
+import { encodeJ2k, type J2kImageOptions, makeJ2kImageDicom } from '../test/support/j2k-dicom.js';
 import { anatomyValues, type BenchImage, ct512Values } from './fixtures.js';
 
-export const TS_HTJ2K_LOSSLESS = '1.2.840.10008.1.2.4.201';
-
-interface Htj2kEncoder {
-  getDecodedBuffer(info: { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned: boolean; isUsingColorTransform: boolean }): Uint8Array;
-  /** lossless, and the quantization step (unused when lossless). */
-  setQuality(lossless: boolean, quantizationStep: number): void;
-  encode(): void;
-  getEncodedBuffer(): Uint8Array;
-  delete(): void;
-}
+export { TS_HTJ2K_LOSSLESS } from '../test/support/j2k-dicom.js';
 
 export interface Htj2kImageOptions {
   rows: number;
@@ -31,45 +22,23 @@ export interface Htj2kImageOptions {
   rescale?: { slope: number; intercept: number };
 }
 
+/** As test/support/j2k-dicom.ts encodes them (one owner of the encoder calls), from an array of values. */
+const asJ2kImage = (o: Htj2kImageOptions): J2kImageOptions => ({
+  rows: o.rows,
+  columns: o.columns,
+  bitsStored: o.bitsStored,
+  signed: o.signed,
+  htj2k: true,
+  pixel: (r, c) => o.values[r * o.columns + c],
+  window: o.window,
+  ...(o.rescale ? { rescale: o.rescale } : {}),
+});
+
 /** The values as one lossless HTJ2K codestream (16-bit cells). */
-export async function encodeHtj2k(o: Htj2kImageOptions): Promise<Uint8Array> {
-  // lib/pixels/codecs/wasm-modules.d.ts types the factory's module as unknown (the service uses its decoder only).
-  const factory = (await import('@cornerstonejs/codec-openjph/wasmjs')).default;
-  const codec = (await factory({ print: () => {}, printErr: () => {} })) as { HTJ2KEncoder: new () => Htj2kEncoder };
-  const encoder = new codec.HTJ2KEncoder();
-  try {
-    const raw = encoder.getDecodedBuffer({ width: o.columns, height: o.rows, bitsPerSample: o.bitsStored, componentCount: 1, isSigned: o.signed, isUsingColorTransform: false });
-    if (raw.length !== o.values.length * 2) throw new Error(`the encoder's buffer is ${raw.length} bytes, not 16-bit cells`);
-    new Uint16Array(raw.buffer, raw.byteOffset, o.values.length).set(o.values);
-    encoder.setQuality(true, 0);
-    encoder.encode();
-    return encoder.getEncodedBuffer().slice();
-  } finally {
-    encoder.delete();
-  }
-}
+export const encodeHtj2k = (o: Htj2kImageOptions): Promise<Uint8Array> => encodeJ2k(asJ2kImage(o));
 
 /** A DICOM file whose Pixel Data is the codestream in one fragment (PS3.5 A.4: even length, padded). */
-export async function makeHtj2kDicom(o: Htj2kImageOptions): Promise<Uint8Array> {
-  const stream = await encodeHtj2k(o);
-  const fragment = new Uint8Array(stream.length + (stream.length % 2));
-  fragment.set(stream);
-  return writeDicom({
-    transferSyntaxUid: TS_HTJ2K_LOSSLESS,
-    elements: makeImageElements({
-      rows: o.rows,
-      columns: o.columns,
-      bitsAllocated: 16,
-      bitsStored: o.bitsStored,
-      pixelRepresentation: o.signed ? 1 : 0,
-      window: o.window,
-      ...(o.rescale ? { rescale: o.rescale } : {}),
-      pixel: () => 0,
-      transferSyntaxUid: TS_HTJ2K_LOSSLESS,
-      extra: [{ tag: '7FE00010', vr: 'OB', value: new Uint8Array(0), undefinedLength: true, fragments: [fragment] }],
-    }),
-  });
-}
+export const makeHtj2kDicom = (o: Htj2kImageOptions): Promise<Uint8Array> => makeJ2kImageDicom(asJ2kImage(o));
 
 /** The generated CT 512 (bench/fixtures.ts ct512: 16-bit signed, rescale -1024) as HTJ2K. */
 export const ct512Htj2kOptions = (): Htj2kImageOptions => ({

@@ -1,7 +1,8 @@
 /**
  * Generated JPEG 2000 Lossless (.90, OpenJPEG's encoder from the full build of
  * @cornerstonejs/codec-openjpeg, as bench/j2k-fixture.ts does) and HTJ2K Lossless (.201, OpenJPH's
- * HTJ2KEncoder) greyscale files of any content, for the reduced-resolution thumbnail tests.
+ * HTJ2KEncoder) greyscale files of any content, for the reduced-resolution thumbnail tests and
+ * the benchmarks' HTJ2K images (bench/htj2k-fixture.ts).
  */
 import { makeImageElements, writeDicom, type WriterElement } from './dicom-writer.js';
 
@@ -28,8 +29,11 @@ export interface J2kImageOptions {
   rows: number;
   columns: number;
   bitsStored: number;
-  /** The stored value at (row, column), 0 .. 2^bitsStored - 1. */
+  /** The stored value at (row, column): 0 .. 2^bitsStored - 1, or its 16-bit two's complement when `signed`. */
   pixel: (row: number, column: number) => number;
+  /** Pixel Representation 1; the codestream's samples are then signed too (ISO 15444-1 A.5.1 Ssiz). */
+  signed?: boolean;
+  rescale?: { slope: number; intercept: number };
   htj2k?: boolean;
   /** Wavelet decomposition levels (COD NL); the encoder's default (5) when absent. */
   levels?: number;
@@ -42,8 +46,9 @@ export async function encodeJ2k(o: J2kImageOptions): Promise<Uint8Array> {
   const codec = await encoderModule(o.htj2k ? '@cornerstonejs/codec-openjph/wasmjs' : '@cornerstonejs/codec-openjpeg/wasmjs');
   const encoder = new codec[o.htj2k ? 'HTJ2KEncoder' : 'J2KEncoder']();
   try {
-    const frame = { width: o.columns, height: o.rows, bitsPerSample: o.bitsStored, componentCount: 1, isSigned: false };
+    const frame = { width: o.columns, height: o.rows, bitsPerSample: o.bitsStored, componentCount: 1, isSigned: o.signed ?? false };
     const raw = encoder.getDecodedBuffer(o.htj2k ? { ...frame, isUsingColorTransform: false } : { ...frame, isUsingColorSpace: false });
+    if (raw.length !== o.rows * o.columns * 2) throw new Error(`the encoder's buffer is ${raw.length} bytes, not 16-bit cells`);
     const values = new Uint16Array(raw.buffer, raw.byteOffset, o.rows * o.columns);
     for (let r = 0; r < o.rows; r++) for (let c = 0; c < o.columns; c++) values[r * o.columns + c] = o.pixel(r, c);
     if (o.levels !== undefined) encoder.setDecompositions(o.levels);
@@ -69,7 +74,9 @@ export async function makeJ2kImageDicom(o: J2kImageOptions): Promise<Uint8Array>
       columns: o.columns,
       bitsAllocated: 16,
       bitsStored: o.bitsStored,
+      pixelRepresentation: o.signed ? 1 : 0,
       ...(o.window ? { window: o.window } : {}),
+      ...(o.rescale ? { rescale: o.rescale } : {}),
       pixel: () => 0,
       transferSyntaxUid,
       extra: [{ tag: '7FE00010', vr: 'OB', value: new Uint8Array(0), undefinedLength: true, fragments: [fragment] }, ...(o.extra ?? [])],
