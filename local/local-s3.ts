@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { config } from '../lib/config.js';
 import { log } from '../lib/log.js';
+import { BUCKET_CORS_RULE } from '../lib/storage/bucket-cors.js';
 
 /** s3rver's fixed credentials; it verifies SigV4 signatures made with them. */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -14,6 +15,23 @@ export interface LocalS3 {
   /** Emits 'event' with the S3-shaped ObjectCreated records of the server. */
   server: EventEmitter;
   close(): Promise<void>;
+}
+
+/**
+ * The stack's CORS rule (lib/storage/bucket-cors.ts) for any origin, as S3's XML, which s3rver
+ * reads: the embedded bucket lets a browser do exactly what the deployed one lets the configured
+ * origins do (LOCAL_PROVISION gives an emulator's bucket the same rule).
+ */
+export function localBucketCorsXml(): string {
+  const rule = BUCKET_CORS_RULE;
+  const each = (name: string, values: readonly string[]) => values.map((v) => `<${name}>${v}</${name}>`).join('');
+  return (
+    '<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>' +
+    each('AllowedMethod', rule.allowedMethods) +
+    each('AllowedHeader', rule.allowedHeaders) +
+    each('ExposeHeader', rule.exposedHeaders) +
+    `<MaxAgeSeconds>${rule.maxAgeSeconds}</MaxAgeSeconds></CORSRule></CORSConfiguration>`
+  );
 }
 
 /** The worker's file: beside this module from source, beside server.mjs in the container's bundle. */
@@ -31,7 +49,7 @@ export async function startLocalS3(opts: { port: number; directory: string; buck
   if (!existsSync(file)) throw new Error(`the embedded S3's worker ${S3_WORKER_FILE} is not beside ${fileURLToPath(import.meta.url)}`);
   const worker = new Worker(file, {
     // The API's HOST too: in a container the presigned URLs are fetched through a published port.
-    workerData: { address: config().local.host ?? '127.0.0.1', port: opts.port, directory: opts.directory, bucket: opts.bucket },
+    workerData: { address: config().local.host ?? '127.0.0.1', port: opts.port, directory: opts.directory, bucket: opts.bucket, cors: localBucketCorsXml() },
     // The worker runs plain JavaScript: no TypeScript loader (tsx's --import) is needed there.
     execArgv: [],
   });

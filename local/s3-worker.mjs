@@ -4,7 +4,7 @@
 // their sum instead of the longer of the two. Plain JavaScript, because a worker thread loads its
 // file with Node's own loader (vitest's and tsx's TypeScript transforms do not reach it).
 //
-// Protocol: workerData { address, port, directory, bucket }; posts { type: 'ready', port },
+// Protocol: workerData { address, port, directory, bucket, cors (the bucket's CORS XML) }; posts { type: 'ready', port },
 // { type: 'event', event } for each S3 event record set (ObjectCreated...), { type: 'error',
 // message }; on { type: 'close' } stops the server and posts { type: 'closed' }.
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -13,8 +13,6 @@ import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
-
-const CORS = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
 
 /**
  * S3 conditional writes (If-None-Match: *, PutObject): a PUT that carries it fails with 412
@@ -60,7 +58,7 @@ function signBucketPathAsSent(server) {
 
 const port = parentPort;
 if (!port) throw new Error('local/s3-worker.mjs runs as a worker thread (local/local-s3.ts starts it)');
-const { address, port: listenPort, directory, bucket } = workerData;
+const { address, port: listenPort, directory, bucket, cors } = workerData;
 try {
   mkdirSync(directory, { recursive: true });
   const S3rver = require('@20minutes/s3rver');
@@ -70,7 +68,7 @@ try {
     directory,
     silent: true,
     vhostBuckets: false,
-    configureBuckets: [{ name: bucket, configs: [CORS] }],
+    configureBuckets: [{ name: bucket, configs: [cors] }],
   });
   enforceIfNoneMatch(server);
   signBucketPathAsSent(server);
